@@ -1,0 +1,1 @@
+"""Regions, pairings, suppliers, certified products and the search that fits Chinese shoppers."""

@@ -1,0 +1,1 @@
+"""Shared ground: database base and sessions, money, clock, ids and domain errors."""

@@ -1,0 +1,1 @@
+"""Locations, lots with expiry, the append-only stock ledger, reservations, pick lists and alerts."""

@@ -1,0 +1,1 @@
+"""Users, roles, password login and bearer tokens."""

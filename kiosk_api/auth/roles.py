@@ -1,0 +1,24 @@
+"""The roles a user can hold, and which of them may do what."""
+
+ADMIN = "admin"
+OPERATOR = "operator"
+RESTOCKER = "restocker"
+SUPPLIER = "supplier"
+ORG_BUYER = "org_buyer"
+ORG_APPROVER = "org_approver"
+AUDITOR = "auditor"
+
+ROLES: dict[str, tuple[str, str]] = {
+    ADMIN: ("管理员", "Administrator"),
+    OPERATOR: ("运营人员", "Operator"),
+    RESTOCKER: ("补货员", "Restocker"),
+    SUPPLIER: ("供应商", "Supplier"),
+    ORG_BUYER: ("单位采购员", "Organization buyer"),
+    ORG_APPROVER: ("单位审批人", "Organization approver"),
+    AUDITOR: ("审计人员", "Auditor"),
+}
+
+# Who may change the catalogue (regions, pairings, suppliers, products).
+CATALOGUE_EDITORS = (ADMIN, OPERATOR)
+# Who may read what the public may not (suppliers' payout accounts, inactive products).
+CATALOGUE_READERS = (ADMIN, OPERATOR, AUDITOR)

@@ -1,0 +1,81 @@
+"""Creating users, checking passwords and issuing bearer tokens."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import Clock
+from core.errors import Conflict, InvalidInput, NotFound
+from core.ids import new_token, sha256_hex
+from kiosk_api.auth.models import ApiToken, User
+from kiosk_api.auth.roles import ROLES
+
+_hasher = PasswordHasher()
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MIN_PASSWORD_LENGTH = 10
+# Verifying against this keeps the time of a login with an unknown username like a real one.
+_DUMMY_HASH = _hasher.hash("dongxi-timing-equaliser")
+
+
+def create_user(
+    session: Session, clock: Clock, *, username: str, role: str, password: str, display_name: str = ""
+) -> User:
+    """Create a user with an argon2 password hash."""
+    if not _USERNAME.match(username):
+        raise InvalidInput("usernames are 3–64 letters, digits or _.@-", fields={"username": "invalid"})
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role}", fields={"role": f"one of {', '.join(ROLES)}"})
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "password too short", fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+        )
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("username taken", code="duplicate", fields={"username": "already exists"})
+    user = User(
+        username=username,
+        role=role,
+        password_hash=_hasher.hash(password),
+        display_name=display_name or username,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user with this username and password, or None."""
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def create_token(session: Session, clock: Clock, username: str, name: str = "") -> str:
+    """Issue a bearer token for a user and return it; it cannot be shown again."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username}", code="user_not_found")
+    token = new_token()
+    session.add(ApiToken(user=user, token_hash=sha256_hex(token), name=name, created_at=clock.now()))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the active user a bearer token belongs to, or None."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == sha256_hex(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user

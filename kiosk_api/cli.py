@@ -1,0 +1,192 @@
+"""The `dongxi` command: database, demo data, users, tokens, serving and configuration checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from core.clock import SystemClock
+from core.db import Database
+from core.errors import DomainError
+from kiosk_api import config as config_module
+from kiosk_api import migrate
+from kiosk_api.auth.roles import ROLES
+
+
+class Context:
+    """Settings and the database of one command; each command is one unit of work."""
+
+    def __init__(self) -> None:
+        self.settings = config_module.from_environment()
+        self._db: Database | None = None
+        self.clock = SystemClock()
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database.from_url(self.settings["DATABASE_URL"])
+        return self._db
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def _fail(error: DomainError) -> None:
+    fields = "".join(f"\n  {name}: {why}" for name, why in error.fields.items())
+    raise click.ClickException(f"{error.message}{fields}")
+
+
+@click.group()
+def main() -> None:
+    """dongxi — consumption assistance (消费帮扶) for East–West cooperation."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@pass_context
+def db_upgrade(ctx: Context, revision: str) -> None:
+    """Apply the Alembic migrations."""
+    url = ctx.settings["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"migrating {_redact(url)} to {revision} …")
+    migrate.upgrade(url, revision=revision)
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.option("--message", "-m", required=True, help="what the migration does")
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (against a scratch SQLite database); read it after."""
+    import tempfile
+
+    from alembic import command
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/scratch.db"
+        migrate.upgrade(url)
+        command.revision(migrate.alembic_config(url), message=message, autogenerate=True)
+
+
+@main.group()
+def demo() -> None:
+    """Demo data drawn from real pairings."""
+
+
+@demo.command("load")
+@pass_context
+def demo_load(ctx: Context) -> None:
+    """Load the demo data; running it again adds nothing."""
+    from kiosk_api.demo import load_demo
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            added = load_demo(session, ctx.clock, progress=lambda msg: click.echo(f"  {msg}"))
+    except DomainError as error:
+        _fail(error)
+    click.echo("demo data loaded: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default="")
+@pass_context
+def users_create(ctx: Context, username: str, role: str, password: str, display_name: str) -> None:
+    """Create a user with an argon2-hashed password."""
+    from kiosk_api.auth.service import create_user
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            create_user(
+                session, ctx.clock, username=username, role=role, password=password, display_name=display_name
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {role} {username}")
+
+
+@main.group()
+def tokens() -> None:
+    """Bearer tokens for scripts."""
+
+
+@tokens.command("create")
+@click.option("--username", required=True)
+@click.option("--name", default="", help="what the token is for")
+@pass_context
+def tokens_create(ctx: Context, username: str, name: str) -> None:
+    """Print a new bearer token for a user (shown once)."""
+    from kiosk_api.auth.service import create_token
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            token = create_token(session, ctx.clock, username, name)
+    except DomainError as error:
+        _fail(error)
+    click.echo(token)
+
+
+@main.command("check-config")
+@pass_context
+def check_config(ctx: Context) -> None:
+    """Check the environment's configuration and the database connection."""
+    found = config_module.problems(ctx.settings)
+    try:
+        with ctx.db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        click.echo(f"database: reachable ({_redact(ctx.settings['DATABASE_URL'])})")
+    except Exception as exc:  # any driver error means the same thing to the operator
+        found.append(f"database not reachable: {exc.__class__.__name__}: {exc}")
+    for problem in found:
+        click.echo(f"! {problem}")
+    fatal = [p for p in found if not p.startswith("SECRET_KEY is not set")]
+    if fatal:
+        sys.exit(1)
+    click.echo("configuration OK" if not found else "configuration usable (see warnings)")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the app with the embedded server and print the URLs that matter."""
+    from kiosk_api import create_app
+    from kiosk_api.demo import demo_accounts
+
+    app = create_app()
+    base = f"http://{host}:{port}"
+    lines = [
+        "",
+        "dongxi is running 东西已启动",
+        f"  catalogue 商品目录      {base}/",
+        f"  products API 商品接口   {base}/api/v1/products?q=tudou",
+        f"  OpenAPI 接口文档        {base}/api/v1/openapi.json",
+        f"  sign in 登录            {base}/login",
+        "  demo accounts 演示账号 (username / password):",
+        *(f"    {u:<20} {p}" for u, p, _role in demo_accounts()),
+        "",
+    ]
+    click.echo("\n".join(lines))
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,44 @@
+"""`dongxi demo load`: the demo catalogue and one demo account per role."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.demo import Progress, load_demo_catalogue
+from core.clock import Clock
+from kiosk_api.auth.models import User
+from kiosk_api.auth.roles import ROLES
+from kiosk_api.auth.service import create_user
+
+# Demo accounts only: `make run` prints them. A production database never runs `demo load`.
+DEMO_PASSWORD_SUFFIX = "-demo-2026"
+
+
+def demo_password(role: str) -> str:
+    return f"{role}{DEMO_PASSWORD_SUFFIX}"
+
+
+def load_demo(session: Session, clock: Clock, progress: Progress = lambda _msg: None) -> dict[str, int]:
+    """Load every part of the demo that is missing."""
+    added = load_demo_catalogue(session, clock, progress)
+    added["users"] = 0
+    for role, (zh, _en) in ROLES.items():
+        username = f"demo-{role}".replace("_", "-")
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            create_user(
+                session,
+                clock,
+                username=username,
+                role=role,
+                password=demo_password(role),
+                display_name=f"{zh}（演示）",
+            )
+            added["users"] += 1
+    progress(f"users: {added['users']} added")
+    return added
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """Return (username, password, role) of every demo account."""
+    return [(f"demo-{role}".replace("_", "-"), demo_password(role), role) for role in ROLES]

@@ -1,0 +1,99 @@
+"""The one table mapping domain errors to HTTP, and the JSON error body of the design."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+
+STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PermissionDenied: 403,
+    Unauthenticated: 401,
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """Build `{"error": {"code", "message", "fields"}}` with the given status."""
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dongxi"'
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
+    """Turn marshmallow's nested messages into {"lines.0.slot": "message"}."""
+    if isinstance(messages, dict):
+        flat: dict[str, str] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_messages(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": " ".join(messages)}
+    if isinstance(messages, list):
+        return flatten_messages(dict(enumerate(messages)), prefix)
+    return {prefix or "_schema": str(messages)}
+
+
+def _status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return error_response(_status_for(error), error.code, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        fields: dict[str, str] = {}
+        if "messages" in data:
+            # webargs (via flask-smorest) puts errors per location: {"json": {...}, "query": {...}}.
+            for location_messages in data["messages"].values():
+                fields.update(flatten_messages(location_messages))
+        message = "invalid input" if fields else (error.description or error.name)
+        response = error_response(status, _HTTP_CODES.get(status, "error"), message, fields)
+        if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(_error: IntegrityError) -> Response:
+        return error_response(409, "conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(OperationalError)
+    def _operational(error: OperationalError) -> Response:
+        if "locked" in str(error.orig).lower() or "deadlock" in str(error.orig).lower():
+            return error_response(503, "busy", "the database is busy; try again")
+        raise error
+
+    @app.errorhandler(500)
+    def _internal(_error: Exception) -> Response:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "something went wrong on our side")

@@ -1,0 +1,96 @@
+"""Server-rendered pages: the catalogue home and sign-in (session cookie + CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+
+from catalogue import service as catalogue
+from catalogue.categories import CATEGORIES
+from kiosk_api.auth.http import current_user
+from kiosk_api.auth.roles import ROLES
+from kiosk_api.auth.service import authenticate
+from kiosk_api.database import get_clock, get_session
+from kiosk_api.i18n import current_language, translate
+from kiosk_api.presenters import ProductPresenter, region_ref
+
+pages = Blueprint(
+    "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
+
+
+@pages.app_context_processor
+def _page_helpers() -> dict[str, Any]:
+    lang = current_language()
+    return {
+        "t": lambda key: translate(key, lang),
+        "lang": lang,
+        "csrf_token": generate_csrf,
+        "user": current_user(),
+        "roles": ROLES,
+    }
+
+
+@pages.after_app_request
+def _remember_language(response: Response) -> Response:
+    if request.args.get("lang") in ("zh", "en"):
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@pages.get("/")
+def home() -> str:
+    """The catalogue: products by origin, with search by characters, pinyin or initials."""
+    session_ = get_session()
+    on = catalogue.today(get_clock())
+    q = request.args.get("q", "")[:64]
+    category = request.args.get("category") or None
+    if category not in CATEGORIES:
+        category = None
+    certified_only = request.args.get("certified") == "1"
+    found, total = catalogue.search_products(
+        session_, on=on, q=q, category=category, certified_only=certified_only, limit=200
+    )
+    present = ProductPresenter(session_, on)
+    pairings = catalogue.list_pairings(session_, on=on)
+    return render_template(
+        "home.html",
+        products=[present(p) for p in found],
+        total=total,
+        q=q,
+        category=category,
+        certified_only=certified_only,
+        categories=CATEGORIES,
+        pairings=[{"east": region_ref(p.east), "west": region_ref(p.west)} for p in pairings],
+    )
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign in with username and password (the form carries a CSRF token)."""
+    error = None
+    if request.method == "POST":
+        user = authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            error = translate("login_failed")
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@pages.post("/logout")
+def logout() -> Any:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("pages.home"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login would help phishing.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.home")

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: separate load and dump schemas; loads refuse unknown fields."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; `dongxi db upgrade` applies them (see kiosk_api/migrate.py)."""

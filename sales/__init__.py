@@ -1,0 +1,1 @@
+"""Orders, organizations, the revenue ledger and statements."""
