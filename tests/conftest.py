@@ -86,7 +86,7 @@ def _seed(engine: Engine) -> dict[str, str]:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
 ) -> Iterator[tuple[Engine, dict[str, str]]]:
     """A migrated database with the demo data, and bearer tokens by role."""
     if request.param == "sqlite":
@@ -97,7 +97,8 @@ def backend(
         engine.dispose()
         return
     require_postgres()
-    name = f"dongxi_test_{worker_id}"
+    # One database per run and worker, so two runs on one machine never share or drop each other's.
+    name = f"dongxi_test_{testrun_uid[:8]}_{worker_id}"
     url = create_postgres_database(name)
     migrate.upgrade(url)
     engine = make_engine(url)
