@@ -1,0 +1,81 @@
+"""What `make run` does, end to end: migrate an empty SQLite file, load the demo, serve, answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll the port until the server accepts connections (bounded), failing if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listened on port {port} within {timeout}s")
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env["DONGXI_VAR_DIR"] = str(tmp_path / "var")
+    return env
+
+
+def dongxi(*args: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [str(BIN / "dongxi"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[str, str]) -> None:
+    dongxi("db", "upgrade", env=embedded_env)
+    first = dongxi("demo", "load", env=embedded_env)
+    again = dongxi("demo", "load", env=embedded_env)
+    assert "products +40" in first and "products +0" in again
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "dongxi"), "serve", "--port", str(port)],
+        env=embedded_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_listening(port, server)
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v1/products?q=tudou", timeout=10
+        ) as response:
+            body = json.load(response)
+        assert "西吉马铃薯" in [item["name"]["zh"] for item in body["items"]]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert "西吉马铃薯" in response.read().decode()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/api/v1/products" in output
+    assert "demo-operator" in output
