@@ -65,7 +65,10 @@ def load_demo_catalogue(
     progress(f"suppliers: {added['suppliers']} added")
 
     for i, row in enumerate(demo_data.PRODUCTS, 1):
-        if session.scalar(select(Product.id).where(Product.sku == row["sku"])) is None:
+        existing = session.scalar(select(Product).where(Product.sku == row["sku"]))
+        if existing is not None and existing.image_url is None and row.get("image_url"):
+            existing.image_url = row["image_url"]  # pictures came after the first demo databases
+        if existing is None:
             fields = dict(row)
             fields["supplier"] = supplier_ids[row["supplier"]]
             for key in ("certified_from", "certified_until"):

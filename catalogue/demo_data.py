@@ -634,6 +634,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 45,
         "storage": "ambient",
+        "image_url": "/static/img/products/potatoes.svg",
         "keywords": "土豆 洋芋 马铃薯",
         "story_zh": "西吉县地处宁夏南部黄土丘陵区，海拔高、气候冷凉，马铃薯是当地的主要作物。",
         "story_en": (
@@ -655,6 +656,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 720,
         "storage": "ambient",
+        "image_url": "/static/img/products/potato-starch.svg",
         "keywords": "土豆淀粉 洋芋淀粉 生粉 勾芡",
         "story_zh": "以当地马铃薯加工而成的淀粉，可用于勾芡、挂糊和自制粉皮。",
         "story_en": (
@@ -676,6 +678,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 540,
         "storage": "ambient",
+        "image_url": "/static/img/products/potato-vermicelli.svg",
         "keywords": "土豆粉条 粉丝 洋芋粉条 宽粉 炖菜",
         "story_zh": "马铃薯淀粉制成的干粉条，耐煮有嚼劲，适合炖菜和火锅。",
         "story_en": "Dried noodles made from potato starch that hold their bite in stews and hot pot.",
@@ -695,6 +698,7 @@ PRODUCTS = [
         "certified_until": "2027-04-30",
         "shelf_life_days": 180,
         "storage": "ambient",
+        "image_url": "/static/img/products/instant-noodle-cup.svg",
         "keywords": "方便粉丝 酸辣粉 土豆粉 速食",
         "story_zh": "用热水冲泡即可食用的马铃薯粉丝，是自助售货柜里常见的速食品。",
         "story_en": "Potato vermicelli ready with hot water, a typical item in the self-service kiosks.",
@@ -714,6 +718,7 @@ PRODUCTS = [
         "certified_until": "2027-04-30",
         "shelf_life_days": 180,
         "storage": "ambient",
+        "image_url": "/static/img/products/potato-shreds-snack.svg",
         "keywords": "土豆丝 薯丝 洋芋丝 零食 香辣",
         "story_zh": "以马铃薯切丝炸制、拌香辣料的休闲零食。",
         "story_en": "A crunchy snack of fried potato shreds with a spicy seasoning.",
@@ -734,6 +739,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 730,
         "storage": "ambient",
+        "image_url": "/static/img/products/astragalus-slices.svg",
         "keywords": "黄芪 北芪 中药材 煲汤 六盘山",
         "story_zh": "隆德县位于六盘山西麓，中药材种植是当地的特色产业之一。",
         "story_en": (
@@ -756,6 +762,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/shiitake.svg",
         "keywords": "香菇 冬菇 蘑菇 食用菌 干货",
         "story_zh": "六盘山区昼夜温差大，适合食用菌生长；香菇晾晒后便于保存和运输。",
         "story_en": (
@@ -779,6 +786,7 @@ PRODUCTS = [
         "certified_until": "2027-05-31",
         "shelf_life_days": 365,
         "storage": "frozen",
+        "image_url": "/static/img/products/beef.svg",
         "keywords": "牛肉 牛腩 黄牛肉 清真",
         "story_zh": "泾源县地处六盘山腹地，草场和水源条件适合养牛，肉牛养殖是当地的主导产业。",
         "story_en": (
@@ -801,6 +809,7 @@ PRODUCTS = [
         "certified_until": "2027-05-31",
         "shelf_life_days": 30,
         "storage": "chilled",
+        "image_url": "/static/img/products/spiced-beef.svg",
         "keywords": "酱牛肉 卤牛肉 熟食 即食 清真",
         "story_zh": "以黄牛肉卤制、真空包装的即食熟食，开袋切片即可食用。",
         "story_en": "Yellow cattle beef braised in spices and vacuum-packed, ready to slice and eat.",
@@ -820,6 +829,7 @@ PRODUCTS = [
         "certified_until": "2027-05-31",
         "shelf_life_days": 730,
         "storage": "ambient",
+        "image_url": "/static/img/products/honey.svg",
         "keywords": "蜂蜜 土蜂蜜 中蜂 百花蜜 六盘山",
         "story_zh": "六盘山林草茂密、山花种类多，当地农户饲养中华蜜蜂采集百花蜜。",
         "story_en": (
@@ -843,6 +853,7 @@ PRODUCTS = [
         "certified_until": "2027-05-14",
         "shelf_life_days": 10,
         "storage": "chilled",
+        "image_url": "/static/img/products/apricots.svg",
         "keywords": "杏 杏子 红梅杏 鲜果",
         "story_zh": "彭阳县山地梯田多、光照充足，红梅杏是当地的特色鲜果，夏季上市。",
         "story_en": (
@@ -865,6 +876,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/buckwheat.svg",
         "keywords": "荞麦 荞麦米 杂粮 粗粮",
         "story_zh": "荞麦耐旱、生长期短，是宁夏南部山区传统的小杂粮。",
         "story_en": (
@@ -887,6 +899,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/oats.svg",
         "keywords": "燕麦 燕麦片 莜麦 杂粮 早餐",
         "story_zh": "燕麦适应冷凉气候，压片后可直接煮粥或冲泡。",
         "story_en": "Oats thrive in the cool upland climate; rolled, they cook quickly into porridge.",
@@ -907,6 +920,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 730,
         "storage": "ambient",
+        "image_url": "/static/img/products/black-tea.svg",
         "keywords": "普安红 红茶 茶叶 古茶树",
         "story_zh": "普安县位于云贵高原，山高雾多，当地有古茶树资源，茶产业是重要的增收产业。",
         "story_en": (
@@ -929,6 +943,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 1095,
         "storage": "ambient",
+        "image_url": "/static/img/products/white-tea.svg",
         "keywords": "白茶 茶叶 普安",
         "story_zh": "以春季嫩芽为原料、工艺简单的白茶，汤色清淡。",
         "story_en": (
@@ -950,6 +965,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 540,
         "storage": "ambient",
+        "image_url": "/static/img/products/green-tea.svg",
         "keywords": "绿茶 晴隆茶 茶叶 高山茶",
         "story_zh": "晴隆县与普安县相邻，同属黔西南高原茶区，以绿茶为主。",
         "story_en": (
@@ -972,6 +988,7 @@ PRODUCTS = [
         "certified_until": "2027-01-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/coix-seed.svg",
         "keywords": "薏仁 薏米 薏苡仁 杂粮 煮粥",
         "story_zh": "兴仁市是薏仁米的知名产地，薏仁常用来煮粥、煲汤。",
         "story_en": (
@@ -993,6 +1010,7 @@ PRODUCTS = [
         "certified_until": "2027-01-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/coix-powder.svg",
         "keywords": "薏米粉 红豆薏米 冲调 代餐",
         "story_zh": "薏仁米与红豆烘焙磨粉，热水冲调即可饮用。",
         "story_en": "Roasted coix seed and red beans ground to a powder that mixes with hot water.",
@@ -1013,6 +1031,7 @@ PRODUCTS = [
         "certified_until": "2027-03-14",
         "shelf_life_days": 180,
         "storage": "ambient",
+        "image_url": "/static/img/products/zongzi.svg",
         "keywords": "粽子 灰粽 糯米 糯食 布依族",
         "story_zh": "贞丰县的糯食颇有名气，灰粽以草木灰水浸泡糯米包制，真空包装后加热即食。",
         "story_en": (
@@ -1035,6 +1054,7 @@ PRODUCTS = [
         "certified_until": "2027-03-14",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/shiitake.svg",
         "keywords": "香菇 食用菌 蘑菇 干货",
         "story_zh": "安龙县发展食用菌产业，气候温和湿润，适合菇类生长。",
         "story_en": "Anlong has built up a mushroom industry; its mild, humid climate suits growing fungi.",
@@ -1054,6 +1074,7 @@ PRODUCTS = [
         "certified_until": "2027-05-31",
         "shelf_life_days": 7,
         "storage": "ambient",
+        "image_url": "/static/img/products/mango.svg",
         "keywords": "芒果 鲜果 热带水果",
         "story_zh": "望谟县地处南、北盘江河谷，低海拔地区热量充足，可以种植芒果。",
         "story_en": (
@@ -1076,6 +1097,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 540,
         "storage": "ambient",
+        "image_url": "/static/img/products/green-tea.svg",
         "keywords": "梵净山茶 绿茶 翠峰 茶叶",
         "story_zh": "梵净山周边山区云雾多、湿度大，茶园分布广，绿茶是铜仁的主要茶类。",
         "story_en": (
@@ -1098,6 +1120,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 540,
         "storage": "ambient",
+        "image_url": "/static/img/products/green-tea.svg",
         "keywords": "苔茶 石阡茶 绿茶 茶叶",
         "story_zh": "苔茶是石阡县当地的茶树品种，制成的茶叶是县里的特色产品。",
         "story_en": "Taicha is the local tea variety of Shiqian County and the county's signature tea.",
@@ -1117,6 +1140,7 @@ PRODUCTS = [
         "certified_until": "2027-03-31",
         "shelf_life_days": 730,
         "storage": "ambient",
+        "image_url": "/static/img/products/vine-tea.svg",
         "keywords": "藤茶 莓茶 代用茶",
         "story_zh": "藤茶以野生藤本植物的嫩叶制成，是江口县梵净山脚下的特色代用茶。",
         "story_en": (
@@ -1140,6 +1164,7 @@ PRODUCTS = [
         "certified_until": "2027-04-30",
         "shelf_life_days": 365,
         "storage": "frozen",
+        "image_url": "/static/img/products/beef.svg",
         "keywords": "牛肉 黄牛肉 思南黄牛",
         "story_zh": "思南县位于乌江中游，山地草坡多，农户有饲养本地黄牛的传统。",
         "story_en": (
@@ -1163,6 +1188,7 @@ PRODUCTS = [
         "certified_until": "2026-03-31",
         "shelf_life_days": 540,
         "storage": "ambient",
+        "image_url": "/static/img/products/sweet-potato-noodles.svg",
         "keywords": "红薯粉 红薯粉条 苕粉 粉丝",
         "story_zh": "以当地红薯淀粉制成的粉条，适合做酸辣粉或炖菜。",
         "story_en": "Noodles made from local sweet potato starch, good for hot-and-sour noodles or stews.",
@@ -1183,6 +1209,7 @@ PRODUCTS = [
         "certified_until": "2027-12-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/red-dates.svg",
         "keywords": "红枣 大枣 枣 干果",
         "story_zh": "清涧县位于陕北黄河沿岸，枣树栽培历史悠久，红枣是当地的传统产品。",
         "story_en": (
@@ -1205,6 +1232,7 @@ PRODUCTS = [
         "certified_until": "2027-12-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/millet.svg",
         "keywords": "小米 黄小米 谷子 粟米 杂粮",
         "story_zh": "陕北黄土高原干旱少雨、日照充足，谷子是传统旱作粮食，小米适合熬粥。",
         "story_en": (
@@ -1227,6 +1255,7 @@ PRODUCTS = [
         "certified_until": "2027-12-31",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/dried-noodles.svg",
         "keywords": "挂面 手工面 面条 空心挂面",
         "story_zh": "手工挂面经和面、盘条、拉制、晾晒等工序制成，是陕北的传统面食。",
         "story_en": (
@@ -1250,6 +1279,7 @@ PRODUCTS = [
         "certified_until": None,
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/millet-noodles.svg",
         "keywords": "挂面 小米面 面条 杂粮面",
         "story_zh": "在小麦粉中加入小米粉制成的挂面。",
         "story_en": "Dried noodles made from wheat flour blended with millet flour.",
@@ -1270,6 +1300,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 365,
         "storage": "frozen",
+        "image_url": "/static/img/products/beef.svg",
         "keywords": "牛肉 清真 牛腱 肉牛",
         "story_zh": "康乐县位于甘肃临夏，肉牛养殖是当地的重要产业。",
         "story_en": (
@@ -1291,6 +1322,7 @@ PRODUCTS = [
         "certified_until": "2027-02-28",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/bracken-fern.svg",
         "keywords": "蕨菜 山野菜 野菜 干货",
         "story_zh": "康乐县南部山区林地多，春季采摘的蕨菜嫩芽经焯水晾干保存。",
         "story_en": (
@@ -1314,6 +1346,7 @@ PRODUCTS = [
         "certified_until": "2027-02-14",
         "shelf_life_days": 365,
         "storage": "frozen",
+        "image_url": "/static/img/products/pork.svg",
         "keywords": "香猪 小香猪 猪肉",
         "story_zh": "从江香猪是体型小巧的地方猪种，在黔东南山区散养。",
         "story_en": (
@@ -1336,6 +1369,7 @@ PRODUCTS = [
         "certified_until": "2027-09-30",
         "shelf_life_days": 30,
         "storage": "ambient",
+        "image_url": "/static/img/products/ponkan.svg",
         "keywords": "椪柑 柑橘 橘子 鲜果",
         "story_zh": "从江县都柳江沿岸气候温暖，适合种植柑橘，椪柑冬季上市。",
         "story_en": "The warm Duliu River valley in Congjiang suits citrus; ponkan mandarins come in winter.",
@@ -1355,6 +1389,7 @@ PRODUCTS = [
         "certified_until": "2027-02-14",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/glutinous-rice.svg",
         "keywords": "香禾糯 糯米 侗族 稻米",
         "story_zh": "香禾糯是侗族地区传统种植的糯稻，常在梯田中与稻田养鱼结合。",
         "story_en": (
@@ -1378,6 +1413,7 @@ PRODUCTS = [
         "certified_until": "2027-01-14",
         "shelf_life_days": 365,
         "storage": "ambient",
+        "image_url": "/static/img/products/rice.svg",
         "keywords": "大米 粳米 东北大米 稻米",
         "story_zh": "延边地区一年一熟，夏季温凉、昼夜温差大，出产粳稻。",
         "story_en": (
@@ -1400,6 +1436,7 @@ PRODUCTS = [
         "certified_until": "2027-01-14",
         "shelf_life_days": 90,
         "storage": "chilled",
+        "image_url": "/static/img/products/kimchi.svg",
         "keywords": "辣白菜 泡菜 朝鲜族 咸菜 下饭菜",
         "story_zh": "辣白菜是朝鲜族传统腌制菜，以白菜、辣椒粉等腌制发酵而成。",
         "story_en": (
@@ -1422,6 +1459,7 @@ PRODUCTS = [
         "certified_until": "2027-08-31",
         "shelf_life_days": 60,
         "storage": "chilled",
+        "image_url": "/static/img/products/apple-pear.svg",
         "keywords": "苹果梨 梨 鲜果",
         "story_zh": "苹果梨是延边的特色梨品种，耐寒、耐贮藏，龙井市是主要产地之一。",
         "story_en": (
@@ -1446,6 +1484,7 @@ PRODUCTS = [
         "certified_until": "2025-11-30",
         "shelf_life_days": 730,
         "storage": "ambient",
+        "image_url": "/static/img/products/black-fungus.svg",
         "keywords": "黑木耳 木耳 秋木耳 食用菌 干货",
         "story_zh": "汪清县地处长白山余脉，林地面积大，黑木耳是当地的主要林下产业。",
         "story_en": (
@@ -1468,6 +1507,7 @@ PRODUCTS = [
         "certified_until": "2027-08-31",
         "shelf_life_days": 365,
         "storage": "frozen",
+        "image_url": "/static/img/products/matsutake.svg",
         "keywords": "松茸 野生菌 山珍 食用菌",
         "story_zh": "松茸生长在长白山区的针阔混交林下，秋季采收后速冻保存。",
         "story_en": (

@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors
+from kiosk_api import database, errors, payments_ext
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
 
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db: Database = app.config.get("DATABASE") or Database.from_url(app.config["DATABASE_URL"])
     clock: Clock = app.config.get("CLOCK") or SystemClock()
     database.init_app(app, db, clock)
+    payments_ext.init_app(app)
 
     api = DongxiApi(
         app,
@@ -85,4 +86,21 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blueprint in catalogue.BLUEPRINTS:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API writes authenticate by bearer token or CSRF header (auth/http.py)
+    from kiosk_api.blueprints import inventory
+
+    for blueprint in inventory.BLUEPRINTS:
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # as catalogue's: bearer token, or session cookie with CSRF header
+    from kiosk_api.blueprints.kiosk_device import device
+    from kiosk_api.blueprints.orders import orders
+    from kiosk_api.blueprints.payments import payments
+    from kiosk_api.pay_page import pay
+
+    api.register_blueprint(orders)
+    csrf.exempt(orders)  # a signed-in browser's writes still need X-CSRFToken (auth/http.py)
+    for blueprint in (device, payments):
+        # Devices sign every request; webhooks are signed by the provider; neither carries cookies.
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
     app.register_blueprint(pages)
+    app.register_blueprint(pay)

@@ -140,6 +140,97 @@ def tokens_create(ctx: Context, username: str, name: str) -> None:
     click.echo(token)
 
 
+@main.group()
+def kiosks() -> None:
+    """Kiosk device keys (KIOSK_PROTOCOL.md)."""
+
+
+def _key_command(ctx: Context, action: str, code: str) -> None:
+    import json
+
+    from kiosk_api.kiosks import service as kiosk_service
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            if action == "revoke":
+                kiosk_service.revoke(session, code)
+                result = None
+            else:
+                handler = kiosk_service.provision if action == "provision" else kiosk_service.rotate
+                result = handler(session, ctx.clock, code, secret_key=ctx.settings["SECRET_KEY"])
+    except DomainError as error:
+        _fail(error)
+    if result is None:
+        click.echo(f"kiosk {code}: key revoked")
+    else:
+        click.echo(json.dumps(result))
+
+
+@kiosks.command("provision")
+@click.argument("code")
+@pass_context
+def kiosks_provision(ctx: Context, code: str) -> None:
+    """Create a kiosk's device key and print {"key_id", "secret"} once."""
+    _key_command(ctx, "provision", code)
+
+
+@kiosks.command("rotate")
+@click.argument("code")
+@pass_context
+def kiosks_rotate(ctx: Context, code: str) -> None:
+    """Replace a kiosk's device key and print the new one once."""
+    _key_command(ctx, "rotate", code)
+
+
+@kiosks.command("revoke")
+@click.argument("code")
+@pass_context
+def kiosks_revoke(ctx: Context, code: str) -> None:
+    """Disable a kiosk's device key."""
+    _key_command(ctx, "revoke", code)
+
+
+@main.group()
+def payments() -> None:
+    """Payments."""
+
+
+@payments.command("reconcile")
+@pass_context
+def payments_reconcile(ctx: Context) -> None:
+    """Fetch unsettled payments from the provider and repair what missed webhooks or crashes left."""
+    from kiosk_api.payments_ext import build_provider
+    from sales.reconcile import reconcile
+
+    provider = build_provider(ctx.settings, ctx.clock)
+    counts = reconcile(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
+    click.echo("reconciled: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@main.group()
+def reservations() -> None:
+    """Stock held for orders awaiting payment."""
+
+
+@reservations.command("expire")
+@click.option("--batch", default=500, show_default=True, help="balances released per transaction")
+@pass_context
+def reservations_expire(ctx: Context, batch: int) -> None:
+    """Release holds past their expiry (run it every minute from cron or a timer)."""
+    from inventory.service import expire_reservations, run_in_transaction
+
+    total = 0
+    while True:
+        released = run_in_transaction(
+            ctx.db, lambda session: expire_reservations(session, ctx.clock, limit=batch)
+        )
+        total += released
+        if released == 0:
+            break
+        click.echo(f"  released {total} so far …")
+    click.echo(f"expired holds released: {total}")
+
+
 @main.command("check-config")
 @pass_context
 def check_config(ctx: Context) -> None:

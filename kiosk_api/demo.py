@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.demo import Progress, load_demo_catalogue
 from core.clock import Clock
+from inventory.demo import load_demo_inventory
 from kiosk_api.auth.models import User
 from kiosk_api.auth.roles import ROLES
 from kiosk_api.auth.service import create_user
@@ -22,6 +23,7 @@ def demo_password(role: str) -> str:
 def load_demo(session: Session, clock: Clock, progress: Progress = lambda _msg: None) -> dict[str, int]:
     """Load every part of the demo that is missing."""
     added = load_demo_catalogue(session, clock, progress)
+    added.update(load_demo_inventory(session, clock, progress))
     added["users"] = 0
     for role, (zh, _en) in ROLES.items():
         username = f"demo-{role}".replace("_", "-")

@@ -84,7 +84,8 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(IntegrityError)
-    def _integrity(_error: IntegrityError) -> Response:
+    def _integrity(error: IntegrityError) -> Response:
+        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return error_response(409, "conflict", "the change conflicts with existing data")
 
     @app.errorhandler(OperationalError)

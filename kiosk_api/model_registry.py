@@ -4,4 +4,8 @@
 def import_all_models() -> None:
     """Register every table on core.db.Base.metadata."""
     import catalogue.models  # noqa: F401
-    import kiosk_api.auth.models  # noqa: F401
+    import inventory.models  # noqa: F401
+    import kiosk_api.auth.models
+    import kiosk_api.kiosks.models  # noqa: F401
+    import payments.models  # noqa: F401
+    import sales.models  # noqa: F401

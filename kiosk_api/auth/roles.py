@@ -22,3 +22,11 @@ ROLES: dict[str, tuple[str, str]] = {
 CATALOGUE_EDITORS = (ADMIN, OPERATOR)
 # Who may read what the public may not (suppliers' payout accounts, inactive products).
 CATALOGUE_READERS = (ADMIN, OPERATOR, AUDITOR)
+# Who may set up locations and slots and move stock (receipts, transfers, write-offs).
+INVENTORY_EDITORS = (ADMIN, OPERATOR)
+# Who may read stock, the stock ledger, holds and alerts.
+INVENTORY_READERS = (ADMIN, OPERATOR, AUDITOR)
+# Who may record restock visits and stock counts.
+RESTOCK_RECORDERS = (ADMIN, OPERATOR, RESTOCKER)
+# Who may read restock pick lists.
+PICK_LIST_READERS = (ADMIN, OPERATOR, RESTOCKER, AUDITOR)

@@ -1,0 +1,176 @@
+"""What sales/ calls beside reservations: open-door takes, returns after refunds, slot availability."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Product
+from core.clock import Clock
+from core.errors import Conflict, InvalidInput, NotFound
+from inventory import ledger
+from inventory.locations import lot_for_found_stock, slot_for_field, today
+from inventory.models import WRITEOFF_REASONS, Location, Lot, Slot, StockBalance, StockMovement
+from inventory.reservations import expire_due, expire_reservations
+from inventory.withdrawal import withdraw
+
+
+def _location(session: Session, location_id: int) -> Location:
+    location = session.get(Location, location_id)
+    if location is None:
+        raise InvalidInput(
+            "unknown location", code="unknown_location", fields={"location_id": "unknown location"}
+        )
+    return location
+
+
+def record_taken(
+    session: Session, clock: Clock, *, order_ref: str, location_id: int, slot_code: str, qty: int, actor: str
+) -> list[StockMovement]:
+    """Sell what an open-door shopper took from a slot. Never refused: the goods have left, so units
+    beyond the records are first added by a count movement (which raises an alert)."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        raise InvalidInput("a quantity is a whole number of at least 1", fields={"qty": "at least 1"})
+    location = _location(session, location_id)
+    slot = slot_for_field(session, location, slot_code, "slot")
+    in_slot = (StockBalance.slot_id == slot.id) & (StockBalance.product_id == slot.product_id)
+    balances = ledger.lock_balances(session, in_slot)
+    expire_due(session, clock, balances)
+    on_hand = sum(b.on_hand for b in balances)
+    movements: list[StockMovement] = []
+    if on_hand < qty:
+        product = session.get(Product, slot.product_id)
+        assert product is not None
+        lot = lot_for_found_stock(session, clock, product, balances)
+        ledger.ensure_balances(session, [(location.id, slot.id, slot.product_id, lot.id)])
+        balances = ledger.lock_balances(session, in_slot)
+        movements.append(
+            ledger.post(
+                session,
+                clock,
+                "count",
+                qty=qty - on_hand,
+                actor=actor,
+                dest=next(b for b in balances if b.lot_id == lot.id),
+                reason="taken_unrecorded",
+                reference=order_ref,
+                note=f"{qty} taken from slot {slot.code}, {on_hand} on record",
+            )
+        )
+    movements += withdraw(
+        session, clock, balances, qty, today=today(clock), kind="sale", actor=actor, reference=order_ref
+    )
+    return movements
+
+
+def return_sold(
+    session: Session,
+    clock: Clock,
+    *,
+    order_ref: str,
+    location_id: int,
+    product_id: int,
+    qty: int,
+    restock: bool,
+    actor: str,
+    reason: str,
+) -> list[StockMovement]:
+    """Bring back units an order sold at a location: into the lot and slot they left (restock), or
+    back in and written off when they cannot be sold again."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        raise InvalidInput("a quantity is a whole number of at least 1", fields={"qty": "at least 1"})
+    location = _location(session, location_id)
+    returnable = _returnable(session, order_ref, location.id, product_id)
+    if sum(returnable.values()) < qty:
+        raise Conflict(
+            "more than the order sold here",
+            code="not_sold",
+            fields={"qty": f"only {sum(returnable.values())} sold here and not yet returned"},
+        )
+    movements: list[StockMovement] = []
+    remaining = qty
+    for (lot_id, slot_id), left in returnable.items():
+        take = min(remaining, left)
+        if take == 0:
+            break
+        ledger.ensure_balances(session, [(location.id, slot_id, product_id, lot_id)])
+        [balance] = ledger.lock_balances(
+            session, ledger.balance_key_filter(location.id, slot_id, product_id, lot_id)
+        )
+        movements.append(
+            ledger.post(
+                session,
+                clock,
+                "return",
+                qty=take,
+                actor=actor,
+                dest=balance,
+                reference=order_ref,
+                note=reason,
+            )
+        )
+        if not restock:
+            movements.append(
+                ledger.post(
+                    session,
+                    clock,
+                    "writeoff",
+                    qty=take,
+                    actor=actor,
+                    source=balance,
+                    reason=reason if reason in WRITEOFF_REASONS else "returned",
+                    reference=order_ref,
+                    note=reason,
+                )
+            )
+        remaining -= take
+    return movements
+
+
+def _returnable(
+    session: Session, order_ref: str, location_id: int, product_id: int
+) -> dict[tuple[int, int | None], int]:
+    """Units sold and not yet returned per (lot, slot), the most recently sold first."""
+    trail = session.scalars(
+        select(StockMovement)
+        .where(
+            StockMovement.reference == order_ref,
+            StockMovement.product_id == product_id,
+            or_(
+                (StockMovement.kind == "sale") & (StockMovement.from_location_id == location_id),
+                (StockMovement.kind == "return") & (StockMovement.to_location_id == location_id),
+            ),
+        )
+        .order_by(StockMovement.id.desc())
+    )
+    net: dict[tuple[int, int | None], int] = defaultdict(int)
+    for movement in trail:
+        if movement.kind == "sale":
+            net[(movement.lot_id, movement.from_slot_id)] += movement.qty
+        else:
+            net[(movement.lot_id, movement.to_slot_id)] -= movement.qty
+    return {key: left for key, left in net.items() if left > 0}
+
+
+def slot_availability(session: Session, clock: Clock, location_id: int) -> dict[str, int]:
+    """Units a kiosk can sell per slot (on hand minus held, unexpired lots), after lapsed holds go."""
+    location = session.get(Location, location_id)
+    if location is None:
+        raise NotFound(f"no location {location_id}", code="location_not_found")
+    expire_reservations(session, clock, location_id=location.id)
+    day = today(clock)
+    slots = session.scalars(
+        select(Slot).where(Slot.location_id == location.id, Slot.active.is_(True)).order_by(Slot.code)
+    ).all()
+    available = {slot.code: 0 for slot in slots}
+    rows = session.execute(
+        select(Slot.code, StockBalance.on_hand - StockBalance.reserved)
+        .join(StockBalance, (StockBalance.slot_id == Slot.id) & (StockBalance.product_id == Slot.product_id))
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(Slot.location_id == location.id, Slot.active.is_(True), Lot.expires_on >= day)
+    )
+    for code, free in rows:
+        available[code] += free
+    return available

@@ -1,0 +1,212 @@
+"""Restock pick lists for a kiosk or a route, and recording what a restock visit did."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue.models import Product
+from core.clock import Clock
+from core.errors import DomainError, InvalidInput, NotFound
+from inventory.allocation import Candidate, FefoPool
+from inventory.locations import get_location, today
+from inventory.models import Location, Lot, Slot, StockBalance, StockMovement
+from inventory.reservations import expire_reservations
+from inventory.stock import transfer, write_off
+
+
+@dataclass(frozen=True)
+class LotQty:
+    lot: Lot
+    qty: int
+
+
+@dataclass
+class PickLine:
+    """One slot: what is sellable there, what to bring from the warehouse and what to take out."""
+
+    slot: Slot
+    product: Product
+    sellable: int
+    bring: int
+    lots: list[LotQty] = field(default_factory=list)
+    short: int = 0
+    take_out: list[LotQty] = field(default_factory=list)
+
+
+@dataclass
+class PickList:
+    kiosk: Location
+    warehouse: Location | None
+    lines: list[PickLine]
+    generated_at: datetime
+
+
+@dataclass
+class RoutePickList:
+    route: str
+    kiosks: list[PickList]
+    load: list[tuple[Location, Product, LotQty]]
+    generated_at: datetime
+
+
+class _WarehouseStock:
+    """Free unexpired stock per (warehouse, product), drawn down as kiosks of a route take from it."""
+
+    def __init__(self, session: Session, day: date) -> None:
+        self.session, self.day = session, day
+        self.pools: dict[tuple[int, int], FefoPool] = {}
+        self.lots: dict[int, Lot] = {}
+
+    def pool(self, warehouse_id: int, product_id: int) -> FefoPool:
+        key = (warehouse_id, product_id)
+        if key not in self.pools:
+            balances = self.session.scalars(
+                select(StockBalance)
+                .options(selectinload(StockBalance.lot))
+                .where(StockBalance.location_id == warehouse_id, StockBalance.product_id == product_id)
+            ).all()
+            self.lots.update({b.lot_id: b.lot for b in balances})
+            candidates = [Candidate(b.id, b.lot_id, b.lot.expires_on, b.available) for b in balances]
+            self.pools[key] = FefoPool(candidates, self.day)
+        return self.pools[key]
+
+
+def _kiosk_list(session: Session, kiosk: Location, stock: _WarehouseStock, now: datetime) -> PickList:
+    day = stock.day
+    balances = session.scalars(
+        select(StockBalance)
+        .options(selectinload(StockBalance.lot))
+        .where(StockBalance.location_id == kiosk.id, StockBalance.on_hand > 0)
+    ).all()
+    in_slot: dict[int, list[StockBalance]] = defaultdict(list)
+    for balance in balances:
+        in_slot[balance.slot_id or 0].append(balance)
+    lines: list[PickLine] = []
+    slots = session.scalars(
+        select(Slot)
+        .options(selectinload(Slot.product))
+        .where(Slot.location_id == kiosk.id)
+        .order_by(Slot.code)
+    )
+    for slot in slots:
+        held = in_slot.get(slot.id, [])
+        expired = sorted(
+            (b for b in held if b.lot.is_expired(day)), key=lambda b: (b.lot.expires_on, b.lot_id)
+        )
+        sellable = sum(
+            b.on_hand for b in held if not b.lot.is_expired(day) and b.product_id == slot.product_id
+        )
+        bring = max(0, slot.par_level - sellable) if slot.active else 0
+        line = PickLine(
+            slot, slot.product, sellable, bring, take_out=[LotQty(b.lot, b.on_hand) for b in expired]
+        )
+        if bring and kiosk.warehouse_id is not None:
+            taken = stock.pool(kiosk.warehouse_id, slot.product_id).take(bring)
+            line.lots = [LotQty(stock.lots[c.lot_id], qty) for c, qty in taken]
+        line.short = bring - sum(lq.qty for lq in line.lots)
+        lines.append(line)
+    return PickList(kiosk=kiosk, warehouse=kiosk.warehouse, lines=lines, generated_at=now)
+
+
+def kiosk_pick_list(session: Session, clock: Clock, code: str) -> PickList:
+    """What a restocker brings to one kiosk (to par, earliest expiry first) and takes out (expired)."""
+    kiosk = get_location(session, code)
+    if kiosk.kind != "kiosk":
+        raise NotFound(f"no kiosk {code}", code="kiosk_not_found")
+    if kiosk.warehouse_id is not None:
+        expire_reservations(session, clock, location_id=kiosk.warehouse_id)
+    return _kiosk_list(session, kiosk, _WarehouseStock(session, today(clock)), clock.now())
+
+
+def route_pick_list(session: Session, clock: Clock, route: str) -> RoutePickList:
+    """The pick lists of a route's kiosks, and the lots to load, no unit promised to two kiosks."""
+    kiosks = session.scalars(
+        select(Location)
+        .where(Location.kind == "kiosk", Location.route == route, Location.active.is_(True))
+        .order_by(Location.code)
+    ).all()
+    if not kiosks:
+        raise NotFound(f"no kiosks on route {route}", code="route_not_found")
+    for warehouse_id in sorted({k.warehouse_id for k in kiosks if k.warehouse_id is not None}):
+        expire_reservations(session, clock, location_id=warehouse_id)
+    stock = _WarehouseStock(session, today(clock))
+    lists = [_kiosk_list(session, kiosk, stock, clock.now()) for kiosk in kiosks]
+    load: dict[tuple[int, int], list[Any]] = {}
+    for pick in lists:
+        for line in pick.lines:
+            for lq in line.lots:
+                assert pick.warehouse is not None
+                entry = load.setdefault(
+                    (pick.warehouse.id, lq.lot.id), [pick.warehouse, line.product, lq.lot, 0]
+                )
+                entry[3] += lq.qty
+    rows = [(w, p, LotQty(lot, qty)) for w, p, lot, qty in load.values()]
+    rows.sort(key=lambda r: (r[0].code, r[1].id, r[2].lot.expires_on))
+    return RoutePickList(route=route, kiosks=lists, load=rows, generated_at=clock.now())
+
+
+def _renamed(error: DomainError, prefix: str, renames: dict[str, str]) -> DomainError:
+    fields = {f"{prefix}.{renames.get(k, k)}": v for k, v in error.fields.items()}
+    return type(error)(error.message, code=error.code, fields=fields)
+
+
+def record_restock_visit(
+    session: Session,
+    clock: Clock,
+    *,
+    kiosk: str,
+    put: list[dict[str, Any]],
+    removed: list[dict[str, Any]],
+    actor: str,
+    note: str = "",
+) -> tuple[str, list[StockMovement]]:
+    """Record a visit in one unit of work: expired or damaged goods out, then lots from the warehouse in."""
+    place = get_location(session, kiosk)
+    if place.kind != "kiosk":
+        raise NotFound(f"no kiosk {kiosk}", code="kiosk_not_found")
+    if put and place.warehouse is None:
+        raise InvalidInput(
+            f"{kiosk} has no warehouse", fields={"put": "the kiosk has no warehouse to restock from"}
+        )
+    reference = f"restock:{place.code}:{clock.now():%Y%m%dT%H%M%S}"
+    movements: list[StockMovement] = []
+    for i, entry in enumerate(removed):
+        try:
+            movements += write_off(
+                session,
+                clock,
+                location=place.code,
+                slot=entry["slot"],
+                lot=entry.get("lot"),
+                qty=entry["qty"],
+                reason=entry.get("reason", "expired"),
+                actor=actor,
+                reference=reference,
+                note=note,
+            )
+        except DomainError as error:
+            raise _renamed(error, f"removed.{i}", {}) from error
+    for i, entry in enumerate(put):
+        assert place.warehouse is not None
+        try:
+            movements += transfer(
+                session,
+                clock,
+                source=place.warehouse.code,
+                dest=place.code,
+                dest_slot=entry["slot"],
+                lot=entry["lot"],
+                qty=entry["qty"],
+                actor=actor,
+                reference=reference,
+                note=note,
+            )
+        except DomainError as error:
+            raise _renamed(error, f"put.{i}", {"to_slot": "slot", "from": "lot"}) from error
+    return reference, movements

@@ -1,0 +1,280 @@
+"""Holding stock for orders awaiting payment: reserve, fulfil, release and expire.
+
+Lock order everywhere: balances first (in id order, ledger.lock_balances), then the reservations on
+them. Anything that changes a reservation's status holds its balance's lock, so a status read after
+the lock is the truth, and a hold is released exactly once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import Clock, local_date
+from core.errors import InvalidInput
+from inventory import ledger
+from inventory.allocation import Candidate, FefoPool
+from inventory.errors import OutOfStock
+from inventory.models import Location, Reservation, Slot, StockBalance, StockMovement
+from inventory.stock_lines import StockLine, describe_shortage, resolve_lines
+
+
+def _candidates(balances: list[StockBalance], used: dict[int, int]) -> list[Candidate]:
+    return [
+        Candidate(key=b.id, lot_id=b.lot_id, expires_on=b.lot.expires_on, free=b.available - used[b.id])
+        for b in balances
+    ]
+
+
+def _release_locked(
+    session: Session, clock: Clock, reservation: Reservation, status: str, reason: str
+) -> None:
+    balance = session.get(StockBalance, reservation.balance_id)
+    assert balance is not None
+    ledger.unhold(session, balance, reservation.qty)
+    reservation.status = status
+    reservation.released_at = clock.now()
+    reservation.release_reason = reason[:64]
+
+
+def expire_due(session: Session, clock: Clock, balances: list[StockBalance]) -> int:
+    """Release the holds past their expiry on balances this transaction has locked."""
+    if not balances:
+        return 0
+    due = session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.balance_id.in_([b.id for b in balances]),
+            Reservation.status == "active",
+            Reservation.expires_at <= clock.now(),
+        )
+        .order_by(Reservation.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for reservation in due:
+        _release_locked(session, clock, reservation, "expired", "expired")
+    return len(due)
+
+
+def expire_reservations(
+    session: Session, clock: Clock, *, location_id: int | None = None, limit: int = 1000
+) -> int:
+    """Release holds whose expiry has passed (the scheduled job, and lazily before stock is read)."""
+    stmt = (
+        select(Reservation.balance_id)
+        .where(Reservation.status == "active", Reservation.expires_at <= clock.now())
+        .distinct()
+        .limit(limit)
+    )
+    if location_id is not None:
+        stmt = stmt.where(Reservation.location_id == location_id)
+    balance_ids = list(session.scalars(stmt))
+    if not balance_ids:
+        return 0
+    return expire_due(session, clock, ledger.lock_balances(session, StockBalance.id.in_(balance_ids)))
+
+
+def reserve(
+    session: Session,
+    clock: Clock,
+    *,
+    order_ref: str,
+    location_id: int,
+    lines: list[tuple[int, int]],
+    expires_at: datetime,
+    slot_codes: list[str | None] | None = None,
+) -> list[Reservation]:
+    """Hold stock for an order's lines at one location, earliest expiry first; all lines or none."""
+    now = clock.now()
+    if expires_at.tzinfo is None or expires_at <= now:
+        raise InvalidInput("a hold must expire in the future", fields={"expires_at": "must be in the future"})
+    location = session.get(Location, location_id)
+    if location is None or not location.active:
+        raise InvalidInput(
+            "unknown location", code="unknown_location", fields={"location_id": "unknown location"}
+        )
+    wanted = resolve_lines(session, location, lines, slot_codes)
+    balances = ledger.lock_balances(
+        session,
+        StockBalance.location_id == location.id,
+        StockBalance.product_id.in_({line.product_id for line in wanted}),
+    )
+    expire_due(session, clock, balances)
+    plan = _plan(location, wanted, balances, local_date(now))
+    by_id = {b.id: b for b in balances}
+    reservations: list[Reservation] = []
+    for line, balance_id, qty in plan:
+        balance = by_id[balance_id]
+        if not ledger.hold(session, balance, qty):  # the lock makes this unreachable; the guard stays
+            raise OutOfStock("out of stock", fields={line.field: "out of stock"})
+        reservation = Reservation(
+            order_ref=order_ref,
+            line_no=line.index,
+            balance_id=balance.id,
+            location_id=location.id,
+            slot_id=balance.slot_id,
+            product_id=balance.product_id,
+            lot_id=balance.lot_id,
+            qty=qty,
+            status="active",
+            expires_at=expires_at,
+            created_at=now,
+        )
+        session.add(reservation)
+        reservations.append(reservation)
+    session.flush()  # callers keep the reservations' ids
+    return reservations
+
+
+def _plan(
+    location: Location, wanted: list[StockLine], balances: list[StockBalance], today: date
+) -> list[tuple[StockLine, int, int]]:
+    """Allocate every line against the locked balances; the same product/slot counts its sum."""
+    used: dict[int, int] = defaultdict(int)
+    groups: dict[tuple[int, int | None], list[StockLine]] = defaultdict(list)
+    for line in wanted:
+        groups[(line.product_id, line.slot_id)].append(line)
+    shortages: dict[str, str] = {}
+    plan: list[tuple[StockLine, int, int]] = []
+    # Lines naming a slot can only use that slot, so they choose first.
+    for _key, group in sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0])):
+        eligible = [b for b in balances if group[0].accepts(b)]
+        pool = FefoPool(_candidates(eligible, used), today)
+        needed = sum(line.qty for line in group)
+        if pool.total_free < needed:
+            shortages.update(describe_shortage(group, pool.total_free))
+            continue
+        for line in group:
+            for candidate, qty in pool.take(line.qty):
+                used[candidate.key] += qty
+                plan.append((line, candidate.key, qty))
+    if shortages:
+        raise OutOfStock(f"not enough stock at {location.code}", fields=shortages)
+    return plan
+
+
+def release_holds_on(
+    session: Session, clock: Clock, balance: StockBalance, free_needed: int, reason: str
+) -> int:
+    """Release holds on a locked balance, newest first, until free_needed units are free; return how many."""
+    released = 0
+    holds = session.scalars(
+        select(Reservation)
+        .where(Reservation.balance_id == balance.id, Reservation.status == "active")
+        .order_by(Reservation.id.desc())
+        .execution_options(populate_existing=True)
+    )
+    for reservation in holds:
+        if balance.available >= free_needed:
+            break
+        _release_locked(session, clock, reservation, "released", reason)
+        released += 1
+    return released
+
+
+def _order_reservations(session: Session, order_ref: str, statuses: tuple[str, ...]) -> list[Reservation]:
+    return list(
+        session.scalars(
+            select(Reservation)
+            .where(Reservation.order_ref == order_ref, Reservation.status.in_(statuses))
+            .order_by(Reservation.line_no, Reservation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _lock_for_order(session: Session, reservations: list[Reservation]) -> list[StockBalance]:
+    locations = {r.location_id for r in reservations}
+    products = {r.product_id for r in reservations}
+    return ledger.lock_balances(
+        session, StockBalance.location_id.in_(locations), StockBalance.product_id.in_(products)
+    )
+
+
+def release_reservations(session: Session, clock: Clock, *, order_ref: str, reason: str) -> int:
+    """Release an order's active holds (cancelled, expired, failed payment); return how many."""
+    if not _order_reservations(session, order_ref, ("active",)):
+        return 0
+    _lock_for_order(session, _order_reservations(session, order_ref, ("active",)))
+    active = _order_reservations(session, order_ref, ("active",))  # re-read under the locks
+    status = "expired" if reason == "expired" else "released"
+    for reservation in active:
+        _release_locked(session, clock, reservation, status, reason)
+    return len(active)
+
+
+def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor: str) -> list[StockMovement]:
+    """Turn an order's holds into sale movements; stock whose hold lapsed is taken again (FEFO)."""
+    open_statuses = ("active", "released", "expired")
+    pending = _order_reservations(session, order_ref, open_statuses)
+    if not pending:
+        return []
+    balances = _lock_for_order(session, pending)
+    pending = _order_reservations(session, order_ref, open_statuses)  # re-read under the locks
+    by_id = {b.id: b for b in balances}
+    lapsed = [r for r in pending if r.status != "active"]
+    retake = _plan_retake(session, lapsed, balances, local_date(clock.now())) if lapsed else []
+    now = clock.now()
+    movements: list[StockMovement] = []
+    for reservation in pending:
+        if reservation.status == "active":
+            movements.append(
+                ledger.post(
+                    session,
+                    clock,
+                    "sale",
+                    qty=reservation.qty,
+                    actor=actor,
+                    source=by_id[reservation.balance_id],
+                    from_reserved=reservation.qty,
+                    reference=order_ref,
+                )
+            )
+        reservation.status = "fulfilled"
+        reservation.fulfilled_at = now
+    for balance_id, qty in retake:
+        movements.append(
+            ledger.post(
+                session,
+                clock,
+                "sale",
+                qty=qty,
+                actor=actor,
+                source=by_id[balance_id],
+                reference=order_ref,
+                note="hold had lapsed; taken again",
+            )
+        )
+    return movements
+
+
+def _plan_retake(
+    session: Session, lapsed: list[Reservation], balances: list[StockBalance], today: date
+) -> list[tuple[int, int]]:
+    """Plan taking again the stock of holds that lapsed: same location and slot, earliest expiry."""
+    used: dict[int, int] = defaultdict(int)
+    plan: list[tuple[int, int]] = []
+    shortages: dict[str, str] = {}
+    for reservation in lapsed:
+        slot = session.get(Slot, reservation.slot_id) if reservation.slot_id else None
+        eligible = [
+            b
+            for b in balances
+            if b.location_id == reservation.location_id
+            and b.product_id == reservation.product_id
+            and b.slot_id == reservation.slot_id
+        ]
+        pool = FefoPool(_candidates(eligible, used), today)
+        if pool.total_free < reservation.qty:
+            field = f"lines.{reservation.line_no}" + (".slot" if slot is not None else "")
+            shortages[field] = f"the hold lapsed and only {pool.total_free} are left"
+            continue
+        for candidate, qty in pool.take(reservation.qty):
+            used[candidate.key] += qty
+            plan.append((candidate.key, qty))
+    if shortages:
+        raise OutOfStock("the order's hold lapsed and the stock is gone", fields=shortages)
+    return plan

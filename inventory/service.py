@@ -1,0 +1,68 @@
+"""Inventory's public use cases, in one place. Each takes the session explicitly and never commits.
+
+sales/ calls the order-facing ones: reserve, fulfil_reservations, release_reservations,
+return_sold, record_taken and slot_availability.
+"""
+
+from inventory.alerts import Alert, list_alerts
+from inventory.concurrency import call_with_retry, is_contention, run_in_transaction
+from inventory.errors import InsufficientStock, OutOfStock, StockBusy
+from inventory.fulfilment import record_taken, return_sold, slot_availability
+from inventory.locations import (
+    add_slot,
+    create_location,
+    get_location,
+    list_locations,
+    list_lots,
+    today,
+    update_slot,
+)
+from inventory.models import Location, Lot, Reservation, Slot, StockBalance, StockMovement
+from inventory.picklist import PickList, RoutePickList, kiosk_pick_list, record_restock_visit, route_pick_list
+from inventory.queries import list_balances, list_movements, list_reservations
+from inventory.reservations import expire_reservations, fulfil_reservations, release_reservations, reserve
+from inventory.stock import CountResult, count, receive, transfer, write_off
+
+__all__ = [
+    "Alert",
+    "CountResult",
+    "InsufficientStock",
+    "Location",
+    "Lot",
+    "OutOfStock",
+    "PickList",
+    "Reservation",
+    "RoutePickList",
+    "Slot",
+    "StockBalance",
+    "StockBusy",
+    "StockMovement",
+    "add_slot",
+    "call_with_retry",
+    "count",
+    "create_location",
+    "expire_reservations",
+    "fulfil_reservations",
+    "get_location",
+    "is_contention",
+    "kiosk_pick_list",
+    "list_alerts",
+    "list_balances",
+    "list_locations",
+    "list_lots",
+    "list_movements",
+    "list_reservations",
+    "receive",
+    "record_restock_visit",
+    "record_taken",
+    "release_reservations",
+    "reserve",
+    "return_sold",
+    "route_pick_list",
+    "run_in_transaction",
+    "slot_availability",
+    "today",
+    "transfer",
+    "update_slot",
+    "write_off",
+]

@@ -1,0 +1,1 @@
+"""The kiosk registry: device keys, nonces and what heartbeats report."""

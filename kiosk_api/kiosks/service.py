@@ -1,0 +1,168 @@
+"""Provisioning, rotating and revoking device keys; replay checks; heartbeats; kiosk alerts."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.clock import Clock
+from core.errors import Conflict, NotFound
+from inventory.models import Location
+from kiosk_api.auth.device import MAX_AGE, MAX_FUTURE, DeviceAuthError
+from kiosk_api.kiosks.models import DeviceNonce, KioskDevice
+
+OFFLINE_AFTER = timedelta(minutes=5)
+DOOR_OPEN_ALERT_AFTER = timedelta(minutes=3)
+
+
+def _fernet(secret_key: str) -> Fernet:
+    # The device secrets are encrypted with a key derived from SECRET_KEY: the server needs the
+    # secret itself to verify HMAC, so a hash would not do.
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dongxi-kiosk-device-keys", info=b"v1").derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _kiosk(session: Session, code: str) -> Location:
+    kiosk = session.scalar(select(Location).where(Location.code == code))
+    if kiosk is None or kiosk.kind != "kiosk":
+        raise NotFound(f"no kiosk {code}", code="kiosk_not_found")
+    return kiosk
+
+
+def provision(session: Session, clock: Clock, code: str, *, secret_key: str) -> dict[str, str]:
+    """Create the device key of a kiosk and return key id and secret (shown this once)."""
+    kiosk = _kiosk(session, code)
+    if session.scalar(select(KioskDevice).where(KioskDevice.location_id == kiosk.id)) is not None:
+        raise Conflict(
+            f"kiosk {code} is already provisioned; rotate its key instead", code="already_provisioned"
+        )
+    secret = secrets.token_urlsafe(32)
+    key_id = f"kiosk-{code}-{secrets.token_hex(4)}"
+    session.add(
+        KioskDevice(
+            location_id=kiosk.id,
+            key_id=key_id,
+            created_at=clock.now(),
+            secret_encrypted=_fernet(secret_key).encrypt(secret.encode()).decode(),
+        )
+    )
+    return {"key_id": key_id, "secret": secret}
+
+
+def rotate(session: Session, clock: Clock, code: str, *, secret_key: str) -> dict[str, str]:
+    """Replace a kiosk's key (and re-enable it); the old key stops working at once."""
+    device = device_of(session, code)
+    secret = secrets.token_urlsafe(32)
+    device.key_id = f"kiosk-{code}-{secrets.token_hex(4)}"
+    device.secret_encrypted = _fernet(secret_key).encrypt(secret.encode()).decode()
+    device.status = "active"
+    device.rotated_at = clock.now()
+    return {"key_id": device.key_id, "secret": secret}
+
+
+def revoke(session: Session, code: str) -> None:
+    """Disable a kiosk's key."""
+    device_of(session, code).status = "revoked"
+
+
+def device_of(session: Session, code: str) -> KioskDevice:
+    """Return the device record of a kiosk."""
+    kiosk = _kiosk(session, code)
+    device = session.scalar(select(KioskDevice).where(KioskDevice.location_id == kiosk.id))
+    if device is None:
+        raise NotFound(f"kiosk {code} has no device key; provision it", code="kiosk_not_provisioned")
+    return device
+
+
+def active_device(session: Session, key_id: str) -> KioskDevice | None:
+    """Return the active device with this key id, or None."""
+    device = session.scalar(select(KioskDevice).where(KioskDevice.key_id == key_id))
+    return device if device is not None and device.status == "active" else None
+
+
+def secret_of(device: KioskDevice, *, secret_key: str) -> bytes | None:
+    """Decrypt a device's HMAC secret (None if SECRET_KEY changed since it was provisioned)."""
+    try:
+        return _fernet(secret_key).decrypt(device.secret_encrypted.encode())
+    except InvalidToken:
+        return None
+
+
+def use_nonce(session: Session, clock: Clock, key_id: str, nonce: str) -> None:
+    """Record a nonce; refuse it if the key used it within the signature window (a replay)."""
+    try:
+        with session.begin_nested():
+            session.add(DeviceNonce(key_id=key_id, nonce=nonce, seen_at=clock.now()))
+            session.flush()  # the unique key is the replay check, shared by every app server
+    except IntegrityError as exc:
+        raise DeviceAuthError("this signature nonce was already used", code="replayed") from exc
+
+
+def prune_nonces(session: Session, clock: Clock) -> int:
+    """Forget nonces older than any signature that could still be accepted."""
+    cutoff = clock.now() - MAX_AGE - MAX_FUTURE - timedelta(minutes=1)
+    return session.execute(delete(DeviceNonce).where(DeviceNonce.seen_at < cutoff)).rowcount or 0
+
+
+def record_heartbeat(device: KioskDevice, clock: Clock, report: dict[str, Any]) -> None:
+    """Store what a heartbeat reports and when; note when the door was first seen open."""
+    now = clock.now()
+    device.last_seen_at = now
+    device.software_version = report.get("software_version")
+    door = report.get("door")
+    if door == "open" and device.door != "open":
+        device.door_opened_at = now
+    elif door != "open":
+        device.door_opened_at = None
+    device.door = door
+    device.temperature_c = report.get("temperature_c")
+    device.outbox_depth = report.get("outbox_depth")
+    device.errors = list(report.get("errors") or [])
+
+
+def is_online(device: KioskDevice, now: datetime) -> bool:
+    """A kiosk is online if it sent a heartbeat within the last five minutes."""
+    return device.last_seen_at is not None and now - device.last_seen_at <= OFFLINE_AFTER
+
+
+def kiosk_alerts(session: Session, clock: Clock) -> list[dict[str, Any]]:
+    """Alerts from device state: kiosks silent for more than 5 minutes, doors open more than 3."""
+    now = clock.now()
+    alerts: list[dict[str, Any]] = []
+    for device in session.scalars(select(KioskDevice).where(KioskDevice.status == "active")):
+        code = device.location.code
+        if not is_online(device, now):
+            alerts.append(
+                {
+                    "kind": "kiosk_offline",
+                    "severity": "warning",
+                    "location": code,
+                    "message": f"{code} 离线 · offline since {device.last_seen_at or 'never'}",
+                }
+            )
+        if (
+            device.door == "open"
+            and device.door_opened_at
+            and now - device.door_opened_at > DOOR_OPEN_ALERT_AFTER
+        ):
+            minutes = int((now - device.door_opened_at).total_seconds() // 60)
+            alerts.append(
+                {
+                    "kind": "door_open",
+                    "severity": "critical",
+                    "location": code,
+                    "message": f"{code} 柜门已开 {minutes} 分钟 · door open for {minutes} min",
+                }
+            )
+    return alerts

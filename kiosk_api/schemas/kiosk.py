@@ -1,0 +1,145 @@
+"""Schemas of the kiosk device protocol (KIOSK_PROTOCOL.md), field for field."""
+
+from marshmallow import Schema, fields, validate
+
+from kiosk_api.schemas.base import Fen, StrictSchema
+
+SLOT = validate.Regexp(r"^[A-Za-z0-9-]{1,8}$", error="a slot code such as A1")
+REPORT_ID = validate.Length(min=1, max=64)
+
+
+class SessionLineIn(StrictSchema):
+    slot = fields.String(required=True, validate=SLOT)
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+class SessionIn(StrictSchema):
+    lines = fields.List(fields.Nested(SessionLineIn), required=True, validate=validate.Length(min=1, max=40))
+
+
+class DoorSessionIn(StrictSchema):
+    """An empty object: the server decides the hold."""
+
+
+class VendResultIn(StrictSchema):
+    slot = fields.String(required=True, validate=SLOT)
+    requested = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=99))
+    dispensed = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=99))
+    error = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class VendResultsIn(StrictSchema):
+    report_id = fields.String(required=True, validate=REPORT_ID)
+    results = fields.List(fields.Nested(VendResultIn), required=True, validate=validate.Length(min=1, max=40))
+
+
+class TakenIn(StrictSchema):
+    slot = fields.String(required=True, validate=SLOT)
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=999))
+
+
+class DoorClosedIn(StrictSchema):
+    report_id = fields.String(required=True, validate=REPORT_ID)
+    taken = fields.List(fields.Nested(TakenIn), required=True, validate=validate.Length(max=80))
+
+
+class HeartbeatIn(StrictSchema):
+    software_version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    door = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("closed", "open")))
+    temperature_c = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-50, max=90))
+    outbox_depth = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0)
+    )
+    errors = fields.List(
+        fields.String(validate=validate.Length(max=256)), load_default=list, validate=validate.Length(max=50)
+    )
+
+
+class HeartbeatOut(Schema):
+    server_time = fields.String()
+    catalogue_etag = fields.String()
+
+
+class PaymentOut(Schema):
+    provider = fields.String()
+    qr_payload = fields.String(allow_none=True)
+
+
+class OrderLineOut(Schema):
+    slot = fields.String(allow_none=True)
+    sku = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    qty = fields.Integer()
+    unit_price_fen = fields.Integer()
+    line_total_fen = fields.Integer()
+
+
+class SessionOut(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    total_fen = fields.Integer()
+    expires_at = fields.String(metadata={"description": "RFC 3339 with offset"})
+    lines = fields.List(fields.Nested(OrderLineOut))
+    payment = fields.Nested(PaymentOut)
+
+
+class DoorSessionOut(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    hold_fen = Fen()
+    expires_at = fields.String()
+    payment = fields.Nested(PaymentOut)
+
+
+class KioskOrderOut(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    total_fen = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineOut))
+    refunded_fen = fields.Integer()
+    expires_at = fields.String(allow_none=True)
+
+
+class VendResultsOut(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    refunded_fen = fields.Integer()
+
+
+class DoorClosedOut(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    total_fen = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineOut))
+
+
+class CatalogueProductOut(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    spec = fields.String()
+    price_fen = fields.Integer()
+    certified = fields.Boolean()
+    image_url = fields.String(allow_none=True)
+    county = fields.Dict(keys=fields.String(), values=fields.String())
+    supplier = fields.String()
+
+
+class CatalogueSlotOut(Schema):
+    slot = fields.String()
+    capacity = fields.Integer()
+    available = fields.Integer()
+    product = fields.Nested(CatalogueProductOut)
+
+
+class CatalogueKioskOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    mode = fields.String()
+    partner = fields.String()
+    currency = fields.String()
+
+
+class CatalogueOut(Schema):
+    kiosk = fields.Nested(CatalogueKioskOut)
+    slots = fields.List(fields.Nested(CatalogueSlotOut))

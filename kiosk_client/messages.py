@@ -1,0 +1,77 @@
+"""Sentences the screen shows, Chinese first with English beside; money as ¥12.50 from integer fen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Text = dict[str, str]
+
+
+def yuan(fen: int) -> str:
+    """Format integer fen as ¥29.90."""
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(fen), 100)
+    return f"{sign}¥{whole}.{part:02d}"
+
+
+def text(zh: str, en: str) -> Text:
+    """A sentence in both languages."""
+    return {"zh": zh, "en": en}
+
+
+def vend_outcome(results: list[dict[str, Any]], refund_fen: int, confirmed: bool) -> tuple[Text, Text | None]:
+    """Headline and refund sentence after dispensing, e.g. "B3 未出货，¥29.90 已自动退款"."""
+    short = [r for r in results if r["dispensed"] < r["requested"]]
+    if not short:
+        return text("支付成功，请取走商品", "Payment received — please take your goods"), None
+    zh_parts, en_parts = [], []
+    for r in short:
+        missing = r["requested"] - r["dispensed"]
+        if r["dispensed"] == 0:
+            zh_parts.append(f"{r['slot']} 未出货")
+            en_parts.append(f"{r['slot']} was not dispensed")
+        else:
+            zh_parts.append(f"{r['slot']} 少出 {missing} 件")
+            en_parts.append(f"{r['slot']} released {missing} fewer")
+    if confirmed:
+        refund = text(
+            f"{'、'.join(zh_parts)}，{yuan(refund_fen)} 已自动退款",
+            f"{'; '.join(en_parts)} — {yuan(refund_fen)} has been refunded automatically",
+        )
+    else:
+        refund = text(
+            f"{'、'.join(zh_parts)}，{yuan(refund_fen)} 将自动退回原支付账户",
+            f"{'; '.join(en_parts)} — {yuan(refund_fen)} will be refunded automatically",
+        )
+    if len(short) == len(results) and all(r["dispensed"] == 0 for r in short):
+        return text("抱歉，商品未能出货", "Sorry, your goods could not be dispensed"), refund
+    return text("请取走已出货的商品", "Please take the goods that came out"), refund
+
+
+def checkout_refused(code: str, slot: str | None, name: Text | None) -> Text:
+    """Why a session could not be started."""
+    if code == "out_of_stock" and slot:
+        label = f"{slot} {name['zh']}" if name else slot
+        label_en = f"{slot} {name['en']}" if name else slot
+        return text(f"{label} 库存不足，请重新选择", f"{label_en} is out of stock — please choose again")
+    return text("暂时无法下单，请重新选择", "The order could not be started — please choose again")
+
+
+OFFLINE = text("网络连接中断，暂时无法下单，请稍后再试", "No network connection — please try again later")
+CANCELLED = text("订单已取消，未扣款", "Order cancelled — you were not charged")
+EXPIRED = text("支付超时，订单已取消，未扣款", "Payment timed out — order cancelled, you were not charged")
+DOOR_REMINDER = text(
+    "请关好柜门，关门后自动结算", "Please close the door — you will be charged when it closes"
+)
+
+
+def door_receipt(total_fen: int, confirmed: bool) -> Text:
+    """The receipt headline of an open-door visit."""
+    if total_fen == 0:
+        return text("未取商品，未扣款", "Nothing taken — you were not charged")
+    if confirmed:
+        return text(f"本次消费 {yuan(total_fen)}，已扣款", f"You were charged {yuan(total_fen)}")
+    return text(
+        f"本次消费约 {yuan(total_fen)}，将按实际取货扣款",
+        f"About {yuan(total_fen)} — you will be charged for what you took",
+    )

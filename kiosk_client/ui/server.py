@@ -1,0 +1,121 @@
+"""The local web server behind the touch screen: page, catalogue, state, checkout, QR images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, abort, jsonify, render_template, request
+
+from kiosk_client.agent import Agent
+from kiosk_client.hardware import SimulatedDriver
+from kiosk_client.ui.qr import qr_png
+from kiosk_client.ui.simulation import simulation_blueprint
+
+MAX_LINES = 20
+MAX_QTY = 20
+
+
+def _error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
+
+
+def screen_state(agent: Agent) -> dict[str, Any]:
+    """The agent's state plus what the page needs: mode, seconds left, QR image URL, connectivity."""
+    shown = agent.state.snapshot()
+    shown["mode"] = agent.mode
+    shown["online"] = agent.online
+    if shown.get("expires_at"):
+        shown["expires_in"] = agent.expires_in(shown["expires_at"])
+    if shown.get("qr_payload") and shown.get("order_id"):
+        shown["qr_url"] = f"/qr/{shown['order_id']}.png"
+    return shown
+
+
+def validate_lines(agent: Agent, body: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Check the cart against the cached catalogue; merge repeated slots; return (lines, field errors)."""
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if not isinstance(lines, list) or not lines or len(lines) > MAX_LINES:
+        return [], {"lines": "choose between 1 and 20 products"}
+    merged: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        slot = line.get("slot") if isinstance(line, dict) else None
+        qty = line.get("qty") if isinstance(line, dict) else None
+        known = agent.catalogue.slot(slot) if isinstance(slot, str) else None
+        if known is None:
+            errors[f"lines.{i}.slot"] = "unknown slot"
+        elif not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
+            errors[f"lines.{i}.qty"] = "quantity must be 1–20"
+        else:
+            merged[slot] = merged.get(slot, 0) + qty
+    for slot, qty in merged.items():
+        available = (agent.catalogue.slot(slot) or {}).get("available")
+        if isinstance(available, int) and qty > available:
+            errors.setdefault(f"slots.{slot}", f"only {available} left")
+    return [{"slot": slot, "qty": qty} for slot, qty in merged.items()], errors
+
+
+def create_ui_app(agent: Agent) -> Flask:
+    """The Flask app serving the touch screen of one kiosk program."""
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    @app.get("/")
+    def index() -> str:
+        """The single page of the touch screen."""
+        return render_template(
+            "kiosk.html",
+            simulated=isinstance(agent.driver, SimulatedDriver),
+            idle_seconds=agent.settings.idle_seconds,
+        )
+
+    @app.get("/api/catalogue")
+    def catalogue() -> Response:
+        """Kiosk and slots for the product grid (image URLs absolute)."""
+        return jsonify({**agent.catalogue.for_screen(agent.settings.server), "mode": agent.mode})
+
+    @app.get("/api/state")
+    def current_state() -> Response:
+        """What the screen should show now."""
+        response = jsonify(screen_state(agent))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.post("/api/checkout")
+    def checkout() -> tuple[Response, int]:
+        """Start paying for the cart."""
+        lines, errors = validate_lines(agent, request.get_json(silent=True))
+        if errors:
+            return _error(422, "invalid_cart", "the cart does not match the cabinet", errors)
+        if not agent.checkout(lines):
+            return _error(409, "busy", "a purchase is already under way")
+        return jsonify(screen_state(agent)), 202
+
+    @app.post("/api/cancel")
+    def cancel() -> tuple[Response, int]:
+        """Cancel the payment being waited for."""
+        agent.cancel()
+        return jsonify(screen_state(agent)), 202
+
+    @app.post("/api/reset")
+    def reset() -> Response:
+        """Leave a result screen for home."""
+        agent.reset()
+        return jsonify(screen_state(agent))
+
+    @app.get("/qr/<order_id>.png")
+    def qr(order_id: str) -> Response:
+        """The QR code of the current order's payment payload (only the current order's)."""
+        shown = agent.state.snapshot()
+        if shown.get("order_id") != order_id or not shown.get("qr_payload"):
+            abort(404)
+        response = Response(qr_png(str(shown["qr_payload"])), mimetype="image/png")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    if isinstance(agent.driver, SimulatedDriver):
+        app.register_blueprint(simulation_blueprint(agent.driver))
+    return app

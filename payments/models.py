@@ -1,0 +1,92 @@
+"""Payment and refund records, bank receipts and received webhook events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+
+PAYMENT_STATUSES = ("pending", "requires_payment", "requires_capture", "succeeded", "canceled", "failed")
+
+
+class Payment(Base):
+    """One attempt to collect an order's money through a provider."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref", name="uq_payments_provider_ref"),
+        CheckConstraint("amount_fen >= 0", name="amount_nonnegative"),
+        CheckConstraint(
+            "captured_fen >= 0 AND refunded_fen >= 0 AND refunded_fen <= captured_fen", name="amounts"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_ref: Mapped[str | None] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(32), default="any")
+    capture_mode: Mapped[str] = mapped_column(String(16), default="automatic")
+    status: Mapped[str] = mapped_column(String(32), default="pending")
+    amount_fen: Mapped[int]
+    captured_fen: Mapped[int] = mapped_column(default=0)
+    refunded_fen: Mapped[int] = mapped_column(default=0)
+    qr_payload: Mapped[str | None] = mapped_column(Text)
+    client_secret: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+
+
+class Refund(Base):
+    """Money given back on a payment, for some lines of the order or unattributed."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount_fen: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider_ref: Mapped[str | None] = mapped_column(String(128))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    lines: Mapped[list] = mapped_column(JSON, default=list)  # [{"line_id": 1, "qty": 1, "amount_fen": 2990}]
+    actor: Mapped[str] = mapped_column(String(128), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+class BankReceipt(Base):
+    """A bank transfer received for a bulk order, recorded by an operator with its bank reference."""
+
+    __tablename__ = "bank_receipts"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(128), unique=True)
+    amount_fen: Mapped[int]
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookEvent(Base):
+    """A provider event, stored once by its id; processing twice is refused by the unique key."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_webhook_events_provider_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

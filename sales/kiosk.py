@@ -1,0 +1,271 @@
+"""Kiosk purchases: vend sessions, open-door visits, dispensing and door-closed reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import Clock
+from core.errors import Conflict, InvalidInput
+from inventory import service as inventory
+from inventory.errors import OutOfStock
+from inventory.models import Location, Slot
+from payments.models import Payment
+from sales.errors import EmptyOrder, ReportConflict
+from sales.orders import Idempotency, LineRequest, new_order, set_lines
+from sales.payment_flow import new_payment, payment_of, request_refund
+from sales.status import OPEN_STATUSES, transition
+
+# Dispenser errors after which the goods cannot go back on sale.
+DAMAGING_ERRORS = frozenset({"damaged", "dropped", "crushed", "leaked"})
+
+
+def _slots_by_code(session: Session, kiosk: Location) -> dict[str, Slot]:
+    return {s.code: s for s in session.scalars(select(Slot).where(Slot.location_id == kiosk.id, Slot.active))}
+
+
+def _merge(items: list[dict[str, Any]], qty_field: str) -> dict[str, tuple[int, int]]:
+    """Sum quantities per slot, keeping the index where each slot first appeared (for error fields)."""
+    merged: dict[str, tuple[int, int]] = {}
+    for i, item in enumerate(items):
+        first, qty = merged.get(item["slot"], (i, 0))
+        merged[item["slot"]] = (first, qty + item[qty_field])
+    return merged
+
+
+def start_vend_session(
+    session: Session,
+    clock: Clock,
+    *,
+    kiosk: Location,
+    lines: list[dict[str, Any]],
+    hold_seconds: int,
+    provider: str,
+    idempotency: Idempotency | None,
+) -> tuple[Any, Payment]:
+    """Price the chosen slots, hold their stock and write the order and its pending payment."""
+    if kiosk.mode != "vend":
+        raise Conflict("this cabinet is an open-door cabinet", code="wrong_mode")
+    if not lines:
+        raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
+    slots = _slots_by_code(session, kiosk)
+    merged = _merge(lines, "qty")
+    requests: list[LineRequest] = []
+    for code, (first, qty) in merged.items():
+        slot = slots.get(code)
+        if slot is None:
+            raise InvalidInput(
+                f"no slot {code} in this kiosk",
+                code="unknown_slot",
+                fields={f"lines.{first}.slot": "unknown slot"},
+            )
+        if not slot.product.active:
+            raise OutOfStock(f"{code} is not on sale", fields={f"lines.{first}.slot": "not on sale"})
+        requests.append(LineRequest(slot.product, qty, code))
+    now = clock.now()
+    order = new_order(
+        session,
+        at=now,
+        channel="kiosk",
+        mode="vend",
+        status="awaiting_payment",
+        actor=f"kiosk:{kiosk.code}",
+        location_id=kiosk.id,
+        partner_code=kiosk.partner_code,
+        expires_at=now + timedelta(seconds=hold_seconds),
+        idempotency=idempotency,
+        lines=requests,
+    )
+    firsts = [first for first, _ in merged.values()]
+    try:
+        inventory.reserve(
+            session,
+            clock,
+            order_ref=order.id,
+            location_id=kiosk.id,
+            lines=[(r.product.id, r.qty) for r in requests],
+            expires_at=order.expires_at,
+            slot_codes=[r.slot_code for r in requests],
+        )
+    except OutOfStock as exc:
+        raise OutOfStock(exc.message, fields=_refer_to_request(exc.fields, firsts)) from exc
+    payment = new_payment(
+        session,
+        order,
+        provider=provider,
+        amount_fen=order.total_fen,
+        capture_mode="automatic",
+        method="any",
+        at=now,
+    )
+    return order, payment
+
+
+def _refer_to_request(fields: dict[str, str], firsts: list[int]) -> dict[str, str]:
+    """Rename lines.<merged index> to the index of the shopper's own request."""
+    renamed = {}
+    for name, why in fields.items():
+        match = re.match(r"lines\.(\d+)(.*)", name)
+        if match and int(match.group(1)) < len(firsts):
+            suffix = match.group(2) or ".slot"
+            name = f"lines.{firsts[int(match.group(1))]}{suffix}"
+        renamed[name] = why
+    return renamed
+
+
+def start_door_visit(
+    session: Session, clock: Clock, *, kiosk: Location, hold_fen: int, hold_seconds: int, provider: str
+) -> tuple[Any, Payment]:
+    """Open a visit: the payment will be authorized for the hold amount before the door unlocks."""
+    if kiosk.mode != "open_door":
+        raise Conflict("this cabinet is a vending cabinet", code="wrong_mode")
+    now = clock.now()
+    order = new_order(
+        session,
+        at=now,
+        channel="kiosk",
+        mode="open_door",
+        status="awaiting_authorization",
+        actor=f"kiosk:{kiosk.code}",
+        location_id=kiosk.id,
+        partner_code=kiosk.partner_code,
+        expires_at=now + timedelta(seconds=hold_seconds),
+        hold_fen=hold_fen,
+    )
+    payment = new_payment(
+        session, order, provider=provider, amount_fen=hold_fen, capture_mode="manual", method="any", at=now
+    )
+    return order, payment
+
+
+def _check_report(order: Any, report_id: str, body: dict[str, Any], status: str) -> bool:
+    """Return True if this exact report was already applied; refuse a different second report."""
+    if order.report_id is not None:
+        if order.report_id == report_id:
+            return True
+        raise ReportConflict(
+            "this order already has a different report", fields={"report_id": "already reported"}
+        )
+    if order.status != status:
+        raise Conflict(
+            f"the order is {order.status}, not {status}",
+            code="illegal_state",
+            fields={"status": order.status},
+        )
+    order.report_id = report_id
+    order.report_json = body
+    return False
+
+
+def record_vend_results(
+    session: Session, clock: Clock, order: Any, *, report_id: str, results: list[dict[str, Any]], actor: str
+) -> bool:
+    """Apply what the dispenser did: refund and restock (or write off) every unit not dispensed.
+
+    Returns False when the same report was already applied (nothing changes)."""
+    if _check_report(order, report_id, {"results": results}, "paid"):
+        return False
+    by_slot = {line.slot_code: line for line in order.lines}
+    refunds = []
+    for i, result in enumerate(results):
+        line = by_slot.get(result["slot"])
+        if line is None:
+            raise InvalidInput(
+                "this slot is not in the order", fields={f"results.{i}.slot": "not in the order"}
+            )
+        if result["dispensed"] > line.qty:
+            raise InvalidInput(
+                "more dispensed than bought", fields={f"results.{i}.dispensed": f"at most {line.qty}"}
+            )
+        missing = line.qty - result["dispensed"]
+        if missing:
+            damaged = result.get("error") in DAMAGING_ERRORS
+            inventory.return_sold(
+                session,
+                clock,
+                order_ref=order.id,
+                location_id=order.location_id,
+                product_id=line.product_id,
+                qty=missing,
+                restock=not damaged,
+                actor=actor,
+                reason=result.get("error") or "not_dispensed",
+            )
+            refunds.append((line, missing))
+    if refunds:
+        request_refund(
+            session,
+            clock,
+            order,
+            payment_of(session, order.id),
+            refunds,
+            actor=actor,
+            reason="not dispensed: " + ", ".join(f"{line.slot_code}×{qty}" for line, qty in refunds),
+        )
+    else:
+        transition(order, "completed", actor=actor, at=clock.now(), reason="dispensed")
+    return True
+
+
+def record_door_closed(
+    session: Session,
+    clock: Clock,
+    order: Any,
+    *,
+    report_id: str,
+    taken: list[dict[str, Any]],
+    kiosk: Location,
+    actor: str,
+) -> bool:
+    """Sell what left the cabinet and price it; the capture follows after commit.
+
+    Returns False when the same report was already applied (nothing changes)."""
+    if _check_report(order, report_id, {"taken": taken}, "authorized"):
+        return False
+    slots = _slots_by_code(session, kiosk)
+    requests = []
+    for code, (first, qty) in _merge(taken, "qty").items():
+        slot = slots.get(code)
+        if slot is None:
+            raise InvalidInput(
+                f"no slot {code} in this kiosk",
+                code="unknown_slot",
+                fields={f"taken.{first}.slot": "unknown slot"},
+            )
+        if qty > 0:
+            inventory.record_taken(
+                session, clock, order_ref=order.id, location_id=kiosk.id, slot_code=code, qty=qty, actor=actor
+            )
+            requests.append(LineRequest(slot.product, qty, code))
+    set_lines(order, requests, on_day=inventory.today(clock))
+    if order.total_fen > order.hold_fen:
+        order.details = {**order.details, "over_hold_fen": order.total_fen - order.hold_fen}
+    if order.total_fen == 0:
+        transition(order, "completed", actor=actor, at=clock.now(), reason="nothing taken; hold released")
+    return True
+
+
+def cancel_open_order(
+    session: Session, clock: Clock, order: Any, *, actor: str, expired: bool = False
+) -> None:
+    """Cancel (or expire) an order still waiting for payment or authorization, releasing its stock."""
+    if order.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"the order is {order.status} and can no longer be cancelled",
+            code="illegal_state",
+            fields={"status": order.status},
+        )
+    inventory.release_reservations(
+        session, clock, order_ref=order.id, reason="expired" if expired else "cancelled"
+    )
+    transition(
+        order,
+        "expired" if expired else "cancelled",
+        actor=actor,
+        at=clock.now(),
+        reason="hold lapsed" if expired else "cancelled at the kiosk",
+    )

@@ -1,0 +1,399 @@
+"""Money moving for orders: recording what providers say, captures, refunds and their ledger entries.
+
+Providers are never called while stock or order rows are locked: a refund is first written as
+`pending` (reserving its amount on the payment), the unit of work commits, then
+`process_pending_refunds` calls the provider and records the answer in a unit of work of its own.
+Provider state is applied cumulatively (captured so far, refunded so far), so an event delivered
+twice, late or out of order changes nothing that was already applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict
+from core.ids import new_token
+from core.money import Money
+from inventory import service as inventory
+from inventory.errors import OutOfStock
+from payments.errors import PaymentProviderError
+from payments.models import Payment, Refund, WebhookEvent
+from payments.providers.base import PaymentProvider, ProviderEvent
+from sales import revenue
+from sales.models import Order, OrderLine
+from sales.orders import get_order
+from sales.status import OPEN_STATUSES, transition
+
+REFUNDED_STATES = ("partially_refunded", "refunded")
+
+
+def new_payment(
+    session: Session,
+    order: Order,
+    *,
+    provider: str,
+    amount_fen: int,
+    capture_mode: str,
+    method: str,
+    at: datetime,
+) -> Payment:
+    """Write the pending payment of an order (the provider is called after commit)."""
+    session.flush()  # payments know orders by key only, so the order's row must exist first
+    payment = Payment(
+        order_id=order.id,
+        provider=provider,
+        method=method,
+        capture_mode=capture_mode,
+        status="pending",
+        amount_fen=amount_fen,
+        idempotency_key=f"pay-{order.id}-{new_token(8)}",
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(payment)
+    return payment
+
+
+def payment_of(session: Session, order_id: str, *, lock: bool = False) -> Payment | None:
+    """Return an order's latest payment."""
+    stmt = select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc()).limit(1)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def start_payment(
+    db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, *, description: str = ""
+) -> Payment:
+    """Create the payment at the provider (outside any lock) and record its reference and QR payload."""
+    with db.unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        assert payment is not None
+        args = dict(
+            reference=payment.order_id,
+            amount_fen=payment.amount_fen,
+            method=payment.method,
+            capture=payment.capture_mode,
+            idempotency_key=payment.idempotency_key,
+        )
+    answer = provider.create_payment(
+        **args, description=description, metadata={"order_id": args["reference"]}
+    )
+    with db.unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        payment.provider_ref = answer.provider_ref
+        payment.qr_payload = answer.qr_payload
+        payment.client_secret = answer.client_secret
+        payment.status = answer.status
+        payment.updated_at = clock.now()
+        return payment
+
+
+def apply_event(session: Session, clock: Clock, provider_name: str, event: ProviderEvent) -> bool:
+    """Record a verified provider event once and apply it; return False if it was seen before."""
+    seen = session.scalar(
+        select(WebhookEvent.id).where(
+            WebhookEvent.provider == provider_name, WebhookEvent.event_id == event.event_id
+        )
+    )
+    if seen is not None:
+        return False
+    record = WebhookEvent(
+        provider=provider_name,
+        event_id=event.event_id,
+        type=event.provider_type,
+        payload=dict(event.raw),
+        received_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()  # the unique key refuses a duplicate delivered concurrently
+    except IntegrityError:
+        return False
+    payment = None
+    if event.provider_ref:
+        payment = session.scalar(
+            select(Payment)
+            .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
+            .with_for_update()
+        )
+    if payment is not None:
+        sync_payment(
+            session,
+            clock,
+            payment,
+            status=event.status,
+            received=event.amount_received_fen,
+            refunded=event.amount_refunded_fen,
+            actor=f"{provider_name}:{event.event_id}",
+        )
+    record.processed_at = clock.now()
+    return True
+
+
+def sync_payment(
+    session: Session,
+    clock: Clock,
+    payment: Payment,
+    *,
+    status: str | None,
+    received: int | None,
+    refunded: int | None,
+    actor: str,
+) -> None:
+    """Bring our records up to what the provider reports: authorization, capture, refunds, cancel."""
+    order = get_order(session, payment.order_id, lock=True)
+    now = clock.now()
+    if refunded and received is None and payment.captured_fen == 0:
+        # A refund is only possible after a capture: a refund event that overtook its capture implies it.
+        received = payment.amount_fen if payment.capture_mode == "automatic" else refunded
+    if status == "requires_capture" and order.status == "awaiting_authorization":
+        transition(order, "authorized", actor=actor, at=now, reason="payment authorized")
+    if received is not None and received > payment.captured_fen:
+        _captured(session, clock, order, payment, received - payment.captured_fen, actor)
+    if refunded is not None and refunded > payment.refunded_fen:
+        _refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
+    if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
+        inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
+        transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
+    if status is not None and payment.status != "succeeded":
+        payment.status = status
+    payment.updated_at = now
+
+
+def _captured(
+    session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
+) -> None:
+    now = clock.now()
+    payment.captured_fen += amount
+    payment.status = "succeeded"
+    order.captured_fen += amount
+    if order.mode == "open_door":
+        # What was taken is already priced and out of the cabinet (door-closed); the capture confirms it.
+        revenue.record_sale(session, order, now)
+        if order.status != "completed":
+            transition(order, "completed", actor=actor, at=now, reason="captured what was taken")
+        return
+    late = order.status in ("expired", "cancelled")
+    try:
+        inventory.fulfil_reservations(session, clock, order_ref=order.id, actor=actor)
+        stock_taken = True
+    except OutOfStock:
+        stock_taken = False
+    transition(order, "paid", actor=actor, at=now, reason="late payment" if late else "payment received")
+    revenue.record_sale(session, order, now)
+    everything = [(line, line.qty) for line in order.lines]
+    if not stock_taken:
+        request_refund(
+            session,
+            clock,
+            order,
+            payment,
+            everything,
+            actor=actor,
+            reason="paid after the reservation lapsed and the stock was gone",
+        )
+    elif late and order.channel == "kiosk":
+        # Nobody waits at the cabinet any more: put the goods back and give the money back.
+        for line in order.lines:
+            inventory.return_sold(
+                session,
+                clock,
+                order_ref=order.id,
+                location_id=order.location_id,
+                product_id=line.product_id,
+                qty=line.qty,
+                restock=True,
+                actor=actor,
+                reason="late kiosk payment",
+            )
+        request_refund(
+            session,
+            clock,
+            order,
+            payment,
+            everything,
+            actor=actor,
+            reason="kiosk payment arrived after the session ended",
+        )
+
+
+def request_refund(
+    session: Session,
+    clock: Clock,
+    order: Order,
+    payment: Payment,
+    parts: list[tuple[OrderLine, int]],
+    *,
+    reason: str,
+    actor: str,
+) -> Refund | None:
+    """Write a pending refund of some units of some lines; process_pending_refunds pays it out."""
+    chosen = [(line, qty) for line, qty in parts if qty > 0]
+    if not chosen:
+        return None
+    amounts = []
+    for line, qty in chosen:
+        if line.refunded_qty + qty > line.qty:
+            raise Conflict(
+                "cannot refund more units than were sold",
+                code="refund_too_large",
+                fields={"qty": f"at most {line.qty - line.refunded_qty}"},
+            )
+        # Money already refunded on this line without units (at the provider) is not refunded twice.
+        amounts.append((line, qty, min(line.unit_price_fen * qty, line.line_total_fen - line.refunded_fen)))
+    total = sum(a for _, _, a in amounts)
+    if total == 0:  # the money went back already (refunded at the provider): only the units are recorded
+        _apply_refund_to_order(session, clock, order, amounts, actor, reason)
+        return None
+    refund = Refund(
+        payment=payment,
+        amount_fen=total,
+        reason=reason,
+        status="pending",
+        actor=actor,
+        idempotency_key=f"refund-{order.id}-{new_token(8)}",
+        created_at=clock.now(),
+        lines=[{"line_id": line.id, "qty": qty, "amount_fen": amount} for line, qty, amount in amounts],
+    )
+    session.add(refund)
+    payment.refunded_fen += total  # reserved now, so a provider event for this refund adds nothing twice
+    _apply_refund_to_order(session, clock, order, amounts, actor, reason)
+    session.flush()  # the ledger entries below refer to the refund's id
+    revenue.record_refund(session, order, amounts, clock.now(), refund.id)
+    return refund
+
+
+def _refunded_at_provider(
+    session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
+) -> None:
+    """A refund made at the provider (its dashboard): spread it over the lines' unrefunded amounts."""
+    open_lines = [line for line in order.lines if line.line_total_fen - line.refunded_fen > 0]
+    weights = [line.line_total_fen - line.refunded_fen for line in open_lines]
+    amount = min(amount, sum(weights))
+    if amount <= 0:
+        return
+    shares = Money(amount).allocate(weights)
+    amounts = [(line, 0, share.fen) for line, share in zip(open_lines, shares, strict=True) if share.fen > 0]
+    refund = Refund(
+        payment=payment,
+        amount_fen=amount,
+        reason="refunded at the provider",
+        status="succeeded",
+        actor=actor,
+        idempotency_key=f"external-{order.id}-{new_token(8)}",
+        created_at=clock.now(),
+        lines=[{"line_id": line.id, "qty": 0, "amount_fen": a} for line, _, a in amounts],
+    )
+    session.add(refund)
+    payment.refunded_fen += amount
+    _apply_refund_to_order(session, clock, order, amounts, actor, "refunded at the provider")
+    session.flush()  # the ledger entries below refer to the refund's id
+    revenue.record_refund(session, order, amounts, clock.now(), refund.id)
+
+
+def _apply_refund_to_order(
+    session: Session,
+    clock: Clock,
+    order: Order,
+    amounts: list[tuple[OrderLine, int, int]],
+    actor: str,
+    reason: str,
+) -> None:
+    for line, qty, amount in amounts:
+        line.refunded_qty += qty
+        line.refunded_fen += amount
+    order.refunded_fen += sum(a for _, _, a in amounts)
+    target = "refunded" if order.refunded_fen >= order.captured_fen else "partially_refunded"
+    transition(order, target, actor=actor, at=clock.now(), reason=reason)
+
+
+def process_pending_refunds(
+    db: Database,
+    clock: Clock,
+    provider: PaymentProvider,
+    only_order: str | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> int:
+    """Pay out pending refunds at the provider, each in its own unit of work; return how many succeeded."""
+    with db.unit_of_work() as session:
+        stmt = (
+            select(Refund.id)
+            .join(Payment)
+            .where(Refund.status == "pending", Payment.provider == provider.name)
+        )
+        if only_order is not None:
+            stmt = stmt.where(Payment.order_id == only_order)
+        pending = list(session.scalars(stmt.order_by(Refund.id)))
+    done = 0
+    for refund_id in pending:
+        with db.unit_of_work() as session:
+            refund = session.get(Refund, refund_id)
+            ref, amount, key, reason = (
+                refund.payment.provider_ref,
+                refund.amount_fen,
+                refund.idempotency_key,
+                refund.reason,
+            )
+        try:
+            answer = provider.refund(ref, amount_fen=amount, idempotency_key=key, reason=reason)
+        except PaymentProviderError as exc:
+            log(f"refund {refund_id} not paid out yet: {exc}")
+            continue
+        with db.unit_of_work() as session:
+            refund = session.get(Refund, refund_id)
+            refund.provider_ref = answer.provider_ref
+            refund.status = "succeeded" if answer.status in ("succeeded", "pending") else "failed"
+            done += refund.status == "succeeded"
+    return done
+
+
+def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id: str) -> None:
+    """After an order's unit of work committed, make the provider calls it left owing.
+
+    Pending refunds are paid out; an open-door visit's hold is captured for what was taken (or
+    released when nothing was); the hold or payment of a cancelled or expired order is released."""
+    process_pending_refunds(db, clock, provider, only_order=order_id)
+    with db.unit_of_work() as session:
+        order = get_order(session, order_id)
+        payment = payment_of(session, order_id)
+        if payment is None or payment.provider_ref is None or payment.provider != provider.name:
+            return
+        ref, key, status = payment.provider_ref, payment.idempotency_key, payment.status
+        to_capture = 0
+        if (
+            order.mode == "open_door"
+            and order.report_id
+            and order.status == "authorized"
+            and order.total_fen > 0
+        ):
+            to_capture = min(order.total_fen, order.hold_fen)
+        release = status in ("requires_payment", "requires_capture", "pending") and (
+            order.status in ("cancelled", "expired")
+            or (order.mode == "open_door" and order.status == "completed" and order.total_fen == 0)
+        )
+    if to_capture:
+        answer = provider.capture(ref, amount_fen=to_capture, idempotency_key=f"{key}-capture")
+    elif release:
+        answer = provider.cancel(ref, idempotency_key=f"{key}-cancel")
+    else:
+        return
+    with db.unit_of_work() as session:
+        payment = payment_of(session, order_id, lock=True)
+        sync_payment(
+            session,
+            clock,
+            payment,
+            status=answer.status,
+            received=answer.amount_received_fen,
+            refunded=None,
+            actor=f"{provider.name}:settle",
+        )

@@ -1,0 +1,92 @@
+"""Repairing what a crash or a lost webhook left behind, from the provider's own records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from core.clock import Clock
+from core.db import Database
+from payments.errors import PaymentProviderError
+from payments.models import Payment
+from payments.providers.base import PaymentProvider
+from sales.models import Order
+from sales.payment_flow import payment_of, settle_order, sync_payment
+
+UNSETTLED_ORDER_STATUSES = (
+    "awaiting_payment",
+    "awaiting_authorization",
+    "authorized",
+    "expired",
+    "cancelled",
+)
+
+
+def reconcile(
+    db: Database, clock: Clock, provider: PaymentProvider, log: Callable[[str], None] = lambda _m: None
+) -> dict[str, int]:
+    """Fetch every unsettled payment from the provider and apply what it says; return counts."""
+    with db.unit_of_work() as session:
+        rows = session.execute(
+            select(Payment.id, Payment.order_id)
+            .join(Order, Order.id == Payment.order_id)
+            .where(
+                Payment.provider == provider.name,
+                (Order.status.in_(UNSETTLED_ORDER_STATUSES))
+                | (Payment.status.in_(("pending", "requires_capture"))),
+            )
+            .order_by(Payment.id)
+        ).all()
+    counts = {"checked": 0, "repaired": 0, "failed": 0}
+    for i, (payment_id, order_id) in enumerate(rows, 1):
+        counts["checked"] += 1
+        try:
+            counts["repaired"] += _reconcile_one(db, clock, provider, payment_id, order_id)
+        except PaymentProviderError as exc:
+            counts["failed"] += 1
+            log(f"order {order_id}: {exc.message}")
+        if i % 50 == 0 or i == len(rows):
+            log(f"{i}/{len(rows)} payments checked")
+    return counts
+
+
+def _reconcile_one(
+    db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, order_id: str
+) -> int:
+    with db.unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        before = (payment.provider_ref, payment.captured_fen, payment.refunded_fen, payment.status)
+        args = dict(
+            reference=payment.order_id,
+            amount_fen=payment.amount_fen,
+            method=payment.method,
+            capture=payment.capture_mode,
+            idempotency_key=payment.idempotency_key,
+        )
+        ref = payment.provider_ref
+    if ref is None:
+        # We crashed before recording the provider's answer: the same idempotency key returns it again.
+        answer = provider.create_payment(**args, metadata={"order_id": order_id})
+        with db.unit_of_work() as session:
+            payment = session.get(Payment, payment_id)
+            payment.provider_ref, payment.qr_payload = answer.provider_ref, answer.qr_payload
+            payment.client_secret = answer.client_secret
+        ref = answer.provider_ref
+    state = provider.get_payment(ref)
+    with db.unit_of_work() as session:
+        payment = payment_of(session, order_id, lock=True)
+        sync_payment(
+            session,
+            clock,
+            payment,
+            status=state.status,
+            received=state.amount_received_fen,
+            refunded=None,
+            actor=f"{provider.name}:reconcile",
+        )
+    settle_order(db, clock, provider, order_id)
+    with db.unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        after = (payment.provider_ref, payment.captured_fen, payment.refunded_fen, payment.status)
+    return int(after != before)

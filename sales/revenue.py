@@ -1,0 +1,88 @@
+"""The revenue ledger: entries on capture and refund, with commission and attribution snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import SHANGHAI
+from core.money import Money
+from sales.models import CommissionRate, Order, OrderLine, RevenueEntry
+
+
+def period_of(at: datetime) -> str:
+    """Return the YYYY-MM period (Asia/Shanghai) a moment belongs to."""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def commission_basis_points(session: Session, channel: str, supplier_id: int) -> int:
+    """Return the commission rate for a supplier on a channel: its own override, else the channel's."""
+    rates = session.execute(
+        select(CommissionRate.supplier_id, CommissionRate.basis_points).where(
+            CommissionRate.channel == channel,
+            (CommissionRate.supplier_id == supplier_id) | CommissionRate.supplier_id.is_(None),
+        )
+    ).all()
+    by_supplier = {s: bp for s, bp in rates}
+    return by_supplier.get(supplier_id, by_supplier.get(None, 0))
+
+
+def _entry(
+    session: Session,
+    order: Order,
+    line: OrderLine,
+    *,
+    kind: str,
+    qty: int,
+    amount_fen: int,
+    at: datetime,
+    refund_id: int | None = None,
+) -> RevenueEntry:
+    rate = commission_basis_points(session, order.channel, line.supplier_id)
+    entry = RevenueEntry(
+        kind=kind,
+        order_id=order.id,
+        order_line_id=line.id,
+        refund_id=refund_id,
+        product_id=line.product_id,
+        county_code=line.county_code,
+        supplier_id=line.supplier_id,
+        channel=order.channel,
+        buyer_kind=order.buyer_kind,
+        organization_id=order.organization_id,
+        partner_code=order.partner_code,
+        location_id=order.location_id,
+        certified=line.certified,
+        qty=qty,
+        amount_fen=amount_fen,
+        commission_fen=Money(amount_fen).apply_rate(rate).fen,
+        period=period_of(at),
+        at=at,
+    )
+    session.add(entry)
+    return entry
+
+
+def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEntry]:
+    """Write one sale entry per order line with a quantity (at capture)."""
+    return [
+        _entry(session, order, line, kind="sale", qty=line.qty, amount_fen=line.line_total_fen, at=at)
+        for line in order.lines
+    ]
+
+
+def record_refund(
+    session: Session,
+    order: Order,
+    parts: list[tuple[OrderLine, int, int]],
+    at: datetime,
+    refund_id: int | None,
+) -> list[RevenueEntry]:
+    """Write one negative entry per refunded (line, qty, amount_fen)."""
+    return [
+        _entry(session, order, line, kind="refund", qty=-qty, amount_fen=-amount, at=at, refund_id=refund_id)
+        for line, qty, amount in parts
+        if amount > 0
+    ]

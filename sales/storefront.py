@@ -1,0 +1,116 @@
+"""Storefront orders: priced by the server, stock held at a warehouse while the shopper pays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Product
+from core.clock import Clock
+from core.errors import InvalidInput
+from inventory import service as inventory
+from inventory.errors import OutOfStock
+from inventory.models import Location
+from payments.models import Payment
+from sales.errors import EmptyOrder
+from sales.models import Order
+from sales.orders import Idempotency, LineRequest, new_order
+from sales.payment_flow import new_payment
+
+STOREFRONT_HOLD = timedelta(minutes=15)
+
+
+def _products(session: Session, items: list[dict[str, Any]]) -> list[LineRequest]:
+    merged: dict[int, int] = {}
+    for item in items:
+        merged[item["product"]] = merged.get(item["product"], 0) + item["qty"]
+    requests = []
+    for i, (product_id, qty) in enumerate(merged.items()):
+        product = session.get(Product, product_id)
+        if product is None or not product.active:
+            raise InvalidInput(
+                "no such product on sale",
+                code="unknown_product",
+                fields={f"lines.{i}.product": "unknown product"},
+            )
+        requests.append(LineRequest(product, qty))
+    return requests
+
+
+def _warehouses(session: Session, partner_code: str | None) -> list[Location]:
+    """Warehouses to ship from: the partner's own first, then the others."""
+    found = list(
+        session.scalars(
+            select(Location).where(Location.kind == "warehouse", Location.active).order_by(Location.id)
+        )
+    )
+    return sorted(found, key=lambda w: w.partner_code != partner_code)
+
+
+def place_order(
+    session: Session,
+    clock: Clock,
+    *,
+    items: list[dict[str, Any]],
+    contact: dict[str, str],
+    provider: str,
+    user_id: int | None = None,
+    buyer_kind: str = "individual",
+    organization_id: int | None = None,
+    partner_code: str | None = None,
+    idempotency: Idempotency | None = None,
+) -> tuple[Order, Payment]:
+    """Price the cart, hold its stock at a warehouse that has all of it, and write order and payment."""
+    if not items:
+        raise EmptyOrder("the cart is empty", fields={"lines": "must not be empty"})
+    requests = _products(session, items)
+    now = clock.now()
+    order = new_order(
+        session,
+        at=now,
+        channel="storefront",
+        status="awaiting_payment",
+        actor=f"user:{user_id}",
+        buyer_kind=buyer_kind,
+        user_id=user_id,
+        organization_id=organization_id,
+        partner_code=partner_code,
+        expires_at=now + STOREFRONT_HOLD,
+        idempotency=idempotency,
+        lines=requests,
+    )
+    order.details = {"contact": contact}
+    session.flush()  # the order row stands before any warehouse's hold, whose failure rolls back only itself
+    shortage: OutOfStock | None = None
+    for warehouse in _warehouses(session, partner_code):
+        try:
+            with session.begin_nested():  # a warehouse that lacks something holds nothing
+                inventory.reserve(
+                    session,
+                    clock,
+                    order_ref=order.id,
+                    location_id=warehouse.id,
+                    lines=[(r.product.id, r.qty) for r in requests],
+                    expires_at=order.expires_at,
+                )
+        except OutOfStock as exc:
+            shortage = exc
+            continue
+        order.location_id = warehouse.id
+        order.partner_code = order.partner_code or warehouse.partner_code
+        break
+    else:
+        raise shortage or OutOfStock("no warehouse holds this order", fields={"lines": "out of stock"})
+    payment = new_payment(
+        session,
+        order,
+        provider=provider,
+        amount_fen=order.total_fen,
+        capture_mode="automatic",
+        method="any",
+        at=now,
+    )
+    return order, payment
