@@ -202,7 +202,7 @@ def payments_reconcile(ctx: Context) -> None:
     from kiosk_api.payments_ext import build_provider
     from sales.reconcile import reconcile
 
-    provider = build_provider(ctx.settings, ctx.clock)
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
     counts = reconcile(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
     click.echo("reconciled: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 

@@ -8,22 +8,29 @@ from typing import Any
 from flask import Flask, current_app
 
 from core.clock import Clock
+from core.db import Database
 from kiosk_api.database import get_clock, get_db
 from payments.providers import make_provider
 from payments.providers.base import PaymentProvider
+from payments.providers.simulated_db_store import DatabaseSimulatedStore
 from sales.payment_flow import settle_order
 
 
 def init_app(app: Flask) -> None:
     """Build the provider named by PAYMENT_PROVIDER (tests may pass PAYMENT_PROVIDER_OBJECT)."""
     provider = app.config.get("PAYMENT_PROVIDER_OBJECT")
-    app.extensions["dongxi.payments"] = provider or build_provider(app.config, app.extensions["dongxi.clock"])
+    app.extensions["dongxi.payments"] = provider or build_provider(
+        app.config, app.extensions["dongxi.clock"], app.extensions["dongxi.db"]
+    )
 
 
-def build_provider(config: Mapping[str, Any], clock: Clock) -> PaymentProvider:
-    """Build the configured provider, with pay links under PUBLIC_BASE_URL."""
+def build_provider(config: Mapping[str, Any], clock: Clock, db: Database) -> PaymentProvider:
+    """Build the configured provider, with pay links under PUBLIC_BASE_URL; the simulated one keeps
+    its state in the database, so the server and the `dongxi` command see the same payments."""
     base = config["PUBLIC_BASE_URL"]
-    return make_provider(config, lambda token: f"{base}/pay/{token}", clock=clock)
+    return make_provider(
+        config, lambda token: f"{base}/pay/{token}", clock=clock, simulated_store=DatabaseSimulatedStore(db)
+    )
 
 
 def get_provider() -> PaymentProvider:

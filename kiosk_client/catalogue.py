@@ -69,6 +69,16 @@ class CatalogueCache:
         name = product.get("name") or {}
         return {"zh": name.get("zh") or code, "en": name.get("en") or name.get("zh") or code}
 
+    def named(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Order lines with {"zh", "en"} product names: the server's if it sent them, else the catalogue's."""
+        named = []
+        for line in lines:
+            name = line.get("name")
+            if not (isinstance(name, dict) and name.get("zh")):
+                name = self.product_name(str(line.get("slot") or line.get("sku") or "?"))
+            named.append({**line, "name": name})
+        return named
+
     def for_screen(self, server: str) -> dict[str, Any]:
         """The catalogue for the touch screen: image URLs made absolute, empty slots kept (sold out)."""
         slots = []

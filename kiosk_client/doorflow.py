@@ -109,10 +109,10 @@ def finish_visit(ctx: FlowContext, order_id: str) -> None:
     ctx.state.set(
         state.DOOR_RECEIPT,
         order_id=order_id,
-        lines=[{**line, "name": ctx.catalogue.product_name(line["slot"])} for line in shown],
+        lines=ctx.catalogue.named(shown),
         total_fen=total,
         confirmed=confirmed,
-        message=messages.door_receipt(total, confirmed),
+        message=messages.door_receipt(total, sum(line["qty"] for line in lines), confirmed),
     )
 
 

@@ -202,7 +202,7 @@ def show_vend_outcome(
     estimate = sum((r["requested"] - r["dispensed"]) * prices.get(r["slot"], 0) for r in results)
     confirmed = row.status == "delivered" and row.response is not None
     refund_fen = int(row.response.get("refunded_fen", estimate)) if confirmed and row.response else estimate
-    headline, refund = messages.vend_outcome(results, refund_fen, confirmed)
+    headline, refund = messages.vend_outcome(results, refund_fen, row.status)
     ctx.state.set(
         state.DONE,
         order_id=order_id,
@@ -215,4 +215,4 @@ def show_vend_outcome(
 
 
 def _named(ctx: FlowContext, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**line, "name": ctx.catalogue.product_name(line["slot"])} for line in lines]
+    return ctx.catalogue.named(lines)

@@ -21,6 +21,17 @@ from kiosk_client.ui.server import create_ui_app
 log = logging.getLogger("kiosk_client")
 
 
+def parse_slot_map(text: str) -> dict[str, int]:
+    """Parse "S1=1,S2=2" into {"S1": 1, "S2": 2}."""
+    mapping = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        code, sep, number = pair.partition("=")
+        if not sep or not number.strip().isdigit() or not 1 <= int(number) <= 255:
+            raise argparse.ArgumentTypeError(f"{pair!r} is not CODE=NUMBER (1–255)")
+        mapping[code.strip().upper()] = int(number)
+    return mapping
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of dongxi-kiosk."""
     env = os.environ
@@ -48,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--driver", choices=["simulated", "serial"], default="simulated")
     p.add_argument("--serial-port", help="serial device of the lock board, e.g. /dev/ttyUSB0")
     p.add_argument("--board-address", type=int, default=1, help="address of the lock board (default 1)")
+    p.add_argument("--slot-map", type=parse_slot_map, help="slot codes → board numbers, e.g. S1=1,S2=2")
     p.add_argument(
         "--mode", choices=["vend", "open_door"], default="vend", help="kind of cabinet (default vend)"
     )
@@ -86,7 +98,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def driver_from_args(args: argparse.Namespace) -> Driver:
     """The simulated or serial driver the arguments ask for."""
     if args.driver == "serial":
-        return make_driver("serial", args.serial_port, address=args.board_address)
+        return make_driver("serial", args.serial_port, address=args.board_address, slot_map=args.slot_map)
     options: dict[str, Any] = {}
     if args.sim_door_seconds is not None:
         options["door_seconds"] = args.sim_door_seconds

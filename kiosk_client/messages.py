@@ -19,8 +19,12 @@ def text(zh: str, en: str) -> Text:
     return {"zh": zh, "en": en}
 
 
-def vend_outcome(results: list[dict[str, Any]], refund_fen: int, confirmed: bool) -> tuple[Text, Text | None]:
-    """Headline and refund sentence after dispensing, e.g. "B3 未出货，¥29.90 已自动退款"."""
+def vend_outcome(results: list[dict[str, Any]], refund_fen: int, delivery: str) -> tuple[Text, Text | None]:
+    """Headline and refund sentence after dispensing, e.g. "B3 未出货，¥29.90 已自动退款".
+
+    delivery is what became of the report: "delivered" (the server refunded), "pending" (it will,
+    once the report gets through) or "dead" (the server refused the report: staff must step in).
+    """
     short = [r for r in results if r["dispensed"] < r["requested"]]
     if not short:
         return text("支付成功，请取走商品", "Payment received — please take your goods"), None
@@ -33,10 +37,15 @@ def vend_outcome(results: list[dict[str, Any]], refund_fen: int, confirmed: bool
         else:
             zh_parts.append(f"{r['slot']} 少出 {missing} 件")
             en_parts.append(f"{r['slot']} released {missing} fewer")
-    if confirmed:
+    if delivery == "delivered":
         refund = text(
             f"{'、'.join(zh_parts)}，{yuan(refund_fen)} 已自动退款",
             f"{'; '.join(en_parts)} — {yuan(refund_fen)} has been refunded automatically",
+        )
+    elif delivery == "dead":
+        refund = text(
+            f"{'、'.join(zh_parts)}，{yuan(refund_fen)} 将由工作人员核实后退款",
+            f"{'; '.join(en_parts)} — staff will check and refund {yuan(refund_fen)}",
         )
     else:
         refund = text(
@@ -65,13 +74,17 @@ DOOR_REMINDER = text(
 )
 
 
-def door_receipt(total_fen: int, confirmed: bool) -> Text:
-    """The receipt headline of an open-door visit."""
-    if total_fen == 0:
-        return text("未取商品，未扣款", "Nothing taken — you were not charged")
+def door_receipt(total_fen: int, units: int, confirmed: bool) -> Text:
+    """The receipt headline of an open-door visit (an estimate until the server confirmed)."""
     if confirmed:
+        if total_fen == 0:
+            return text("未取商品，未扣款", "Nothing taken — you were not charged")
         return text(f"本次消费 {yuan(total_fen)}，已扣款", f"You were charged {yuan(total_fen)}")
+    if units == 0:
+        return text("未取商品，未扣款", "Nothing taken — you will not be charged")
+    about_zh = f"（约 {yuan(total_fen)}）" if total_fen else ""
+    about_en = f" (about {yuan(total_fen)})" if total_fen else ""
     return text(
-        f"本次消费约 {yuan(total_fen)}，将按实际取货扣款",
-        f"About {yuan(total_fen)} — you will be charged for what you took",
+        f"已取 {units} 件商品，将按实际取货扣款{about_zh}",
+        f"{units} item(s) taken — you will be charged for exactly these{about_en}",
     )

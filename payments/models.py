@@ -90,3 +90,23 @@ class WebhookEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SimulatedPaymentRow(Base):
+    """The simulated provider's own state, kept in the database so every process (server, CLI) sees it."""
+
+    __tablename__ = "simulated_payments"
+
+    provider_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    record: Mapped[dict] = mapped_column(JSON)
+
+
+class SimulatedIdempotencyRow(Base):
+    """A result the simulated provider remembers under an idempotency key, as Stripe does."""
+
+    __tablename__ = "simulated_idempotency"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict] = mapped_column(JSON)

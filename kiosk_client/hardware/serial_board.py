@@ -6,7 +6,7 @@ import logging
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import serial
@@ -56,6 +56,7 @@ class SerialLockBoardDriver(Driver):
         reply_timeout: float = 1.0,
         dispense_timeout: float = 20.0,
         attempts: int = 3,
+        slot_map: Mapping[str, int] | None = None,
         serial_factory: Callable[..., Any] = serial.Serial,
     ) -> None:
         self._port = serial_factory(port=port, baudrate=baudrate, timeout=0.05)
@@ -66,6 +67,15 @@ class SerialLockBoardDriver(Driver):
         self._reader = FrameReader()
         self._seq = 0
         self._lock = threading.Lock()
+        # Planogram codes that do not follow the row×16+column rule (e.g. S1…S6) map explicitly.
+        self._numbers = dict(slot_map or {})
+        self._codes = {number: code for code, number in self._numbers.items()}
+
+    def _number(self, slot: str) -> int:
+        return self._numbers[slot] if slot in self._numbers else slot_number(slot)
+
+    def _code(self, number: int) -> str:
+        return self._codes.get(number) or slot_code(number)
 
     def _next_seq(self) -> int:
         self._seq = self._seq % 255 + 1  # 1..255; 0 is never sent, so a fresh board has no "last" seq
@@ -104,7 +114,11 @@ class SerialLockBoardDriver(Driver):
     def dispense(self, slot: str, qty: int) -> DispenseResult:
         """DISPENSE slot qty; a board that never answers counts as nothing dispensed."""
         try:
-            reply = self._transact(Command.DISPENSE, bytes([slot_number(slot), qty]), self._dispense_timeout)
+            number = self._number(slot)
+        except ValueError:
+            return DispenseResult(slot, qty, 0, "bad_slot")
+        try:
+            reply = self._transact(Command.DISPENSE, bytes([number, qty]), self._dispense_timeout)
         except HardwareError:
             return DispenseResult(slot, qty, 0, "board_timeout")
         status = reply.payload[0]
@@ -117,7 +131,7 @@ class SerialLockBoardDriver(Driver):
 
     def open_slot(self, slot: str) -> None:
         """OPEN_SLOT: pop a locker door (restocking and service)."""
-        self._expect_ok(self._transact(Command.OPEN_SLOT, bytes([slot_number(slot)])), "OPEN_SLOT")
+        self._expect_ok(self._transact(Command.OPEN_SLOT, bytes([self._number(slot)])), "OPEN_SLOT")
 
     def unlock_door(self) -> None:
         """UNLOCK_DOOR: the board resets its take counters."""
@@ -137,7 +151,7 @@ class SerialLockBoardDriver(Driver):
         self._expect_ok(reply, "READ_TAKEN")
         count = reply.payload[1]
         pairs = reply.payload[2 : 2 + 2 * count]
-        return {slot_code(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2) if pairs[i + 1]}
+        return {self._code(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2) if pairs[i + 1]}
 
     def status(self) -> CabinetStatus:
         """STATUS: door, temperature (tenths of °C, int16) and fault bits."""

@@ -281,6 +281,13 @@ class FakeKioskServer:
 
         @app.post("/api/v1/kiosk/orders/<order_id>/door-closed")
         def door_closed(order_id: str) -> Any:
+            known = {s["slot"] for s in self.catalogue["slots"]}
+            body = request.get_json()
+            for i, taken in enumerate(body["taken"]):
+                if taken["slot"] not in known:
+                    with self.lock:
+                        self.report_posts[body["report_id"]] += 1
+                    return error(422, "unknown_slot", {f"taken.{i}.slot": "unknown"})
             return self._report(order_id, "authorized", request.get_json(), self._settle_door)
 
         self._error = error

@@ -130,3 +130,20 @@ def test_a_restart_with_the_door_open_still_reports_the_visit_once(
     report = door_server.reports[order_id]
     assert report["body"]["taken"] == [{"slot": "B3", "qty": 1}]
     assert door_server.report_posts[report["report_id"]] == 1
+
+
+def test_a_report_the_server_refuses_never_tells_the_shopper_nothing_was_charged(
+    make_agent: Callable[..., Agent], door_settings: Settings, door_server: FakeKioskServer
+) -> None:
+    driver = SimulatedDriver()
+    agent = make_agent(door_settings, driver)
+    order_id = phase(agent, "door_ready")["order_id"]
+    driver.set_taken({"Z9": 1})  # a sensor the server's planogram does not know
+    door_server.pay(order_id)
+    phase(agent, "door_open")
+    driver.close_door()
+    receipt = phase(agent, "door_receipt")
+    assert receipt["confirmed"] is False
+    assert receipt["message"]["zh"] == "已取 1 件商品，将按实际取货扣款"
+    (row,) = agent.outbox.all()
+    assert row.status == "dead" and "unknown_slot" in (row.last_error or "")

@@ -42,6 +42,13 @@ def test_arguments_become_settings() -> None:
     assert settings.data_dir == Path("var/kiosk/k1")
 
 
+def test_slot_maps_parse_and_bad_ones_are_usage_errors() -> None:
+    args = build_parser().parse_args(["--server", "x", "--driver", "serial", "--slot-map", "s1=1, S2=18"])
+    assert args.slot_map == {"S1": 1, "S2": 18}
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--server", "x", "--slot-map", "S1=300"])
+
+
 def test_sim_fail_flags_fail_those_slots() -> None:
     args = build_parser().parse_args(["--server", "x", "--sim-fail", "B3", "--sim-fail", "C2:slot_empty"])
     driver = driver_from_args(args)

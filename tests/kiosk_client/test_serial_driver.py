@@ -159,3 +159,20 @@ def test_make_driver_builds_the_serial_driver(board: FakeBoard) -> None:
         serial_driver.close()
     with pytest.raises(ValueError):
         make_driver("serial", None)
+
+
+def test_a_slot_map_names_the_board_numbers_the_planogram_way(board: FakeBoard) -> None:
+    driver = SerialLockBoardDriver(board.port_name, reply_timeout=0.2, slot_map={"S1": 1, "S2": 2})
+    try:
+        assert driver.dispense("S1", 1).dispensed == 1
+        assert board.stock["A1"] == 4  # the board only knows number 1
+        board.taken = {"A2": 3}  # sensor number 2
+        assert driver.read_taken() == {"S2": 3}
+        assert driver.dispense("ZZ9", 1).as_report() == {
+            "slot": "ZZ9",
+            "requested": 1,
+            "dispensed": 0,
+            "error": "bad_slot",
+        }
+    finally:
+        driver.close()

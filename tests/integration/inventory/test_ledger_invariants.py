@@ -30,7 +30,10 @@ steps = st.one_of(
         st.just("return"), st.integers(0, ORDERS - 1), st.integers(0, 1), st.integers(1, 2), st.booleans()
     ),
     st.tuples(
-        st.just("writeoff"), st.sampled_from((*SLOTS, None)), qty, st.sampled_from(("expired", "damaged"))
+        st.just("writeoff"),
+        st.sampled_from((*SLOTS, None)),
+        st.integers(1, 3),
+        st.sampled_from(("expired", "damaged")),
     ),
     st.tuples(st.just("count"), st.sampled_from((*SLOTS, None)), st.integers(0, 8)),
     st.tuples(st.just("taken"), st.sampled_from(SLOTS), qty),
