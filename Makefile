@@ -27,7 +27,7 @@ install-dev: $(DEV_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/dongxi db upgrade
 	$(BIN)/dongxi demo load
-	$(BIN)/dongxi serve
+	$(BIN)/dongxi serve --kiosks
 
 ## make test: lint, then the whole suite (SQLite, and PostgreSQL where reachable)
 test: $(DEV_STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -253,14 +254,24 @@ def check_config(ctx: Context) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--kiosks/--no-kiosks", default=False, help="also run the demo cabinets' kiosk programs")
 @pass_context
-def serve(ctx: Context, host: str, port: int) -> None:
+def serve(ctx: Context, host: str, port: int, kiosks: bool) -> None:
     """Serve the app with the embedded server and print the URLs that matter."""
     from kiosk_api import create_app
     from kiosk_api.demo import demo_accounts
+    from kiosk_api.demo_kiosks import ensure_demo_keys, start_kiosk_programs
 
-    app = create_app()
     base = f"http://{host}:{port}"
+    # Links in QR codes point at this server unless PUBLIC_BASE_URL says where the public reaches it.
+    app = create_app({} if os.environ.get("PUBLIC_BASE_URL") else {"PUBLIC_BASE_URL": base})
+    programs = []
+    if kiosks:
+        var_dir = Path(ctx.settings["VAR_DIR"])
+        keys = ensure_demo_keys(
+            ctx.db, ctx.clock, secret_key=ctx.settings["SECRET_KEY"], path=var_dir / "demo-kiosk-keys.json"
+        )
+        programs = start_kiosk_programs(keys, server=base, var_dir=var_dir)
     lines = [
         "",
         "dongxi is running 东西已启动",
@@ -268,12 +279,17 @@ def serve(ctx: Context, host: str, port: int) -> None:
         f"  products API 商品接口   {base}/api/v1/products?q=tudou",
         f"  OpenAPI 接口文档        {base}/api/v1/openapi.json",
         f"  sign in 登录            {base}/login",
+        *(f"  kiosk 自助柜 {code:<10} {url}" for code, url, _p in programs),
         "  demo accounts 演示账号 (username / password):",
         *(f"    {u:<20} {p}" for u, p, _role in demo_accounts()),
         "",
     ]
     click.echo("\n".join(lines))
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        for _code, _url, process in programs:
+            process.terminate()
 
 
 def _redact(url: str) -> str:

@@ -26,6 +26,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("DONGXI_VAR_DIR", DEFAULT_VAR_DIR))
     return {
+        "VAR_DIR": str(var_dir),
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{var_dir / 'dongxi.db'}"),
         "SECRET_KEY": env.get("SECRET_KEY") or _embedded_secret_key(var_dir),
         "SECRET_KEY_FROM_ENV": bool(env.get("SECRET_KEY")),

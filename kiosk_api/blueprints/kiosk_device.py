@@ -111,7 +111,7 @@ def catalogue_body(session: Any, kiosk: Location) -> dict[str, Any]:
                     "spec": slot.product.spec,
                     "price_fen": slot.product.price_fen,
                     "certified": slot.product.is_certified(today),
-                    "image_url": slot.product.image_url,
+                    "image_url": absolute_url(slot.product.image_url),
                     "county": {"code": slot.product.county.code, "name": slot.product.county.name_zh},
                     "supplier": slot.product.supplier.name_zh,
                 },
@@ -119,6 +119,13 @@ def catalogue_body(session: Any, kiosk: Location) -> dict[str, Any]:
             for slot in slots
         ],
     }
+
+
+def absolute_url(path: str | None) -> str | None:
+    """The kiosk's screen is served from the cabinet itself: links to our files must be absolute."""
+    if path and path.startswith("/"):
+        return current_app.config["PUBLIC_BASE_URL"] + path
+    return path
 
 
 def etag_of(body: dict[str, Any]) -> str:

@@ -1,0 +1,78 @@
+"""`make run`'s demo cabinets: device keys kept in var/ and one kiosk program per cabinet.
+
+Demo only. A real cabinet receives its key once from `dongxi kiosks provision` and keeps it; here
+the keys are stored under var/ (mode 0600) so that restarting `make run` reuses them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import NotFound
+from kiosk_api.kiosks import service as kiosks
+
+DEMO_KIOSKS = (("FZ-0001", 8101, "vend"), ("FZ-0002", 8102, "open_door"))
+
+
+def ensure_demo_keys(db: Database, clock: Clock, *, secret_key: str, path: Path) -> dict[str, dict[str, str]]:
+    """Return a working key for each demo cabinet, provisioning or rotating where needed."""
+    saved: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    keys: dict[str, dict[str, str]] = {}
+    with db.unit_of_work() as session:
+        for code, _port, _mode in DEMO_KIOSKS:
+            try:
+                device = kiosks.device_of(session, code)
+            except NotFound as missing:
+                if missing.code == "kiosk_not_found":
+                    continue  # no demo inventory loaded
+                keys[code] = kiosks.provision(session, clock, code, secret_key=secret_key)
+                continue
+            known = saved.get(code)
+            usable = (
+                known
+                and known["key_id"] == device.key_id
+                and device.status == "active"
+                and kiosks.secret_of(device, secret_key=secret_key) == known["secret"].encode()
+            )
+            keys[code] = known if usable else kiosks.rotate(session, clock, code, secret_key=secret_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys, indent=2))
+    path.chmod(0o600)
+    return keys
+
+
+def start_kiosk_programs(
+    keys: dict[str, dict[str, str]], *, server: str, var_dir: Path
+) -> list[tuple[str, str, subprocess.Popen]]:
+    """Start `dongxi-kiosk` for each demo cabinet with the simulated driver; return (code, url, process)."""
+    started = []
+    for code, port, mode in DEMO_KIOSKS:
+        if code not in keys:
+            continue
+        command = [
+            str(Path(sys.executable).with_name("dongxi-kiosk")),
+            "--server",
+            server,
+            "--key-id",
+            keys[code]["key_id"],
+            "--secret",
+            keys[code]["secret"],
+            "--port",
+            str(port),
+            "--data-dir",
+            str(var_dir / "kiosks" / code),
+            "--mode",
+            mode,
+            "--mode-from-server",
+            "--heartbeat-interval",
+            "30",
+            "--sim-door-seconds",
+            "8",
+        ]
+        started.append((code, f"http://127.0.0.1:{port}/", subprocess.Popen(command)))
+    return started
