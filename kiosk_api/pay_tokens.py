@@ -12,19 +12,25 @@ from payments.providers.base import PaymentProvider
 from sales.models import Order
 
 
-def order_for_pay_token(session: Session, provider: PaymentProvider, token: str) -> Order:
+def provider_ref_for_token(provider: PaymentProvider, token: str) -> str | None:
+    """Ask the simulated provider whose pay-page token this is (call it with no session open: its
+    store has sessions of its own, and SQLite lets one writer at a time)."""
+    if not hasattr(provider, "ref_for_token"):
+        return None
+    try:
+        return provider.ref_for_token(token)
+    except PaymentNotFound:
+        return None
+
+
+def order_for_pay_token(session: Session, provider_name: str, token: str, provider_ref: str | None) -> Order:
     """Return the order a pay link names: the order's own token, or the simulated provider's."""
     order = session.scalar(select(Order).where(Order.pay_token == token))
-    if order is None and hasattr(provider, "ref_for_token"):
-        try:
-            ref = provider.ref_for_token(token)
-        except PaymentNotFound:
-            ref = None
-        if ref is not None:
-            payment = session.scalar(
-                select(Payment).where(Payment.provider == provider.name, Payment.provider_ref == ref)
-            )
-            order = session.get(Order, payment.order_id) if payment else None
+    if order is None and provider_ref is not None:
+        payment = session.scalar(
+            select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == provider_ref)
+        )
+        order = session.get(Order, payment.order_id) if payment else None
     if order is None:
         raise NotFound("this payment link is not valid", code="pay_link_not_found")
     return order

@@ -26,6 +26,7 @@ from kiosk_client.store import LocalStore
 
 log = logging.getLogger(__name__)
 _MODE_CHANGED = object()
+DOOR_RETRY_MAX = 30.0  # seconds between attempts to show a scan-to-open QR while offline
 
 
 class Agent:
@@ -53,6 +54,7 @@ class Agent:
         self._active: str | None = None
         self._problems: dict[str, str] = {}
         self._next_sync = self._next_heartbeat = 0.0
+        self._door_failures = 0
         self._threads: list[threading.Thread] = []
         self.ctx = FlowContext(
             settings=settings,
@@ -240,8 +242,11 @@ class Agent:
                     self._set_active(None)
                 return
         if self.mode == "open_door":
-            if not run_door(self.ctx):
-                self.stop_event.wait(self.settings.retry_base)
+            if run_door(self.ctx):
+                self._door_failures = 0
+            else:  # offline: try again soon, but not in a tight loop
+                self._door_failures += 1
+                self.stop_event.wait(min(DOOR_RETRY_MAX, self.sender.backoff(self._door_failures)))
             return
         job = self._jobs.get()
         if isinstance(job, list) and not self.stop_event.is_set():

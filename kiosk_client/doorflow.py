@@ -65,6 +65,7 @@ def _wait(ctx: FlowContext, condition: Callable[[], bool], timeout: float | None
 
 def _door_is(ctx: FlowContext, wanted: str) -> Callable[[], bool]:
     def check() -> bool:
+        """Whether the door is in the wanted state (a sensor fault counts as not)."""
         try:
             return ctx.driver.door_state() == wanted
         except HardwareError as exc:

@@ -24,7 +24,7 @@ from kiosk_client.state import StateBox
 log = logging.getLogger(__name__)
 WAITING_STATUSES = frozenset({"awaiting_payment", "awaiting_authorization"})
 # Outcomes of watch_order that the server did not confirm: the visit stays open for recovery.
-UNCONFIRMED = frozenset({"interrupted", "cancel_unconfirmed"})
+UNCONFIRMED = frozenset({"interrupted", "cancelled_unconfirmed", "expired_unconfirmed"})
 
 
 @dataclass
@@ -83,7 +83,7 @@ def watch_order(ctx: FlowContext, order_id: str, wanted: str, expires_at: str | 
             if outcome == "cancelled":
                 return requested
             if outcome == "cancel_unconfirmed":
-                return outcome
+                return f"{requested}_unconfirmed"
             deadline = None  # refused: the order moved on (paid?), so look at it
         try:
             status = ctx.api.get_order(order_id)["status"]
@@ -159,9 +159,11 @@ def run_vend(ctx: FlowContext, lines: list[dict[str, Any]]) -> None:
             ctx.journal.abandon(order_id)
         if outcome == "interrupted":
             return
-        message = messages.EXPIRED if outcome == "expired" else messages.CANCELLED
+        expired = outcome.startswith("expired")
         ctx.state.set(
-            state.EXPIRED if outcome == "expired" else state.CANCELLED, order_id=order_id, message=message
+            state.EXPIRED if expired else state.CANCELLED,
+            order_id=order_id,
+            message=messages.EXPIRED if expired else messages.CANCELLED,
         )
     finally:
         ctx.set_active(None)

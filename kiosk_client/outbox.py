@@ -28,6 +28,7 @@ class OutboxRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OutboxRow:
+        """Decode a row of the outbox table."""
         return cls(
             report_id=row["report_id"],
             kind=row["kind"],

@@ -14,7 +14,7 @@ from wtforms.validators import ValidationError
 from core.errors import PermissionDenied, Unauthenticated
 from kiosk_api.auth.models import User
 from kiosk_api.auth.service import user_for_token
-from kiosk_api.database import get_session
+from kiosk_api.database import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,23 +34,26 @@ def current_user() -> User | None:
         return g.current_user
     user: User | None = None
     header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("use Authorization: Bearer <token>", code="bad_authorization")
-        user = user_for_token(get_session(), token.strip())
-        if user is None:
-            raise Unauthenticated("unknown or revoked token", code="invalid_token")
-    elif "user_id" in session:
-        user = get_session().get(User, session["user_id"])
-        if user is not None and not user.active:
-            user = None
-        if user is not None and request.method not in SAFE_METHODS:
-            # A signed-in browser may call the API, but a write must carry the page's CSRF token.
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken"))
-            except ValidationError as exc:
-                raise Unauthenticated("missing or wrong X-CSRFToken header", code="csrf_failed") from exc
+    # A short unit of work of its own: the user comes back detached, and the request's own session
+    # (which on SQLite holds the write lock) is not opened just to learn who is calling.
+    with get_db().unit_of_work() as db_session:
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("use Authorization: Bearer <token>", code="bad_authorization")
+            user = user_for_token(db_session, token.strip())
+            if user is None:
+                raise Unauthenticated("unknown or revoked token", code="invalid_token")
+        elif "user_id" in session:
+            user = db_session.get(User, session["user_id"])
+            if user is not None and not user.active:
+                user = None
+    if user is not None and not header and request.method not in SAFE_METHODS:
+        # A signed-in browser may call the API, but a write must carry the page's CSRF token.
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError as exc:
+            raise Unauthenticated("missing or wrong X-CSRFToken header", code="csrf_failed") from exc
     g.current_user = user
     return user
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.errors import NotFound
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_db
-from kiosk_api.pay_tokens import order_for_pay_token
+from kiosk_api.pay_tokens import order_for_pay_token, provider_ref_for_token
 from kiosk_api.payments_ext import get_provider, settle_after_commit
 from payments.models import Payment
 from payments.providers.simulated import SimulatedProvider
@@ -62,8 +62,9 @@ def simulate_payment(token: str) -> str:
     if not isinstance(provider, SimulatedProvider):
         raise NotFound("only the simulated provider can be paid from here", code="not_found")
     db, clock = get_db(), get_clock()
+    ref = provider_ref_for_token(provider, token)  # the provider's store is not called inside our sessions
     with db.unit_of_work() as session:
-        order = order_for_pay_token(session, provider, token)
+        order = order_for_pay_token(session, provider.name, token, ref)
         payment = payment_of(session, order.id)
         ref, order_id = payment.provider_ref, order.id
     event = provider.simulate_pay(ref)  # a manual-capture payment is only held, as a card hold would be

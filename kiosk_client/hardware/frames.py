@@ -61,6 +61,7 @@ class Frame:
 
     @property
     def is_reply(self) -> bool:
+        """Whether the REPLY bit of the command is set."""
         return bool(self.command & REPLY)
 
 

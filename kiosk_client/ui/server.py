@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import io
+from functools import lru_cache
 from typing import Any
 
+import qrcode
 from flask import Flask, Response, abort, jsonify, render_template, request
+from qrcode.image.pil import PilImage
 
 from kiosk_client.agent import Agent
 from kiosk_client.hardware import SimulatedDriver
-from kiosk_client.ui.qr import qr_png
 from kiosk_client.ui.simulation import simulation_blueprint
 
 MAX_LINES = 20
 MAX_QTY = 20
+
+
+@lru_cache(maxsize=16)
+def qr_png(payload: str, box_size: int = 16, border: int = 4) -> bytes:
+    """A black-on-white QR code of payload (error correction M), large enough to scan from a metre."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
+    code.add_data(payload)
+    code.make(fit=True)
+    image = code.make_image(image_factory=PilImage, fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _error(

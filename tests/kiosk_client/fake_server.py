@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -17,66 +16,12 @@ from flask import Flask, Response, jsonify, request
 from http_message_signatures import HTTPMessageVerifier, InvalidSignature, MappingKeyResolver, algorithms
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.kiosk_client.fake_catalogue import demo_catalogue, free_port, settle_door, settle_vend
+
 SHANGHAI = timezone(timedelta(hours=8))
 KEY_ID = "kiosk-FZ-0001"
 SECRET = "s3cret-of-FZ-0001"
 REQUIRED = ("@method", "@authority", "@target-uri")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def product(
-    pid: int, sku: str, zh: str, en: str, price: int, county: str, certified: bool = True
-) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "sku": sku,
-        "name": {"zh": zh, "en": en},
-        "spec": "1袋",
-        "price_fen": price,
-        "certified": certified,
-        "image_url": None,
-        "county": {"code": "640422", "name": county},
-        "supplier": "演示合作社",
-    }
-
-
-def demo_catalogue(mode: str = "vend") -> dict[str, Any]:
-    """Three slots of Guyuan products."""
-    return {
-        "kiosk": {
-            "code": "FZ-0001",
-            "name": "福州地铁东街口站",
-            "mode": mode,
-            "partner": "福州市",
-            "currency": "CNY",
-        },
-        "slots": [
-            {
-                "slot": "A1",
-                "capacity": 8,
-                "available": 4,
-                "product": product(12, "GY-POTATO-5KG", "西吉马铃薯", "Xiji potatoes", 2990, "西吉县"),
-            },
-            {
-                "slot": "B3",
-                "capacity": 8,
-                "available": 6,
-                "product": product(13, "GY-VERMICELLI", "固原粉条", "Guyuan vermicelli", 2990, "原州区"),
-            },
-            {
-                "slot": "C2",
-                "capacity": 8,
-                "available": 5,
-                "product": product(14, "GY-HONEY", "六盘山蜂蜜", "Liupanshan honey", 4500, "泾源县", False),
-            },
-        ],
-    }
 
 
 class FakeKioskServer:
@@ -277,7 +222,7 @@ class FakeKioskServer:
 
         @app.post("/api/v1/kiosk/orders/<order_id>/vend-results")
         def vend_results(order_id: str) -> Any:
-            return self._report(order_id, "paid", request.get_json(), self._settle_vend)
+            return self._report(order_id, "paid", request.get_json(), settle_vend)
 
         @app.post("/api/v1/kiosk/orders/<order_id>/door-closed")
         def door_closed(order_id: str) -> Any:
@@ -288,7 +233,7 @@ class FakeKioskServer:
                     with self.lock:
                         self.report_posts[body["report_id"]] += 1
                     return error(422, "unknown_slot", {f"taken.{i}.slot": "unknown"})
-            return self._report(order_id, "authorized", request.get_json(), self._settle_door)
+            return self._report(order_id, "authorized", body, lambda o, b: settle_door(self.catalogue, o, b))
 
         self._error = error
         return app
@@ -334,37 +279,3 @@ class FakeKioskServer:
                 "at": datetime.now(UTC),
             }
             return jsonify(answer)
-
-    @staticmethod
-    def _settle_vend(order: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-        prices = {line["slot"]: line["unit_price_fen"] for line in order["lines"]}
-        refund = sum((r["requested"] - r["dispensed"]) * prices[r["slot"]] for r in body["results"])
-        order["refunded_fen"] = refund
-        order["status"] = (
-            "completed"
-            if refund == 0
-            else ("refunded" if refund == order["total_fen"] else "partially_refunded")
-        )
-        return {"order_id": order["order_id"], "status": order["status"], "refunded_fen": refund}
-
-    def _settle_door(self, order: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-        slots = {s["slot"]: s for s in self.catalogue["slots"]}
-        lines = []
-        for taken in body["taken"]:
-            price = slots[taken["slot"]]["product"]["price_fen"]
-            lines.append(
-                {
-                    "slot": taken["slot"],
-                    "sku": slots[taken["slot"]]["product"]["sku"],
-                    "qty": taken["qty"],
-                    "unit_price_fen": price,
-                    "line_total_fen": price * taken["qty"],
-                }
-            )
-        order.update(status="completed", lines=lines, total_fen=sum(line["line_total_fen"] for line in lines))
-        return {
-            "order_id": order["order_id"],
-            "status": "completed",
-            "total_fen": order["total_fen"],
-            "lines": lines,
-        }

@@ -147,3 +147,16 @@ def test_a_report_the_server_refuses_never_tells_the_shopper_nothing_was_charged
     assert receipt["message"]["zh"] == "已取 1 件商品，将按实际取货扣款"
     (row,) = agent.outbox.all()
     assert row.status == "dead" and "unknown_slot" in (row.last_error or "")
+
+
+def test_without_a_network_the_door_screen_says_so_and_recovers(
+    make_agent: Callable[..., Agent], door_settings: Settings, door_server: FakeKioskServer
+) -> None:
+    door_server.stop()
+    agent = make_agent(door_settings)
+    offline = phase(agent, "offline")
+    assert offline["message"]["zh"] == "网络连接中断，暂时无法下单，请稍后再试"
+    assert agent.online is False or wait_until(lambda: agent.online is False)
+    door_server.start()
+    phase(agent, "door_ready")
+    wait_until(lambda: agent.online)

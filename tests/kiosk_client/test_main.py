@@ -15,7 +15,8 @@ import pytest
 from kiosk_client.hardware import SimulatedDriver
 from kiosk_client.main import build_parser, driver_from_args, settings_from_args
 from tests.kiosk_client.conftest import wait_until
-from tests.kiosk_client.fake_server import KEY_ID, SECRET, FakeKioskServer, free_port
+from tests.kiosk_client.fake_catalogue import free_port
+from tests.kiosk_client.fake_server import KEY_ID, SECRET, FakeKioskServer
 
 
 def test_arguments_become_settings() -> None:

@@ -14,8 +14,7 @@ from kiosk_client.agent import Agent
 from kiosk_client.config import Settings
 from kiosk_client.hardware import SimulatedDriver
 from kiosk_client.state import AWAITING_PAYMENT
-from kiosk_client.ui.qr import qr_png
-from kiosk_client.ui.server import create_ui_app
+from kiosk_client.ui.server import create_ui_app, qr_png
 from tests.kiosk_client.conftest import wait_until
 from tests.kiosk_client.fake_server import FakeKioskServer
 

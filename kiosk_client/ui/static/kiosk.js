@@ -145,7 +145,7 @@
       var info = el("div", "tile-body");
       info.appendChild(el("div", "tile-name", productName(p)));
       if (p.spec) { info.appendChild(el("div", "tile-spec", p.spec)); }
-      if (p.county) { info.appendChild(el("div", "tile-origin", "📍 " + t("origin") + " " + p.county.name)); }
+      if (p.county) { info.appendChild(el("div", "tile-origin", t("origin") + " " + p.county.name)); }
       var row = el("div", "tile-row");
       row.appendChild(el("span", "price", yuan(p.price_fen)));
       row.appendChild(el("span", "tile-slot", slot.slot + (soldOut ? "" : " · " + t("left") + " " + slot.available + " " + t("pieces"))));
