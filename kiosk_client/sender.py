@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 422})
 
 
+# Answers that say "the server is overloaded": back off as if it were unreachable.
+BUSY_STATUSES = frozenset({429, 503})
+
+
 class OutboxSender:
     """One attempt at a time (a lock), so no report is ever in flight twice from this kiosk."""
 
@@ -64,7 +68,7 @@ class OutboxSender:
                 if outcome == "delivered":
                     delivered += 1
                 elif outcome == "retry":
-                    break
+                    break  # unreachable: the next rows would fail the same way
         return delivered
 
     def network_back(self) -> None:
@@ -79,8 +83,13 @@ class OutboxSender:
         except ServerUnreachable as exc:
             return self._retry(row, str(exc))
         except ApiError as exc:
+            if exc.status in BUSY_STATUSES:
+                return self._retry(row, str(exc))  # the server asks everyone to wait
             if exc.status not in PERMANENT_STATUSES:
-                return self._retry(row, str(exc))
+                # The server answered, so it is reachable: back this report off, but let the
+                # reports behind it go, so one report the server keeps failing blocks no other.
+                self._retry(row, str(exc), offline=False)
+                return "retry_later"
             # e.g. 409: the server already holds a different report for this order. Sending
             # this one again cannot succeed; keep it for the operator and move on.
             log.error("outbox: report %s for order %s refused for good: %s", row.report_id, row.order_id, exc)
@@ -91,10 +100,11 @@ class OutboxSender:
         log.info("outbox: report %s for order %s delivered", row.report_id, row.order_id)
         return "delivered"
 
-    def _retry(self, row: OutboxRow, error: str) -> str:
+    def _retry(self, row: OutboxRow, error: str, offline: bool = True) -> str:
         next_at = self.clock() + self.backoff(row.attempts + 1)
         self.outbox.reschedule(row.report_id, error, next_at)
-        self.offline_until = next_at
+        if offline:
+            self.offline_until = next_at
         log.warning(
             "outbox: report %s not delivered (%s); next try in %.1fs",
             row.report_id,

@@ -158,3 +158,22 @@ def test_interrupted_dispensing_is_reported_with_the_recorded_results(tmp_path: 
         {"slot": "B3", "requested": 1, "dispensed": 0, "error": "interrupted"},
     ]
     assert journal.open_visits() == []
+
+
+def test_a_report_the_server_keeps_failing_does_not_block_the_others(outbox: Outbox) -> None:
+    api = ScriptedApi(ApiError(500, "internal_error"), {"status": "completed"}, {"status": "completed"})
+    sender = sender_for(outbox, api, Clock())
+    stuck = outbox.enqueue("vend_results", "order-0", RESULTS)
+    others = [outbox.enqueue("vend_results", f"order-{n}", RESULTS) for n in (1, 2)]
+    assert sender.drain() == 2
+    assert outbox.get(stuck.report_id).status == "pending"  # type: ignore[union-attr]
+    assert all(outbox.get(row.report_id).status == "delivered" for row in others)  # type: ignore[union-attr]
+
+
+def test_an_overloaded_server_stops_the_drain(outbox: Outbox) -> None:
+    api = ScriptedApi(ApiError(503, "busy"))
+    sender = sender_for(outbox, api, Clock())
+    for n in range(3):
+        outbox.enqueue("vend_results", f"order-{n}", RESULTS)
+    sender.drain()
+    assert len(api.posts) == 1
