@@ -31,6 +31,7 @@ class FefoPool:
         return sum(self._free.values())
 
     def free(self, key: int) -> int:
+        """Units still free to take from one candidate."""
         return self._free.get(key, 0)
 
     def take(self, needed: int) -> list[tuple[Candidate, int]]:

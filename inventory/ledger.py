@@ -61,6 +61,7 @@ def ensure_balances(session: Session, keys: Iterable[tuple[int, int | None, int,
 def balance_key_filter(
     location_id: int, slot_id: int | None, product_id: int, lot_id: int
 ) -> ColumnElement[bool]:
+    """The balance row of one (location, slot, product, lot)."""
     slot = StockBalance.slot_id.is_(None) if slot_id is None else StockBalance.slot_id == slot_id
     return (
         (StockBalance.location_id == location_id)

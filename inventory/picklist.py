@@ -64,6 +64,7 @@ class _WarehouseStock:
         self.lots: dict[int, Lot] = {}
 
     def pool(self, warehouse_id: int, product_id: int) -> FefoPool:
+        """The free stock of a product at a warehouse, read once per pick list."""
         key = (warehouse_id, product_id)
         if key not in self.pools:
             balances = self.session.scalars(

@@ -196,9 +196,10 @@ def _lock_for_order(session: Session, reservations: list[Reservation]) -> list[S
 
 def release_reservations(session: Session, clock: Clock, *, order_ref: str, reason: str) -> int:
     """Release an order's active holds (cancelled, expired, failed payment); return how many."""
-    if not _order_reservations(session, order_ref, ("active",)):
+    held = _order_reservations(session, order_ref, ("active",))
+    if not held:
         return 0
-    _lock_for_order(session, _order_reservations(session, order_ref, ("active",)))
+    _lock_for_order(session, held)
     active = _order_reservations(session, order_ref, ("active",))  # re-read under the locks
     status = "expired" if reason == "expired" else "released"
     for reservation in active:

@@ -6,6 +6,7 @@ return_sold, record_taken and slot_availability.
 
 from inventory.alerts import Alert, list_alerts
 from inventory.concurrency import call_with_retry, is_contention, run_in_transaction
+from inventory.counts import CountResult, count
 from inventory.errors import InsufficientStock, OutOfStock, StockBusy
 from inventory.fulfilment import record_taken, return_sold, slot_availability
 from inventory.locations import (
@@ -21,7 +22,7 @@ from inventory.models import Location, Lot, Reservation, Slot, StockBalance, Sto
 from inventory.picklist import PickList, RoutePickList, kiosk_pick_list, record_restock_visit, route_pick_list
 from inventory.queries import list_balances, list_movements, list_reservations
 from inventory.reservations import expire_reservations, fulfil_reservations, release_reservations, reserve
-from inventory.stock import CountResult, count, receive, transfer, write_off
+from inventory.stock import receive, transfer, write_off
 
 __all__ = [
     "Alert",

@@ -1,4 +1,4 @@
-"""Operator use cases on stock: receipts, transfers, write-offs and counts (盘点)."""
+"""Operator use cases on stock: receipts, transfers and write-offs (counts: inventory.counts)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,12 @@ from inventory.errors import InsufficientStock
 from inventory.locations import (
     location_for_field,
     lot_for_field,
-    lot_for_found_stock,
     product_for_field,
     receive_lot,
     slot_for_field,
     today,
 )
 from inventory.models import WRITEOFF_REASONS, Location, Lot, Slot, StockBalance, StockMovement
-from inventory.reservations import expire_due
-from inventory.withdrawal import withdraw
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,7 @@ class Place:
         return where & (StockBalance.lot_id == lot_id) if lot_id is not None else where
 
     def holds(self, balance: StockBalance) -> bool:
+        """Whether a balance row is stock at this place."""
         return balance.location_id == self.location.id and balance.slot_id == self.slot_id
 
 
@@ -64,7 +62,8 @@ def place_for_fields(
     return Place(location, None)
 
 
-def _product_id(session: Session, product: int | None, *places: Place) -> int:
+def product_of(session: Session, product: int | None, *places: Place) -> int:
+    """The product a request means: the one it names, else the one its slots hold."""
     slotted = {p.slot.product_id for p in places if p.slot is not None}
     if product is not None:
         product_for_field(session, product, "product")
@@ -85,7 +84,8 @@ def _check_qty(qty: int, field: str = "qty") -> None:
         raise InvalidInput("a quantity is a whole number of at least 1", fields={field: "at least 1"})
 
 
-def _lock_one(session: Session, place: Place, product_id: int, lot: Lot) -> StockBalance:
+def lock_one(session: Session, place: Place, product_id: int, lot: Lot) -> StockBalance:
+    """Lock (creating it if need be) the balance of one lot at a place."""
     ledger.ensure_balances(session, [(place.location.id, place.slot_id, product_id, lot.id)])
     [balance] = ledger.lock_balances(session, place.scope(product_id, lot.id))
     return balance
@@ -140,7 +140,7 @@ def receive(
         raise InvalidInput(
             f"lot {lot} expired on {batch.expires_on}", code="lot_expired", fields={field: "already expired"}
         )
-    balance = _lock_one(session, place, item.id, batch)
+    balance = lock_one(session, place, item.id, batch)
     return ledger.post(
         session, clock, "receipt", qty=qty, actor=actor, dest=balance, reference=reference, note=note
     )
@@ -166,7 +166,7 @@ def transfer(
     dst = place_for_fields(session, dest, dest_slot, "to", "to_slot")
     if (src.location.id, src.slot_id) == (dst.location.id, dst.slot_id):
         raise InvalidInput("source and destination are the same", fields={"to": "same as from"})
-    product_id = _product_id(session, product, src, dst)
+    product_id = product_of(session, product, src, dst)
     _check_qty(qty)
     day = today(clock)
     batch = lot_for_field(session, product_id, lot, "lot") if lot is not None else None
@@ -199,7 +199,7 @@ def transfer(
         origin = by_id[candidate.key]
         target = next((b for b in locked if dst.holds(b) and b.lot_id == origin.lot_id), None)
         if target is None:  # a lot received at the source after the first read
-            target = _lock_one(session, dst, product_id, origin.lot)
+            target = lock_one(session, dst, product_id, origin.lot)
         movements.append(
             ledger.post(
                 session,
@@ -232,7 +232,7 @@ def write_off(
 ) -> list[StockMovement]:
     """Take goods out of stock (expired, damaged, lost…): the named lot, else earliest expiry first."""
     place = place_for_fields(session, location, slot, "location", "slot")
-    product_id = _product_id(session, product, place)
+    product_id = product_of(session, product, place)
     _check_qty(qty)
     if reason not in WRITEOFF_REASONS:
         raise InvalidInput(
@@ -274,68 +274,3 @@ def write_off(
         )
         for candidate, take in plan
     ]
-
-
-@dataclass(frozen=True)
-class CountResult:
-    """What a stock count found and the movements that square the ledger with it."""
-
-    previous: int
-    counted: int
-    movements: list[StockMovement]
-
-
-def count(
-    session: Session,
-    clock: Clock,
-    *,
-    location: str,
-    counted: int,
-    actor: str,
-    slot: str | None = None,
-    product: int | None = None,
-    lot: str | None = None,
-    note: str = "",
-) -> CountResult:
-    """Record a counted quantity; the difference to the ledger is written as count movements."""
-    place = place_for_fields(session, location, slot, "location", "slot")
-    product_id = _product_id(session, product, place)
-    if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
-        raise InvalidInput("a count is a whole number", fields={"counted": "at least 0"})
-    item = product_for_field(session, product_id, "product")
-    batch = lot_for_field(session, product_id, lot, "lot") if lot is not None else None
-    if batch is not None:
-        ledger.ensure_balances(session, [(place.location.id, place.slot_id, product_id, batch.id)])
-    balances = ledger.lock_balances(session, place.scope(product_id, batch.id if batch else None))
-    expire_due(session, clock, balances)
-    previous = sum(b.on_hand for b in balances)
-    movements: list[StockMovement] = []
-    if counted > previous:
-        target = batch or lot_for_found_stock(session, clock, item, balances)
-        balance = next((b for b in balances if b.lot_id == target.id), None)
-        balance = balance or _lock_one(session, place, product_id, target)
-        movements.append(
-            ledger.post(
-                session,
-                clock,
-                "count",
-                qty=counted - previous,
-                actor=actor,
-                dest=balance,
-                reason="stocktake",
-                note=note,
-            )
-        )
-    elif counted < previous:
-        movements = withdraw(
-            session,
-            clock,
-            balances,
-            previous - counted,
-            today=today(clock),
-            kind="count",
-            actor=actor,
-            reason="stocktake",
-            note=note,
-        )
-    return CountResult(previous=previous, counted=counted, movements=movements)

@@ -30,6 +30,7 @@ class StockLine:
         return f"lines.{self.index}.slot" if self.slot_code else f"lines.{self.index}"
 
     def accepts(self, balance: StockBalance) -> bool:
+        """Whether this line may take stock from a balance row."""
         if balance.product_id != self.product_id:
             return False
         if self.allowed_slots is None:
