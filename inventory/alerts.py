@@ -23,7 +23,7 @@ class Alert:
     kind: str
     severity: str
     location: Location
-    product: Product
+    product: Product | None  # None for alerts about the cabinet itself (offline, door open)
     qty: int
     message: str
     slot: Slot | None = None

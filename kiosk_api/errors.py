@@ -9,8 +9,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from inventory.errors import StockBusy
 
 STATUS_OF: dict[type[DomainError], int] = {
+    StockBusy: 503,  # lock contention that outlasted its retries: try again, nothing was written
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,

@@ -14,6 +14,7 @@ from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.auth.roles import INVENTORY_EDITORS, INVENTORY_READERS, PICK_LIST_READERS, RESTOCK_RECORDERS
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
+from kiosk_api.kiosks.service import kiosk_alerts
 from kiosk_api.schemas import inventory as s
 
 inventory = Blueprint(
@@ -258,5 +259,6 @@ def route_pick_list(route: str) -> Any:
 @alerts.response(200, s.AlertOut(many=True))
 @retried
 def list_alerts(args: dict[str, Any]) -> Any:
-    """Low or empty slots, lots expiring within N days, expired goods, unrecorded open-door takes."""
-    return service.list_alerts(get_session(), get_clock(), **args)
+    """Low or empty slots, expiring lots, expired goods, unrecorded takes, kiosks offline or left open."""
+    session, clock = get_session(), get_clock()
+    return kiosk_alerts(session, clock) + service.list_alerts(session, clock, **args)

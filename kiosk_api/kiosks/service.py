@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.errors import Conflict, NotFound
+from inventory.alerts import Alert
 from inventory.models import Location
 from kiosk_api.auth.device import MAX_AGE, MAX_FUTURE, DeviceAuthError
 from kiosk_api.kiosks.models import DeviceNonce, KioskDevice
@@ -136,20 +137,23 @@ def is_online(device: KioskDevice, now: datetime) -> bool:
     return device.last_seen_at is not None and now - device.last_seen_at <= OFFLINE_AFTER
 
 
-def kiosk_alerts(session: Session, clock: Clock) -> list[dict[str, Any]]:
+def kiosk_alerts(session: Session, clock: Clock) -> list[Alert]:
     """Alerts from device state: kiosks silent for more than 5 minutes, doors open more than 3."""
     now = clock.now()
-    alerts: list[dict[str, Any]] = []
+    alerts: list[Alert] = []
     for device in session.scalars(select(KioskDevice).where(KioskDevice.status == "active")):
         code = device.location.code
         if not is_online(device, now):
+            since = device.last_seen_at.isoformat(timespec="seconds") if device.last_seen_at else "never"
             alerts.append(
-                {
-                    "kind": "kiosk_offline",
-                    "severity": "warning",
-                    "location": code,
-                    "message": f"{code} 离线 · offline since {device.last_seen_at or 'never'}",
-                }
+                Alert(
+                    kind="kiosk_offline",
+                    severity="warning",
+                    location=device.location,
+                    product=None,
+                    qty=0,
+                    message=f"{code} 离线 · offline (last heartbeat: {since})",
+                )
             )
         if (
             device.door == "open"
@@ -158,11 +162,13 @@ def kiosk_alerts(session: Session, clock: Clock) -> list[dict[str, Any]]:
         ):
             minutes = int((now - device.door_opened_at).total_seconds() // 60)
             alerts.append(
-                {
-                    "kind": "door_open",
-                    "severity": "critical",
-                    "location": code,
-                    "message": f"{code} 柜门已开 {minutes} 分钟 · door open for {minutes} min",
-                }
+                Alert(
+                    kind="door_open",
+                    severity="critical",
+                    location=device.location,
+                    product=None,
+                    qty=0,
+                    message=f"{code} 柜门已开 {minutes} 分钟 · door open for {minutes} min",
+                )
             )
     return alerts

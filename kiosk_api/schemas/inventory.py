@@ -315,12 +315,13 @@ class AlertOut(Schema):
     kind = fields.String(
         metadata={
             "description": "low_stock | expiring_soon | expired_in_kiosk | expired_in_stock | unrecorded_take"
+            " | kiosk_offline | door_open"
         }
     )
     severity = fields.String(metadata={"description": "critical | warning | info"})
     location = _code("location")
     slot = _code("slot")
-    product = fields.Nested(ProductBrief)
+    product = fields.Nested(ProductBrief, allow_none=True)
     lot = _code("lot")
     expires_on = fields.Function(lambda a: a.lot.expires_on.isoformat() if a.lot else None, allow_none=True)
     qty = fields.Integer()

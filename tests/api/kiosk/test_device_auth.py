@@ -90,9 +90,9 @@ def test_heartbeat_records_state_and_silence_raises_an_alert(vend_kiosk, session
     }
     response = vend_kiosk.post("/heartbeat", body)
     assert response.status_code == 200 and response.get_json()["catalogue_etag"]
-    assert not [a for a in kiosks.kiosk_alerts(session, clock) if a["location"] == "FZ-0001"]
+    assert not [a for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"]
     clock.advance(minutes=6)
-    assert [a["kind"] for a in kiosks.kiosk_alerts(session, clock) if a["location"] == "FZ-0001"] == [
+    assert [a.kind for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"] == [
         "kiosk_offline"
     ]
 
@@ -104,5 +104,13 @@ def test_a_door_open_more_than_three_minutes_raises_an_alert(vend_kiosk, session
     clock.advance(minutes=2)
     vend_kiosk.post("/heartbeat", {"door": "open"})
     clock.advance(minutes=2)
-    kinds = [a["kind"] for a in kiosks.kiosk_alerts(session, clock) if a["location"] == "FZ-0001"]
+    kinds = [a.kind for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"]
     assert kinds == ["door_open"]
+
+
+def test_an_offline_kiosk_shows_in_the_operators_alerts(vend_kiosk, client, auth, clock) -> None:
+    vend_kiosk.post("/heartbeat", {"door": "closed"})
+    clock.advance(minutes=6)
+    alerts = client.get("/api/v1/alerts", headers=auth("operator")).get_json()
+    offline = [a for a in alerts if a["kind"] == "kiosk_offline" and a["location"] == "FZ-0001"]
+    assert len(offline) == 1 and offline[0]["product"] is None
