@@ -33,6 +33,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PAYMENT_PROVIDER": env.get("PAYMENT_PROVIDER", "simulated"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "KIOSK_HOLD_SECONDS": int(env.get("KIOSK_HOLD_SECONDS", "180")),

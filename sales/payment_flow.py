@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -76,16 +77,12 @@ def start_payment(
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         assert payment is not None
-        args = dict(
-            reference=payment.order_id,
-            amount_fen=payment.amount_fen,
-            method=payment.method,
-            capture=payment.capture_mode,
-            idempotency_key=payment.idempotency_key,
-        )
-    answer = provider.create_payment(
-        **args, description=description, metadata={"order_id": args["reference"]}
-    )
+        order = get_order(session, payment.order_id)
+        # Kept before the call: reconciliation repeats it with the same idempotency key, and Stripe
+        # answers a repeated key only when every parameter is the same.
+        order.details = {**order.details, "payment_description": description}
+        request = create_request(payment, order)
+    answer = provider.create_payment(**request)
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         payment.provider_ref = answer.provider_ref
@@ -94,6 +91,19 @@ def start_payment(
         payment.status = answer.status
         payment.updated_at = clock.now()
         return payment
+
+
+def create_request(payment: Payment, order: Order) -> dict[str, Any]:
+    """The create_payment arguments of a payment: the same on every call, so its idempotency key holds."""
+    return {
+        "reference": payment.order_id,
+        "amount_fen": payment.amount_fen,
+        "method": payment.method,
+        "capture": payment.capture_mode,
+        "idempotency_key": payment.idempotency_key,
+        "description": order.details.get("payment_description", ""),
+        "metadata": {"order_id": payment.order_id},
+    }
 
 
 def apply_event(session: Session, clock: Clock, provider_name: str, event: ProviderEvent) -> bool:
@@ -272,21 +282,40 @@ def request_refund(
     return refund
 
 
+EXTERNAL_REFUND = "refunded at the provider"
+
+
 def _refunded_at_provider(
     session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
 ) -> None:
-    """A refund made at the provider (its dashboard): spread it over the lines' unrefunded amounts."""
-    open_lines = [line for line in order.lines if line.line_total_fen - line.refunded_fen > 0]
-    weights = [line.line_total_fen - line.refunded_fen for line in open_lines]
-    amount = min(amount, sum(weights))
-    if amount <= 0:
+    """A refund made at the provider (its dashboard): spread it over the lines.
+
+    The provider only tells the running total, so the running total is what is spread: each line's
+    share of everything refunded this way so far is computed afresh, and the difference is written.
+    Two refunds therefore end the same to the fen whichever of their events arrives first."""
+    before: dict[int, int] = {}
+    for earlier in payment.refunds:
+        if earlier.reason == EXTERNAL_REFUND:
+            for part in earlier.lines:
+                before[part["line_id"]] = before.get(part["line_id"], 0) + part["amount_fen"]
+    # What the shopper could still get back per line, leaving out what was refunded this same way.
+    weights = [line.line_total_fen - line.refunded_fen + before.get(line.id, 0) for line in order.lines]
+    total = min(sum(before.values()) + amount, sum(weights))
+    if total <= 0 or sum(weights) <= 0:
         return
-    shares = Money(amount).allocate(weights)
-    amounts = [(line, 0, share.fen) for line, share in zip(open_lines, shares, strict=True) if share.fen > 0]
+    shares = Money(total).allocate(weights)
+    amounts = [
+        (line, 0, share.fen - before.get(line.id, 0))
+        for line, share in zip(order.lines, shares, strict=True)
+        if share.fen > before.get(line.id, 0)
+    ]
+    delta = sum(a for _, _, a in amounts)
+    if delta <= 0:
+        return
     refund = Refund(
         payment=payment,
-        amount_fen=amount,
-        reason="refunded at the provider",
+        amount_fen=delta,
+        reason=EXTERNAL_REFUND,
         status="succeeded",
         actor=actor,
         idempotency_key=f"external-{order.id}-{new_token(8)}",
@@ -294,8 +323,8 @@ def _refunded_at_provider(
         lines=[{"line_id": line.id, "qty": 0, "amount_fen": a} for line, _, a in amounts],
     )
     session.add(refund)
-    payment.refunded_fen += amount
-    _apply_refund_to_order(session, clock, order, amounts, actor, "refunded at the provider")
+    payment.refunded_fen += delta
+    _apply_refund_to_order(session, clock, order, amounts, actor, EXTERNAL_REFUND)
     session.flush()  # the ledger entries below refer to the refund's id
     revenue.record_refund(session, order, amounts, clock.now(), refund.id)
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from core.clock import Clock
 from core.db import Database
-from payments.errors import PaymentProviderError
+from core.errors import DomainError
 from payments.models import Payment
 from payments.providers.base import PaymentProvider
 from sales.models import Order
-from sales.payment_flow import payment_of, settle_order, sync_payment
+from sales.payment_flow import create_request, payment_of, settle_order, sync_payment
 
 UNSETTLED_ORDER_STATUSES = (
     "awaiting_payment",
@@ -43,7 +43,7 @@ def reconcile(
         counts["checked"] += 1
         try:
             counts["repaired"] += _reconcile_one(db, clock, provider, payment_id, order_id)
-        except PaymentProviderError as exc:
+        except DomainError as exc:  # one payment the provider will not settle must not stop the run
             counts["failed"] += 1
             log(f"order {order_id}: {exc.message}")
         if i % 50 == 0 or i == len(rows):
@@ -57,17 +57,11 @@ def _reconcile_one(
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         before = (payment.provider_ref, payment.captured_fen, payment.refunded_fen, payment.status)
-        args = dict(
-            reference=payment.order_id,
-            amount_fen=payment.amount_fen,
-            method=payment.method,
-            capture=payment.capture_mode,
-            idempotency_key=payment.idempotency_key,
-        )
+        request = create_request(payment, session.get(Order, order_id))
         ref = payment.provider_ref
     if ref is None:
         # We crashed before recording the provider's answer: the same idempotency key returns it again.
-        answer = provider.create_payment(**args, metadata={"order_id": order_id})
+        answer = provider.create_payment(**request)
         with db.unit_of_work() as session:
             payment = session.get(Payment, payment_id)
             payment.provider_ref, payment.qr_payload = answer.provider_ref, answer.qr_payload

@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy.exc import IntegrityError
 
 from core.errors import NotFound
 from core.money import format_fen
@@ -79,21 +80,29 @@ def create_order(body: dict[str, Any]) -> Any:
     key = request.headers.get("Idempotency-Key")
     scope = f"user:{user.id}" if user else f"anonymous:{request.remote_addr}"
     idem = Idempotency(scope, key, request_hash(body)) if key else None
-    with db.unit_of_work() as session:
-        existing = find_by_idempotency(session, idem) if idem else None
-        if existing is not None:
+    try:
+        with db.unit_of_work() as session:
+            existing = find_by_idempotency(session, idem) if idem else None
+            if existing is not None:
+                return order_view(session, existing), 201
+            order, payment = place_order(
+                session,
+                clock,
+                items=body["lines"],
+                contact=body["contact"],
+                provider=provider.name,
+                user_id=user.id if user else None,
+                idempotency=idem,
+            )
+            session.flush()  # ids are needed after commit
+            order_id, payment_id = order.id, payment.id
+    except IntegrityError:
+        # The same key arrived twice at once: the other request created the order.
+        with db.unit_of_work() as session:
+            existing = find_by_idempotency(session, idem) if idem else None
+            if existing is None:
+                raise
             return order_view(session, existing), 201
-        order, payment = place_order(
-            session,
-            clock,
-            items=body["lines"],
-            contact=body["contact"],
-            provider=provider.name,
-            user_id=user.id if user else None,
-            idempotency=idem,
-        )
-        session.flush()  # ids are needed after commit
-        order_id, payment_id = order.id, payment.id
     start_payment(db, clock, provider, payment_id, description="dongxi storefront")
     with db.unit_of_work() as session:
         return order_view(session, get_order(session, order_id)), 201
