@@ -222,14 +222,56 @@ def reservations_expire(ctx: Context, batch: int) -> None:
 
     total = 0
     while True:
-        released = run_in_transaction(
-            ctx.db, lambda session: expire_reservations(session, ctx.clock, limit=batch)
-        )
+        try:
+            released = run_in_transaction(
+                ctx.db, lambda session: expire_reservations(session, ctx.clock, limit=batch)
+            )
+        except DomainError as error:
+            _fail(error)
         total += released
         if released == 0:
             break
         click.echo(f"  released {total} so far …")
     click.echo(f"expired holds released: {total}")
+
+
+@main.group()
+def statements() -> None:
+    """Monthly statements (月度对账单)."""
+
+
+@statements.command("issue")
+@click.argument("period")
+@pass_context
+def statements_issue(ctx: Context, period: str) -> None:
+    """Issue (close) a finished month YYYY-MM: freeze every statement with its SHA-256 hash."""
+    import getpass
+
+    from kiosk_api.audit import record, snapshot
+    from sales.statements.issue import issue_period
+    from sales.statements.models import StatementPeriod
+
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        with ctx.db.unit_of_work() as session:
+            result = issue_period(session, ctx.clock, period, actor=actor, progress=click.echo)
+            if result.newly_issued:
+                record(
+                    session,
+                    ctx.clock,
+                    actor=actor,
+                    actor_role="cli",
+                    action="statements.issue",
+                    target_type="statement_periods",
+                    target_id=period,
+                    before=None,
+                    after=snapshot(session.get(StatementPeriod, period)),
+                    via="cli",
+                )
+    except DomainError as error:
+        _fail(error)
+    verb = "issued" if result.newly_issued else "already issued (nothing changed):"
+    click.echo(f"{period} {verb} {result.statement_count} statements at {result.issued_at.isoformat()}")
 
 
 @main.command("check-config")

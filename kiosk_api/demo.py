@@ -6,11 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.demo import Progress, load_demo_catalogue
+from catalogue.models import Supplier
 from core.clock import Clock
 from inventory.demo import load_demo_inventory
 from kiosk_api.auth.models import User
 from kiosk_api.auth.roles import ROLES
 from kiosk_api.auth.service import create_user
+from kiosk_api.storefront.demo import load_demo_organizations
 
 # Demo accounts only: `make run` prints them. A production database never runs `demo load`.
 DEMO_PASSWORD_SUFFIX = "-demo-2026"
@@ -37,10 +39,32 @@ def load_demo(session: Session, clock: Clock, progress: Progress = lambda _msg: 
                 display_name=f"{zh}（演示）",
             )
             added["users"] += 1
+    _link_demo_accounts(session)
     progress(f"users: {added['users']} added")
+    added.update(load_demo_organizations(session, clock))  # after the users: demo buyers join a unit
+    progress(f"organizations: {added['organizations']} added")
     return added
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
     """Return (username, password, role) of every demo account."""
     return [(f"demo-{role}".replace("_", "-"), demo_password(role), role) for role in ROLES]
+
+
+# The demo supplier account reads the statements of the Xiji potato cooperative, the demo county
+# account those of Xiji county (640422): both real demo rows, so their pages are not empty.
+DEMO_SUPPLIER_CREDIT_PREFIX = "93640422"
+DEMO_COUNTY = "640422"
+
+
+def _link_demo_accounts(session: Session) -> None:
+    supplier_user = session.scalar(select(User).where(User.username == "demo-supplier"))
+    if supplier_user is not None and supplier_user.supplier_id is None:
+        supplier_user.supplier_id = session.scalar(
+            select(Supplier.id)
+            .where(Supplier.credit_code.startswith(DEMO_SUPPLIER_CREDIT_PREFIX))
+            .order_by(Supplier.id)
+        )
+    county_user = session.scalar(select(User).where(User.username == "demo-county"))
+    if county_user is not None and county_user.county_code is None:
+        county_user.county_code = DEMO_COUNTY

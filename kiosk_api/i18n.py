@@ -37,6 +37,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_failed": ("用户名或密码不正确", "Wrong username or password"),
     "signed_in_as": ("已登录", "Signed in as"),
     "api_docs": ("接口文档 (OpenAPI)", "API (OpenAPI)"),
+    "shop": ("商城", "Shop"),
+    "cart": ("购物车", "Cart"),
+    "org_portal": ("单位采购", "My unit"),
+    "org_quotas": ("单位额度", "Units & quotas"),
+    "partner_cities": ("东部协作城市与结对地区", "Eastern partners and their paired regions"),
+    "browse_all": ("逛全部商品", "Browse all products"),
     "demo_notice": (
         "演示数据：区划代码与结对关系真实，供应商、商品与价格为演示。",
         "Demo data: region codes and pairings are real; suppliers, products and prices are demo.",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.clock import SHANGHAI
 from core.money import Money
 from sales.models import CommissionRate, Order, OrderLine, RevenueEntry
+from sales.statements import rollup
 
 
 def period_of(at: datetime) -> str:
@@ -67,10 +68,12 @@ def _entry(
 
 def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEntry]:
     """Write one sale entry per order line with a quantity (at capture)."""
-    return [
+    entries = [
         _entry(session, order, line, kind="sale", qty=line.qty, amount_fen=line.line_total_fen, at=at)
         for line in order.lines
     ]
+    rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
+    return entries
 
 
 def record_refund(
@@ -81,8 +84,10 @@ def record_refund(
     refund_id: int | None,
 ) -> list[RevenueEntry]:
     """Write one negative entry per refunded (line, qty, amount_fen)."""
-    return [
+    entries = [
         _entry(session, order, line, kind="refund", qty=-qty, amount_fen=-amount, at=at, refund_id=refund_id)
         for line, qty, amount in parts
         if amount > 0
     ]
+    rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
+    return entries

@@ -18,6 +18,7 @@ from payments.models import Payment
 from sales.errors import EmptyOrder
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order
+from sales.organizations import unit_of_member
 from sales.payment_flow import new_payment
 
 STOREFRONT_HOLD = timedelta(minutes=15)
@@ -67,6 +68,9 @@ def place_order(
     if not items:
         raise EmptyOrder("the cart is empty", fields={"lines": "must not be empty"})
     requests = _products(session, items)
+    unit = unit_of_member(session, user_id) if user_id is not None and organization_id is None else None
+    if unit is not None:  # a signed-in member's own purchase counts toward the unit
+        organization_id, buyer_kind = unit.id, unit.buyer_kind
     now = clock.now()
     order = new_order(
         session,

@@ -34,6 +34,9 @@ def current_user() -> User | None:
         return g.current_user
     user: User | None = None
     header = request.headers.get("Authorization", "")
+    if not header and "user_id" not in session:
+        g.current_user = None
+        return None
     # A short unit of work of its own: the user comes back detached, and the request's own session
     # (which on SQLite holds the write lock) is not opened just to learn who is calling.
     with get_db().unit_of_work() as db_session:

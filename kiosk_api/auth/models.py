@@ -16,7 +16,8 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'operator', 'restocker', 'supplier', 'org_buyer', 'org_approver', 'auditor')",
+            "role IN ('admin', 'operator', 'restocker', 'supplier', 'org_buyer', 'org_approver', 'auditor',"
+            " 'county')",
             name="role",
         ),
     )
@@ -28,6 +29,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Whose statements a supplier or county account may see (migration 0006).
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -7,6 +7,7 @@ SUPPLIER = "supplier"
 ORG_BUYER = "org_buyer"
 ORG_APPROVER = "org_approver"
 AUDITOR = "auditor"
+COUNTY = "county"
 
 ROLES: dict[str, tuple[str, str]] = {
     ADMIN: ("管理员", "Administrator"),
@@ -16,6 +17,7 @@ ROLES: dict[str, tuple[str, str]] = {
     ORG_BUYER: ("单位采购员", "Organization buyer"),
     ORG_APPROVER: ("单位审批人", "Organization approver"),
     AUDITOR: ("审计人员", "Auditor"),
+    COUNTY: ("原产县", "Origin county"),
 }
 
 # Who may change the catalogue (regions, pairings, suppliers, products).
@@ -30,3 +32,8 @@ INVENTORY_READERS = (ADMIN, OPERATOR, AUDITOR)
 RESTOCK_RECORDERS = (ADMIN, OPERATOR, RESTOCKER)
 # Who may read restock pick lists.
 PICK_LIST_READERS = (ADMIN, OPERATOR, RESTOCKER, AUDITOR)
+# Who may read every statement, the audit log and the reconciliation (suppliers and counties
+# read their own statements only).
+STATEMENT_READERS = (ADMIN, OPERATOR, AUDITOR)
+# Who may issue (close) a month's statements.
+STATEMENT_ISSUERS = (ADMIN, OPERATOR)

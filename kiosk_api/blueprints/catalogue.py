@@ -6,6 +6,7 @@ from typing import Any
 
 from catalogue import service
 from core.errors import NotFound
+from kiosk_api.audit import audit_request, snapshot
 from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.auth.roles import CATALOGUE_EDITORS, CATALOGUE_READERS
 from kiosk_api.blueprints.base import Blueprint
@@ -54,7 +55,9 @@ def list_regions(args: dict[str, Any]) -> Any:
 @regions.response(201, RegionOut)
 def create_region(data: dict[str, Any]) -> Any:
     """Add a region with its GB/T 2260 code."""
-    return service.create_region(get_session(), **data)
+    region = service.create_region(get_session(), **data)
+    audit_request("region.create", region, None)
+    return region
 
 
 @regions.route("/<string:code>")
@@ -70,7 +73,10 @@ def get_region(code: str) -> Any:
 @regions.response(200, RegionOut)
 def update_region(changes: dict[str, Any], code: str) -> Any:
     """Rename a region."""
-    return service.update_region(get_session(), code, changes)
+    before = snapshot(service.get_region(get_session(), code))
+    region = service.update_region(get_session(), code, changes)
+    audit_request("region.update", region, before)
+    return region
 
 
 @pairings.route("")
@@ -90,6 +96,7 @@ def create_pairing(data: dict[str, Any]) -> Any:
     session = get_session()
     pairing = service.create_pairing(session, **data)
     session.flush()  # the response needs the new id
+    audit_request("pairing.create", pairing, None)
     return pairing_view(pairing)
 
 
@@ -99,7 +106,10 @@ def create_pairing(data: dict[str, Any]) -> Any:
 @pairings.response(200, PairingOut)
 def update_pairing(changes: dict[str, Any], pairing_id: int) -> Any:
     """Change a pairing's dates or notes."""
-    return pairing_view(service.update_pairing(get_session(), pairing_id, changes))
+    before = snapshot(service.get_pairing(get_session(), pairing_id))
+    pairing = service.update_pairing(get_session(), pairing_id, changes)
+    audit_request("pairing.update", pairing, before)
+    return pairing_view(pairing)
 
 
 @suppliers.route("")
@@ -128,6 +138,7 @@ def create_supplier(data: dict[str, Any]) -> Any:
     session = get_session()
     supplier = service.create_supplier(session, **data)
     session.flush()  # the response needs the new id
+    audit_request("supplier.create", supplier, None)
     return supplier_view(supplier)
 
 
@@ -138,7 +149,9 @@ def create_supplier(data: dict[str, Any]) -> Any:
 def update_supplier(changes: dict[str, Any], supplier_id: int) -> Any:
     """Change a supplier."""
     session = get_session()
+    before = snapshot(service.get_supplier(session, supplier_id))
     supplier = service.update_supplier(session, supplier_id, changes)
+    audit_request("supplier.update", supplier, before)
     session.flush()  # load the new county for the response
     session.refresh(supplier)
     return supplier_view(supplier)
@@ -186,6 +199,7 @@ def create_product(data: dict[str, Any]) -> Any:
     clock = get_clock()
     product = service.create_product(session, clock, **data)
     session.flush()  # the response needs the new id
+    audit_request("product.create", product, None)
     return ProductPresenter(session, service.today(clock))(product)
 
 
@@ -197,5 +211,7 @@ def update_product(changes: dict[str, Any], product_id: int) -> Any:
     """Change a product; past order lines keep their snapshot."""
     session = get_session()
     clock = get_clock()
+    before = snapshot(service.get_product(session, product_id))
     product = service.update_product(session, clock, product_id, changes)
+    audit_request("product.update", product, before)
     return ProductPresenter(session, service.today(clock))(product)

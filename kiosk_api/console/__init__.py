@@ -1,0 +1,14 @@
+"""The operator console (server-rendered, Chinese first) and the public /verify page."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def console_blueprints() -> tuple[Blueprint, ...]:
+    """The console's blueprints, for create_app to register."""
+    from kiosk_api.console import dashboard, operations, records, statement_pages  # noqa: F401  (routes)
+    from kiosk_api.console.access import console
+    from kiosk_api.console.verify import verify
+
+    return (console, verify)

@@ -1,0 +1,102 @@
+"""Who may open which console page; the auditor reads everything and changes nothing."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+
+from core.money import format_fen
+from kiosk_api.auth.models import User
+from kiosk_api.auth.roles import ADMIN, AUDITOR, COUNTY, OPERATOR, SUPPLIER
+from kiosk_api.database import get_db
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+STAFF = (ADMIN, OPERATOR, AUDITOR)
+EDITORS = (ADMIN, OPERATOR)
+STATEMENT_VIEWERS = (*STAFF, SUPPLIER, COUNTY)
+AUDIT_READERS = (ADMIN, AUDITOR)
+
+
+def signed_in_user() -> User | None:
+    """The user of the session cookie. Console forms carry Flask-WTF's CSRF token, checked before
+    any view runs, so the API's X-CSRFToken header check does not apply here. Looked up in a short
+    unit of work of its own, as auth.http does: on SQLite the request's session holds the write
+    lock from its first query, and a view may still need a unit of work of its own after this."""
+    if "current_user" in g:
+        return g.current_user
+    user = None
+    if "user_id" in session:
+        with get_db().unit_of_work() as lookup:
+            user = lookup.get(User, session["user_id"])
+    if user is not None and not user.active:
+        user = None
+    g.current_user = user
+    return user
+
+
+def page_roles(*roles: str) -> Callable[[F], F]:
+    """Send anonymous visitors to sign in; refuse other roles with a 403 page."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = signed_in_user()
+            if user is None:
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            allowed = roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in EDITORS)
+            if user.role not in allowed:
+                return render_template("console/forbidden.html"), 403
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def can_edit() -> bool:
+    user = signed_in_user()
+    return user is not None and user.role in EDITORS
+
+
+@console.app_template_global()
+def console_nav() -> list[tuple[str, str, str]]:
+    """(endpoint, 中文, English) of the console sections this user may open."""
+    user = signed_in_user()
+    if user is None:
+        return []
+    if user.role in (SUPPLIER, COUNTY):
+        return [("console.statements", "对账单", "Statements")]
+    items = [
+        ("console.dashboard", "总览", "Dashboard"),
+        ("console.catalogue_list", "商品", "Catalogue"),
+        ("console.kiosks", "售货柜", "Kiosks"),
+        ("console.inventory_page", "库存", "Inventory"),
+        ("console.orders", "订单", "Orders"),
+        ("console.statements", "对账单", "Statements"),
+        ("console.reconciliation", "对账核查", "Reconciliation"),
+        ("console.ledger", "台账", "Ledgers"),
+    ]
+    if user.role in AUDIT_READERS:
+        items.append(("console.audit_log", "审计日志", "Audit log"))
+    return items
+
+
+def not_found() -> Any:
+    abort(404)
+
+
+@console.app_template_filter("fen")
+def fen_filter(value: int) -> str:
+    """{{ amount_fen|fen }} → ¥12.50"""
+    return format_fen(int(value or 0))
+
+
+@console.app_template_filter("dict_without_page")
+def dict_without_page(args: dict[str, str]) -> dict[str, str]:
+    """Query arguments minus `page`, for pager links."""
+    return {k: v for k, v in args.items() if k != "page"}

@@ -1,0 +1,234 @@
+"""Console pages for running things: the catalogue, kiosks and slots, stock, orders and refunds."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalogue import service as catalogue
+from catalogue.models import Product
+from core.errors import DomainError
+from inventory import service as inventory
+from inventory.models import Location
+from kiosk_api.audit import record, snapshot
+from kiosk_api.console.access import STAFF, can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.dashboard import kiosk_states
+from kiosk_api.database import get_clock, get_db, get_session
+from kiosk_api.payments_ext import settle_after_commit
+from payments.models import Payment
+from sales.models import Order
+from sales.orders import get_order
+from sales.payment_flow import payment_of, request_refund
+
+YUAN = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
+ORDER_PAGE = 100
+
+
+def _audit(session: Any, action: str, target: Any, target_id: Any, before: dict | None) -> None:
+    user = signed_in_user()
+    assert user is not None
+    session.flush()  # the after-image needs the applied change
+    record(
+        session,
+        get_clock(),
+        actor=user.username,
+        actor_role=user.role,
+        action=action,
+        target_type=target.__tablename__,
+        target_id=target_id,
+        before=before,
+        after=snapshot(target),
+        via="console",
+    )
+
+
+def fen_from_yuan(text: str) -> int | None:
+    """'12.5' → 1250; anything that is not a plain amount of yuan → None (no floats on the way)."""
+    text = text.strip()
+    if not YUAN.match(text):
+        return None
+    whole, _, part = text.partition(".")
+    return int(whole) * 100 + int((part + "00")[:2])
+
+
+@console.get("/catalogue")
+@page_roles(*STAFF)
+def catalogue_list() -> str:
+    """Every product, active or not, with its origin, supplier, price and certification."""
+    session = get_session()
+    products = session.scalars(
+        select(Product)
+        .options(selectinload(Product.county), selectinload(Product.supplier))
+        .order_by(Product.county_code, Product.sku)
+    ).all()
+    return render_template(
+        "console/catalogue.html", products=products, today=catalogue.today(get_clock()), editable=can_edit()
+    )
+
+
+@console.route("/catalogue/<int:product_id>", methods=["GET", "POST"])
+@page_roles(*STAFF)
+def product_edit(product_id: int) -> Any:
+    """Edit a product's names, price, story and whether it is on sale; the change is audited."""
+    session, clock = get_session(), get_clock()
+    product = catalogue.get_product(session, product_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        changes: dict[str, Any] = {
+            "name_zh": form.get("name_zh", "").strip(),
+            "name_en": form.get("name_en", "").strip(),
+            "story_zh": form.get("story_zh", "").strip(),
+            "active": form.get("active") == "1",
+        }
+        price = fen_from_yuan(form.get("price", ""))
+        if price is None or price <= 0:
+            errors["price"] = "请输入金额，如 12.50 · an amount of yuan such as 12.50"
+        else:
+            changes["price_fen"] = price
+        if not changes["name_zh"]:
+            errors["name_zh"] = "必填 · required"
+        if not errors:
+            before = snapshot(product)
+            try:
+                catalogue.update_product(session, clock, product_id, changes)
+                _audit(session, "product.update", product, product.id, before)
+            except DomainError as error:
+                session.rollback()
+                errors = error.fields or {"_": error.message}
+            else:
+                flash("已保存 · saved")
+                return redirect(url_for("console.product_edit", product_id=product_id))
+    return render_template("console/product_edit.html", product=product, errors=errors, editable=can_edit())
+
+
+@console.get("/kiosks")
+@page_roles(*STAFF)
+def kiosks() -> str:
+    """Kiosks with their device state (online within five minutes, offline, not provisioned)."""
+    return render_template("console/kiosks.html", kiosks=kiosk_states(get_session(), get_clock().now()))
+
+
+@console.get("/kiosks/<string:code>")
+@page_roles(*STAFF)
+def kiosk_detail(code: str) -> str:
+    """A kiosk's slots with what each holds, and its restock pick list."""
+    session, clock = get_session(), get_clock()
+    kiosk = session.scalar(
+        select(Location)
+        .where(Location.code == code, Location.kind == "kiosk")
+        .options(selectinload(Location.slots))
+    )
+    if kiosk is None:
+        abort(404)
+    balances = inventory.list_balances(session, clock, location=code)
+    held: dict[int, int] = {}
+    for balance in balances:
+        if balance.slot_id is not None:
+            held[balance.slot_id] = held.get(balance.slot_id, 0) + balance.on_hand
+    pick = inventory.kiosk_pick_list(session, clock, code)
+    return render_template("console/kiosk.html", kiosk=kiosk, held=held, pick=pick)
+
+
+@console.get("/inventory")
+@page_roles(*STAFF)
+def inventory_page() -> str:
+    """Stock balances per location, slot and lot."""
+    session, clock = get_session(), get_clock()
+    location = request.args.get("location") or None
+    try:
+        balances = inventory.list_balances(session, clock, location=location)
+    except DomainError:
+        balances, location = [], None
+    locations = inventory.list_locations(session)
+    return render_template(
+        "console/inventory.html",
+        balances=balances,
+        locations=locations,
+        location=location,
+        today=catalogue.today(clock),
+    )
+
+
+@console.get("/orders")
+@page_roles(*STAFF)
+def orders() -> str:
+    """The latest orders of every channel (bulk orders with ?channel=bulk)."""
+    session = get_session()
+    channel = request.args.get("channel") or None
+    stmt = select(Order).order_by(Order.created_at.desc(), Order.id).limit(ORDER_PAGE)
+    if channel in ("kiosk", "storefront", "bulk", "shop"):
+        stmt = stmt.where(Order.channel == channel)
+    return render_template("console/orders.html", orders=session.scalars(stmt).all(), channel=channel)
+
+
+@console.get("/orders/<string:order_id>")
+@page_roles(*STAFF)
+def order_detail(order_id: str) -> str:
+    """An order with its lines, payment, refunds and every status change; refund form for editors."""
+    session = get_session()
+    try:
+        order = get_order(session, order_id)
+    except DomainError:
+        abort(404)
+    payments = session.scalars(
+        select(Payment).where(Payment.order_id == order_id).options(selectinload(Payment.refunds))
+    ).all()
+    return render_template("console/order.html", order=order, payments=payments, editable=can_edit())
+
+
+@console.post("/orders/<string:order_id>/refund")
+@page_roles(*STAFF)
+def order_refund(order_id: str) -> Any:
+    """Refund units of one line: written now, paid out by the provider right after commit."""
+    user = signed_in_user()
+    assert user is not None
+    try:
+        line_id, qty = int(request.form.get("line", "0")), int(request.form.get("qty", "0"))
+    except ValueError:
+        line_id, qty = 0, 0
+    reason = request.form.get("reason", "").strip()[:200] or "operator refund"
+    try:
+        with get_db().unit_of_work() as session:
+            order = get_order(session, order_id, lock=True)
+            line = next((ln for ln in order.lines if ln.id == line_id), None)
+            payment = payment_of(session, order_id, lock=True)
+            if line is None or qty <= 0 or payment is None or payment.captured_fen == 0:
+                flash(
+                    "无法退款：请选择已付款订单的商品行和数量 · choose a line and a quantity of a paid order"
+                )
+                return redirect(url_for("console.order_detail", order_id=order_id))
+            before = {"status": order.status, "refunded_fen": order.refunded_fen}
+            refund = request_refund(
+                session, get_clock(), order, payment, [(line, qty)], reason=reason, actor=user.username
+            )
+            session.flush()
+            record(
+                session,
+                get_clock(),
+                actor=user.username,
+                actor_role=user.role,
+                action="order.refund",
+                target_type="orders",
+                target_id=order.id,
+                before=before,
+                after={
+                    "status": order.status,
+                    "refunded_fen": order.refunded_fen,
+                    "refund_id": refund.id if refund else None,
+                    "line": line.id,
+                    "qty": qty,
+                    "reason": reason,
+                },
+                via="console",
+            )
+    except DomainError as error:
+        flash(f"退款失败 · refund refused: {error.message}")
+        return redirect(url_for("console.order_detail", order_id=order_id))
+    settle_after_commit(order_id)
+    flash("已退款 · refunded")
+    return redirect(url_for("console.order_detail", order_id=order_id))

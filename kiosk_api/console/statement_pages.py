@@ -1,0 +1,118 @@
+"""Console pages of statements: a month's list, one statement with its charts, issuing a month."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from core.errors import DomainError
+from kiosk_api.audit import record, snapshot
+from kiosk_api.blueprints.statements import visibility_of
+from kiosk_api.console.access import STATEMENT_VIEWERS, can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.charts import bar_chart
+from kiosk_api.database import get_clock, get_session
+from sales.revenue import period_of
+from sales.statements import issue as service
+from sales.statements import labels
+from sales.statements.compute import PERIOD, period_bounds
+from sales.statements.models import StatementPeriod
+
+
+def _previous_period(period: str) -> str:
+    start, _end = period_bounds(period)
+    year, month = (start.year, start.month - 1) if start.month > 1 else (start.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+@console.get("/statements")
+@page_roles(*STATEMENT_VIEWERS)
+def statements() -> str:
+    """A month's statements (issued, or drafts while the month is open), with the issue button."""
+    session = get_session()
+    now_period = period_of(get_clock().now())
+    period = request.args.get("period", "")
+    period = period if PERIOD.match(period) else _previous_period(now_period)
+    user = signed_in_user()
+    assert user is not None
+    found = service.list_statements(session, visibility_of(user), period=period)
+    issued = service.issued_period(session, period)
+    return render_template(
+        "console/statements.html",
+        period=period,
+        statements=found,
+        issued=issued,
+        can_issue=can_edit() and issued is None and period < now_period,
+        scopes=labels.SCOPES,
+        previous=_previous_period(period),
+    )
+
+
+@console.get("/statements/<string:period>/<string:scope>/<string:key>")
+@page_roles(*STATEMENT_VIEWERS)
+def statement_page(period: str, scope: str, key: str) -> str:
+    """One statement: totals, charts by product (or county) and channel, every breakdown."""
+    if not PERIOD.match(period) or scope not in labels.SCOPES:
+        abort(404)
+    user = signed_in_user()
+    assert user is not None
+    statement = service.find_statement(get_session(), period, scope, key, visibility_of(user))
+    if statement is None:
+        abort(404)
+    breakdowns = statement.figures["breakdowns"]
+    first = "product" if "product" in breakdowns else "county"
+    first_zh, first_en = labels.DIMENSIONS[first]
+    charts = [
+        bar_chart(f"按{first_zh}净销售额 · net sales by {first_en.lower()}", _items(breakdowns[first])),
+        bar_chart("按渠道净销售额 · net sales by channel", _items(breakdowns["channel"])),
+    ]
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return render_template(
+        "console/statement.html",
+        statement=statement,
+        figures=statement.figures,
+        charts=charts,
+        labels=labels,
+        verify_url=f"{base}/verify/{statement.content_hash}" if statement.content_hash else None,
+    )
+
+
+def _items(lines: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(line["zh"], line["net_fen"]) for line in lines]
+
+
+@console.post("/statements/<string:period>/issue")
+@page_roles(*STATEMENT_VIEWERS)
+def issue(period: str) -> Any:
+    """Issue a finished month from the console (the same service as the API; audited)."""
+    if not PERIOD.match(period):
+        abort(404)
+    user = signed_in_user()
+    assert user is not None
+    session = get_session()
+    try:
+        result = service.issue_period(session, get_clock(), period, actor=user.username)
+    except DomainError as error:
+        session.rollback()
+        flash(f"未签发 · not issued: {error.message}")
+        return redirect(url_for("console.statements", period=period))
+    if result.newly_issued:
+        issued = session.get(StatementPeriod, period)
+        record(
+            session,
+            get_clock(),
+            actor=user.username,
+            actor_role=user.role,
+            action="statements.issue",
+            target_type="statement_periods",
+            target_id=period,
+            before=None,
+            after=snapshot(issued),
+            via="console",
+        )
+        flash(
+            f"{period} 已签发 {result.statement_count} 份对账单 · issued {result.statement_count} statements"
+        )
+    else:
+        flash(f"{period} 此前已签发，未作改动 · already issued, nothing changed")
+    return redirect(url_for("console.statements", period=period))

@@ -1,0 +1,86 @@
+"""Schemas of statements, their issue, the reconciliation report and the audit log."""
+
+from marshmallow import Schema, fields, validate
+
+from kiosk_api.schemas.base import StrictSchema
+
+PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a period is YYYY-MM")
+SCOPE = validate.OneOf(("county", "supplier", "partner"))
+
+
+class StatementQuery(StrictSchema):
+    period = fields.String(validate=PERIOD, metadata={"description": "YYYY-MM (Asia/Shanghai)"})
+    scope = fields.String(validate=SCOPE)
+    county = fields.String(validate=validate.Length(equal=6), metadata={"description": "origin county code"})
+    supplier = fields.Integer(strict=True, validate=validate.Range(min=1))
+    partner = fields.String(
+        validate=validate.Length(equal=6), metadata={"description": "eastern partner code"}
+    )
+
+
+class PeriodQuery(StrictSchema):
+    period = fields.String(required=True, validate=PERIOD)
+
+
+class AuditQuery(StrictSchema):
+    target_type = fields.String(validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class StatementSummaryOut(Schema):
+    id = fields.Integer(allow_none=True, metadata={"description": "null for a draft (not stored)"})
+    period = fields.String()
+    scope = fields.String()
+    key = fields.String()
+    subject = fields.Dict()
+    status = fields.String(metadata={"description": "draft | issued"})
+    content_hash = fields.String(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
+    totals = fields.Dict(metadata={"description": "amounts in fen, units in pieces"})
+    links = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class StatementOut(StatementSummaryOut):
+    figures = fields.Dict(metadata={"description": "totals, breakdowns and adjustments; amounts in fen"})
+
+
+class IssueOut(Schema):
+    period = fields.String()
+    issued_at = fields.DateTime()
+    statement_count = fields.Integer()
+    newly_issued = fields.Boolean(metadata={"description": "false when the period had been issued before"})
+
+
+class ReconciliationLineOut(Schema):
+    kind = fields.String(metadata={"description": "order | county | supplier"})
+    key = fields.String()
+    expected_fen = fields.Integer()
+    found_fen = fields.Integer()
+    difference_fen = fields.Integer()
+
+
+class ReconciliationOut(Schema):
+    period = fields.String()
+    issued = fields.Boolean()
+    captured_fen = fields.Integer()
+    refunded_fen = fields.Integer()
+    payments_net_fen = fields.Integer()
+    ledger_fen = fields.Integer()
+    county_statements_fen = fields.Integer()
+    supplier_statements_fen = fields.Integer()
+    balanced = fields.Boolean()
+    differences = fields.List(fields.Nested(ReconciliationLineOut))
+
+
+class AuditEntryOut(Schema):
+    id = fields.Integer()
+    actor = fields.String()
+    actor_role = fields.String()
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    via = fields.String()
+    at = fields.DateTime()

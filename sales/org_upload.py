@@ -1,0 +1,165 @@
+"""Reading a bulk order's lines from a CSV or XLSX sheet, with an error for each row that is wrong.
+
+The first row names the columns: a product column (`sku` / `商品编码`, or `gtin` / `条码`) and a
+quantity column (`qty` / `quantity` / `数量`); other columns are ignored. Rows are numbered as the
+spreadsheet numbers them (the header is row 1). CSV may be UTF-8 (with or without BOM) or GB18030,
+which is what Excel saves on a Chinese Windows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Product
+from core.errors import InvalidInput
+
+MAX_ROWS = 500
+MAX_QTY = 99_999
+SKU_HEADERS = ("sku", "商品编码", "货号", "编码")
+GTIN_HEADERS = ("gtin", "条码", "商品条码", "ean")
+QTY_HEADERS = ("qty", "quantity", "数量", "采购数量")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row of the sheet."""
+
+    row: int
+    column: str
+    value: str
+    message_zh: str
+    message_en: str
+
+
+@dataclass
+class SheetLines:
+    """The lines read from a sheet (product id, qty), merged per product, and the rows in error."""
+
+    lines: list[tuple[int, int]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.lines)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows_of_csv(data: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise InvalidInput("the file is not text", fields={"file": "not a CSV file"})
+    for row in csv.reader(io.StringIO(text)):
+        yield [_cell(c) for c in row]
+
+
+def _rows_of_xlsx(data: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook  # only an upload needs it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt or non-XLSX file, whatever openpyxl calls it
+        raise InvalidInput("the file is not an XLSX workbook", fields={"file": "not an XLSX file"}) from exc
+    try:
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell(c) for c in row]
+    finally:
+        book.close()
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    return next((i for i, h in enumerate(lowered) if h in names), None)
+
+
+def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines:
+    """Read (product, qty) lines from an uploaded CSV or XLSX; every bad row is reported, none is guessed."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        rows = _rows_of_xlsx(data)
+    elif name.endswith((".csv", ".txt")):
+        rows = _rows_of_csv(data)
+    else:
+        raise InvalidInput(
+            "upload a .csv or .xlsx file", code="unsupported_file", fields={"file": ".csv or .xlsx"}
+        )
+    result = SheetLines()
+    header = next(rows, None)
+    if header is None:
+        raise InvalidInput("the file is empty", code="empty_sheet", fields={"file": "empty"})
+    sku_col, gtin_col, qty_col = (
+        _column(header, SKU_HEADERS),
+        _column(header, GTIN_HEADERS),
+        _column(header, QTY_HEADERS),
+    )
+    if (sku_col is None and gtin_col is None) or qty_col is None:
+        raise InvalidInput(
+            "the first row must name a product column (sku/商品编码 or gtin/条码) and a qty/数量 column",
+            code="sheet_header",
+            fields={"file": "columns sku (or gtin) and qty are required"},
+        )
+    products = session.scalars(select(Product)).all()
+    by_sku = {p.sku.upper(): p for p in products}
+    by_gtin = {p.gtin: p for p in products if p.gtin}
+    merged: dict[int, int] = {}
+    for number, row in enumerate(rows, start=2):
+        cells = row + [""] * (len(header) - len(row))
+        if not any(cells):
+            continue
+        result.rows_read += 1
+        if result.rows_read > MAX_ROWS:
+            raise InvalidInput(
+                f"at most {MAX_ROWS} rows", code="sheet_too_long", fields={"file": "too many rows"}
+            )
+        product, column, key = None, "sku", ""
+        if sku_col is not None and cells[sku_col]:
+            key = cells[sku_col]
+            product = by_sku.get(key.upper())
+        elif gtin_col is not None and cells[gtin_col]:
+            column, key = "gtin", cells[gtin_col]
+            product = by_gtin.get(key)
+        qty_text = cells[qty_col]
+        if not key:
+            result.errors.append(RowError(number, column, "", "缺少商品编码", "no product code"))
+        elif product is None:
+            result.errors.append(RowError(number, column, key, "没有这个商品", "unknown product"))
+        elif not product.active:
+            result.errors.append(RowError(number, column, key, "该商品已下架", "product not on sale"))
+        if not qty_text.isdigit() or not 1 <= int(qty_text) <= MAX_QTY:
+            result.errors.append(
+                RowError(
+                    number,
+                    "qty",
+                    qty_text,
+                    f"数量应为 1–{MAX_QTY} 的整数",
+                    f"qty must be a whole number 1–{MAX_QTY}",
+                )
+            )
+            continue
+        if product is not None and product.active:
+            merged[product.id] = merged.get(product.id, 0) + int(qty_text)
+    if result.rows_read == 0:
+        raise InvalidInput(
+            "the sheet has no rows under its header", code="empty_sheet", fields={"file": "no rows"}
+        )
+    result.lines = list(merged.items())
+    return result

@@ -1,0 +1,1 @@
+"""Monthly statements per origin county, supplier and eastern partner: computed, issued, verified."""

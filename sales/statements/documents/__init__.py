@@ -1,0 +1,1 @@
+"""Statement documents: PDF (fonts embedded, charts, verification QR), CSV and XLSX."""

@@ -1,0 +1,244 @@
+"""The statement as a PDF: an embedded Chinese font, charts of sales by product and by channel,
+and a QR code that opens /verify/<hash>.
+
+The font is WenQuanYi Micro Hei from the Debian package fonts-wqy-microhei (a TrueType
+collection; reportlab embeds the subset of glyphs used). DONGXI_PDF_FONT points elsewhere."""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.money import format_fen
+from sales.statements import labels
+from sales.statements.documents.tables import header, verify_url
+from sales.statements.models import Statement
+
+FONT_NAME = "WenQuanYiMicroHei"
+DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+DEBIAN_PACKAGE = "fonts-wqy-microhei"
+RED = colors.HexColor("#b3261e")
+MUTED = colors.HexColor("#5f6368")
+BAR_COLOURS = [colors.HexColor(c) for c in ("#b3261e", "#e07a2f", "#4f7b4a", "#7a5c3e", "#d9a21b", "#8b3a62")]
+CHART_TOP = 10
+
+
+class FontMissing(RuntimeError):
+    """The Chinese font to embed is not installed."""
+
+
+@lru_cache(maxsize=1)
+def register_font() -> str:
+    """Register the embedded Chinese font once and return its name."""
+    path = Path(os.environ.get("DONGXI_PDF_FONT", DEFAULT_FONT))
+    if not path.exists():
+        raise FontMissing(f"{path} is missing: install the Debian package {DEBIAN_PACKAGE}")
+    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
+    return FONT_NAME
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", parent=base, fontSize=16, leading=20, textColor=RED),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=13, textColor=MUTED),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=15, spaceBefore=8, spaceAfter=4),
+        "small": ParagraphStyle("small", parent=base, fontSize=7, leading=9, textColor=MUTED),
+    }
+
+
+def _qr(url: str, size: float) -> Drawing:
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def bar_chart(title: str, lines: list[dict[str, Any]], font: str, width: float) -> Drawing:
+    """A horizontal bar chart of net sales (yuan) of the top lines, labelled in Chinese."""
+    top = lines[:CHART_TOP]
+    bar_h = 14
+    height = 28 + bar_h * max(len(top), 1) + 18
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 12, title, fontName=font, fontSize=10, fillColor=colors.black))
+    if not top:
+        drawing.add(String(0, height - 30, "无销售 · no sales", fontName=font, fontSize=9, fillColor=MUTED))
+        return drawing
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 150, 18
+    chart.width, chart.height = width - 220, bar_h * len(top)
+    # Bars from the top: reportlab draws the first category at the bottom.
+    ordered = list(reversed(top))
+    chart.data = [[max(line["net_fen"], 0) / 100 for line in ordered]]
+    chart.categoryAxis.categoryNames = [line["zh"][:16] for line in ordered]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: f"¥{v:,.0f}"
+    chart.bars[0].fillColor = RED
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = lambda v: f"¥{v:,.2f}"
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = 7
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    drawing.add(chart)
+    return drawing
+
+
+def _money_table(rows: list[list[str]], font: str, widths: list[float], bold_first: bool = True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f1e8")]),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if bold_first:
+        style.append(("TEXTCOLOR", (0, 0), (-1, 0), MUTED))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _breakdown(lines: list[dict[str, Any]], font: str, width: float) -> Table:
+    head = ["名称 Name", "总额 Gross", "退款 Refunds", "净额 Net", "件数 Units", "佣金 Comm.", "应付 Payable"]
+    body = [
+        [
+            line["zh"][:22],
+            format_fen(line["gross_fen"]),
+            format_fen(line["refunds_fen"]),
+            format_fen(line["net_fen"]),
+            str(line["units"]),
+            format_fen(line["commission_fen"]),
+            format_fen(line["net_payable_fen"]),
+        ]
+        for line in lines
+    ]
+    first = width - 6 * 62
+    return _money_table([head, *body], font, [first] + [62] * 6)
+
+
+def render_pdf(statement: Statement, base_url: str) -> bytes:
+    """Render the statement (issued: with its hash and verification QR) as A4 PDF bytes."""
+    font = register_font()
+    styles = _styles(font)
+    figures = statement.figures
+    totals = figures["totals"]
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=f"{statement.period} {figures['subject']['zh']} 对账单",
+        author="dongxi 东西",
+    )
+    width = doc.width
+    zh, en = labels.SCOPES[statement.scope]
+    heading = [
+        Paragraph(f"{zh}", styles["title"]),
+        Paragraph(f"{en} · {statement.period}", styles["subtitle"]),
+        Spacer(1, 4),
+        Paragraph(f"<b>{figures['subject']['zh']}</b> · {figures['subject']['en']}", styles["base"]),
+    ]
+    for label, value in header(statement, base_url)[2:]:
+        if label.startswith(("内容哈希", "核验")):
+            continue
+        heading.append(Paragraph(f"{label}：{value}", styles["base"]))
+    if statement.content_hash:
+        qr_block: Any = [_qr(verify_url(base_url, statement), 30 * mm)]
+    else:
+        qr_block = [Paragraph("草稿 DRAFT<br/>未签发，不可核验", styles["title"])]
+    top = Table([[heading, qr_block]], colWidths=[width - 34 * mm, 34 * mm])
+    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+
+    total_rows = [["项目 Item", "金额 Amount"]]
+    for key, (tzh, ten) in labels.TOTALS.items():
+        value = str(totals[key]) if key == "units" else format_fen(totals[key])
+        total_rows.append([f"{tzh} {ten}", value])
+    story: list[Any] = [top, Spacer(1, 6), Paragraph("合计 Totals", styles["h2"])]
+    story.append(_money_table(total_rows, font, [width - 60 * mm, 60 * mm]))
+    breakdowns = figures["breakdowns"]
+    story.append(Paragraph("图表 Charts", styles["h2"]))
+    if "product" in breakdowns:
+        story.append(bar_chart("按商品净销售额 Net sales by product (¥)", breakdowns["product"], font, width))
+    else:
+        story.append(bar_chart("按原产县净销售额 Net sales by county (¥)", breakdowns["county"], font, width))
+    story.append(Spacer(1, 4))
+    story.append(bar_chart("按渠道净销售额 Net sales by channel (¥)", breakdowns["channel"], font, width))
+    for dimension, lines in breakdowns.items():
+        dzh, den = labels.DIMENSIONS[dimension]
+        story.append(Paragraph(f"按{dzh} By {den.lower()}", styles["h2"]))
+        story.append(_breakdown(lines, font, width))
+    story.append(Paragraph("以前期间调整 Previous-period adjustments", styles["h2"]))
+    if figures["adjustments"]:
+        head = [
+            "原销售期间 Sale period",
+            "商品 Product",
+            "净额 Net",
+            "件数 Units",
+            "佣金 Comm.",
+            "应付 Payable",
+        ]
+        body = [
+            [
+                a["sale_period"],
+                a["zh"][:22],
+                format_fen(a["net_fen"]),
+                str(a["units"]),
+                format_fen(a["commission_fen"]),
+                format_fen(a["net_payable_fen"]),
+            ]
+            for a in figures["adjustments"]
+        ]
+        story.append(_money_table([head, *body], font, [70, width - 70 - 4 * 62] + [62] * 4))
+    else:
+        story.append(Paragraph("无 None", styles["base"]))
+    if statement.content_hash:
+        story.append(Spacer(1, 8))
+        story.append(
+            Paragraph(
+                "扫描二维码或访问以下地址核验本对账单 · Scan the QR code or open this address to verify:"
+                f"<br/>"
+                f"{verify_url(base_url, statement)}<br/>SHA-256 {statement.content_hash}",
+                styles["small"],
+            )
+        )
+
+    def footer(canvas: Any, doc_: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 7)
+        canvas.setFillColor(MUTED)
+        text = f"东西 dongxi · {statement.period} · {figures['subject']['zh']} · 第 {doc_.page} 页 page"
+        canvas.drawString(16 * mm, 9 * mm, text)
+        if statement.content_hash:
+            canvas.drawRightString(A4[0] - 16 * mm, 9 * mm, f"SHA-256 {statement.content_hash[:16]}…")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()

@@ -1,0 +1,38 @@
+"""Amounts written as text and read back from forms stay exact integers of fen."""
+
+import pytest
+
+from kiosk_api.console.operations import fen_from_yuan
+from sales.statements.compute import check_period, period_bounds
+from sales.statements.documents.tables import yuan
+from sales.statements.labels import purchase_type
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"), [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (123456, "1234.56"), (-100, "-1.00")]
+)
+def test_fen_are_written_as_exact_yuan(fen: int, text: str) -> None:
+    assert yuan(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"), [("12.5", 1250), ("12.50", 1250), ("0.01", 1), ("7", 700), (" 3.10 ", 310)]
+)
+def test_console_amounts_are_read_as_fen(text: str, fen: int) -> None:
+    assert fen_from_yuan(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "1.234", "-1", "1e3", "abc", "1,000.00", "12.5.1"])
+def test_anything_else_is_refused(text: str) -> None:
+    assert fen_from_yuan(text) is None
+
+
+def test_periods_are_months_of_shanghai() -> None:
+    start, end = period_bounds("2026-12")
+    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00")
+    with pytest.raises(Exception, match="YYYY-MM"):
+        check_period("2026-13")
+
+
+def test_units_buying_are_purchases_and_individuals_help_selling() -> None:
+    assert purchase_type("union") == "organizational" and purchase_type("individual") == "individual"
