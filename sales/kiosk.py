@@ -17,7 +17,8 @@ from inventory.models import Location, Slot
 from payments.models import Payment
 from sales.errors import EmptyOrder, ReportConflict
 from sales.orders import Idempotency, LineRequest, new_order, set_lines
-from sales.payment_flow import new_payment, payment_of, request_refund
+from sales.payment_flow import new_payment, payment_of
+from sales.refunds import request_refund
 from sales.status import OPEN_STATUSES, transition
 
 # Dispenser errors after which the goods cannot go back on sale.

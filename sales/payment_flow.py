@@ -9,7 +9,6 @@ twice, late or out of order changes nothing that was already applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,20 +18,16 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
-from core.errors import Conflict
 from core.ids import new_token
-from core.money import Money
 from inventory import service as inventory
 from inventory.errors import OutOfStock
-from payments.errors import PaymentProviderError
-from payments.models import Payment, Refund, WebhookEvent
-from payments.providers.base import PaymentProvider, ProviderEvent
+from payments.models import Payment, WebhookEvent
+from payments.providers.base import PaymentProvider, ProviderEvent, ProviderPayment
 from sales import revenue
-from sales.models import Order, OrderLine
+from sales.models import Order
 from sales.orders import get_order
+from sales.refunds import process_pending_refunds, refunded_at_provider, request_refund
 from sales.status import OPEN_STATUSES, transition
-
-REFUNDED_STATES = ("partially_refunded", "refunded")
 
 
 def new_payment(
@@ -85,12 +80,32 @@ def start_payment(
     answer = provider.create_payment(**request)
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
-        payment.provider_ref = answer.provider_ref
-        payment.qr_payload = answer.qr_payload
-        payment.client_secret = answer.client_secret
-        payment.status = answer.status
-        payment.updated_at = clock.now()
+        record_created(payment, answer, clock.now())
         return payment
+
+
+def record_created(payment: Payment, answer: ProviderPayment, at: datetime) -> None:
+    """Keep what the provider answered to a create: its reference, QR payload and client secret."""
+    payment.provider_ref = answer.provider_ref
+    payment.qr_payload = answer.qr_payload
+    payment.client_secret = answer.client_secret
+    payment.status = answer.status
+    payment.updated_at = at
+
+
+def sync_with_answer(db: Database, clock: Clock, order_id: str, answer: ProviderPayment, actor: str) -> None:
+    """In a unit of work of its own, bring the order's payment up to what a provider call answered."""
+    with db.unit_of_work() as session:
+        payment = payment_of(session, order_id, lock=True)
+        sync_payment(
+            session,
+            clock,
+            payment,
+            status=answer.status,
+            received=answer.amount_received_fen,
+            refunded=None,
+            actor=actor,
+        )
 
 
 def create_request(payment: Payment, order: Order) -> dict[str, Any]:
@@ -170,7 +185,7 @@ def sync_payment(
     if received is not None and received > payment.captured_fen:
         _captured(session, clock, order, payment, received - payment.captured_fen, actor)
     if refunded is not None and refunded > payment.refunded_fen:
-        _refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
+        refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
     if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
         inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
         transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
@@ -236,155 +251,6 @@ def _captured(
         )
 
 
-def request_refund(
-    session: Session,
-    clock: Clock,
-    order: Order,
-    payment: Payment,
-    parts: list[tuple[OrderLine, int]],
-    *,
-    reason: str,
-    actor: str,
-) -> Refund | None:
-    """Write a pending refund of some units of some lines; process_pending_refunds pays it out."""
-    chosen = [(line, qty) for line, qty in parts if qty > 0]
-    if not chosen:
-        return None
-    amounts = []
-    for line, qty in chosen:
-        if line.refunded_qty + qty > line.qty:
-            raise Conflict(
-                "cannot refund more units than were sold",
-                code="refund_too_large",
-                fields={"qty": f"at most {line.qty - line.refunded_qty}"},
-            )
-        # Money already refunded on this line without units (at the provider) is not refunded twice.
-        amounts.append((line, qty, min(line.unit_price_fen * qty, line.line_total_fen - line.refunded_fen)))
-    total = sum(a for _, _, a in amounts)
-    if total == 0:  # the money went back already (refunded at the provider): only the units are recorded
-        _apply_refund_to_order(session, clock, order, amounts, actor, reason)
-        return None
-    refund = Refund(
-        payment=payment,
-        amount_fen=total,
-        reason=reason,
-        status="pending",
-        actor=actor,
-        idempotency_key=f"refund-{order.id}-{new_token(8)}",
-        created_at=clock.now(),
-        lines=[{"line_id": line.id, "qty": qty, "amount_fen": amount} for line, qty, amount in amounts],
-    )
-    session.add(refund)
-    payment.refunded_fen += total  # reserved now, so a provider event for this refund adds nothing twice
-    _apply_refund_to_order(session, clock, order, amounts, actor, reason)
-    session.flush()  # the ledger entries below refer to the refund's id
-    revenue.record_refund(session, order, amounts, clock.now(), refund.id)
-    return refund
-
-
-EXTERNAL_REFUND = "refunded at the provider"
-
-
-def _refunded_at_provider(
-    session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
-) -> None:
-    """A refund made at the provider (its dashboard): spread it over the lines.
-
-    The provider only tells the running total, so the running total is what is spread: each line's
-    share of everything refunded this way so far is computed afresh, and the difference is written.
-    Two refunds therefore end the same to the fen whichever of their events arrives first."""
-    before: dict[int, int] = {}
-    for earlier in payment.refunds:
-        if earlier.reason == EXTERNAL_REFUND:
-            for part in earlier.lines:
-                before[part["line_id"]] = before.get(part["line_id"], 0) + part["amount_fen"]
-    # What the shopper could still get back per line, leaving out what was refunded this same way.
-    weights = [line.line_total_fen - line.refunded_fen + before.get(line.id, 0) for line in order.lines]
-    total = min(sum(before.values()) + amount, sum(weights))
-    if total <= 0 or sum(weights) <= 0:
-        return
-    shares = Money(total).allocate(weights)
-    amounts = [
-        (line, 0, share.fen - before.get(line.id, 0))
-        for line, share in zip(order.lines, shares, strict=True)
-        if share.fen > before.get(line.id, 0)
-    ]
-    delta = sum(a for _, _, a in amounts)
-    if delta <= 0:
-        return
-    refund = Refund(
-        payment=payment,
-        amount_fen=delta,
-        reason=EXTERNAL_REFUND,
-        status="succeeded",
-        actor=actor,
-        idempotency_key=f"external-{order.id}-{new_token(8)}",
-        created_at=clock.now(),
-        lines=[{"line_id": line.id, "qty": 0, "amount_fen": a} for line, _, a in amounts],
-    )
-    session.add(refund)
-    payment.refunded_fen += delta
-    _apply_refund_to_order(session, clock, order, amounts, actor, EXTERNAL_REFUND)
-    session.flush()  # the ledger entries below refer to the refund's id
-    revenue.record_refund(session, order, amounts, clock.now(), refund.id)
-
-
-def _apply_refund_to_order(
-    session: Session,
-    clock: Clock,
-    order: Order,
-    amounts: list[tuple[OrderLine, int, int]],
-    actor: str,
-    reason: str,
-) -> None:
-    for line, qty, amount in amounts:
-        line.refunded_qty += qty
-        line.refunded_fen += amount
-    order.refunded_fen += sum(a for _, _, a in amounts)
-    target = "refunded" if order.refunded_fen >= order.captured_fen else "partially_refunded"
-    transition(order, target, actor=actor, at=clock.now(), reason=reason)
-
-
-def process_pending_refunds(
-    db: Database,
-    clock: Clock,
-    provider: PaymentProvider,
-    only_order: str | None = None,
-    log: Callable[[str], None] = lambda _m: None,
-) -> int:
-    """Pay out pending refunds at the provider, each in its own unit of work; return how many succeeded."""
-    with db.unit_of_work() as session:
-        stmt = (
-            select(Refund.id)
-            .join(Payment)
-            .where(Refund.status == "pending", Payment.provider == provider.name)
-        )
-        if only_order is not None:
-            stmt = stmt.where(Payment.order_id == only_order)
-        pending = list(session.scalars(stmt.order_by(Refund.id)))
-    done = 0
-    for refund_id in pending:
-        with db.unit_of_work() as session:
-            refund = session.get(Refund, refund_id)
-            ref, amount, key, reason = (
-                refund.payment.provider_ref,
-                refund.amount_fen,
-                refund.idempotency_key,
-                refund.reason,
-            )
-        try:
-            answer = provider.refund(ref, amount_fen=amount, idempotency_key=key, reason=reason)
-        except PaymentProviderError as exc:
-            log(f"refund {refund_id} not paid out yet: {exc}")
-            continue
-        with db.unit_of_work() as session:
-            refund = session.get(Refund, refund_id)
-            refund.provider_ref = answer.provider_ref
-            refund.status = "succeeded" if answer.status in ("succeeded", "pending") else "failed"
-            done += refund.status == "succeeded"
-    return done
-
-
 def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id: str) -> None:
     """After an order's unit of work committed, make the provider calls it left owing.
 
@@ -415,14 +281,4 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
         answer = provider.cancel(ref, idempotency_key=f"{key}-cancel")
     else:
         return
-    with db.unit_of_work() as session:
-        payment = payment_of(session, order_id, lock=True)
-        sync_payment(
-            session,
-            clock,
-            payment,
-            status=answer.status,
-            received=answer.amount_received_fen,
-            refunded=None,
-            actor=f"{provider.name}:settle",
-        )
+    sync_with_answer(db, clock, order_id, answer, actor=f"{provider.name}:settle")

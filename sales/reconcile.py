@@ -12,7 +12,7 @@ from core.errors import DomainError
 from payments.models import Payment
 from payments.providers.base import PaymentProvider
 from sales.models import Order
-from sales.payment_flow import create_request, payment_of, settle_order, sync_payment
+from sales.payment_flow import create_request, record_created, settle_order, sync_with_answer
 
 UNSETTLED_ORDER_STATUSES = (
     "awaiting_payment",
@@ -63,22 +63,10 @@ def _reconcile_one(
         # We crashed before recording the provider's answer: the same idempotency key returns it again.
         answer = provider.create_payment(**request)
         with db.unit_of_work() as session:
-            payment = session.get(Payment, payment_id)
-            payment.provider_ref, payment.qr_payload = answer.provider_ref, answer.qr_payload
-            payment.client_secret = answer.client_secret
+            record_created(session.get(Payment, payment_id), answer, clock.now())
         ref = answer.provider_ref
     state = provider.get_payment(ref)
-    with db.unit_of_work() as session:
-        payment = payment_of(session, order_id, lock=True)
-        sync_payment(
-            session,
-            clock,
-            payment,
-            status=state.status,
-            received=state.amount_received_fen,
-            refunded=None,
-            actor=f"{provider.name}:reconcile",
-        )
+    sync_with_answer(db, clock, order_id, state, actor=f"{provider.name}:reconcile")
     settle_order(db, clock, provider, order_id)
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)

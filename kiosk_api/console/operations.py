@@ -22,7 +22,8 @@ from kiosk_api.payments_ext import settle_after_commit
 from payments.models import Payment
 from sales.models import Order
 from sales.orders import get_order
-from sales.payment_flow import payment_of, request_refund
+from sales.payment_flow import payment_of
+from sales.refunds import request_refund
 
 YUAN = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 ORDER_PAGE = 100
