@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import requests
+
+from kiosk_api.demo import demo_password
 
 BIN = Path(sys.executable).parent
 
@@ -74,6 +78,20 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
         assert "西吉马铃薯" in [item["name"]["zh"] for item in body["items"]]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert "西吉马铃薯" in response.read().decode()
+        # Signed in, the pages still answer at once: the caller's lookup must not wait on the
+        # write lock of the page's own SQLite session (it once hung for the 30 s busy timeout).
+        browser = requests.Session()
+        login = browser.get(f"http://127.0.0.1:{port}/login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+        signed_in = browser.post(
+            f"http://127.0.0.1:{port}/login",
+            timeout=10,
+            data={"username": "demo-operator", "password": demo_password("operator"), "csrf_token": token},
+        )
+        assert signed_in.status_code == 200 and "demo-operator" not in signed_in.url
+        for path in ("/", "/shop", "/console/"):
+            page = browser.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert page.status_code == 200, path
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
