@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -19,29 +17,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.clock import SHANGHAI
 from core.money import format_fen
 from sales.org_models import ORG_KINDS
+from sales.pdf_fonts import register_font
 
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-FONT = "WQYMicroHei"
 RED = colors.HexColor("#b3261e")
 
 
-@lru_cache(maxsize=1)
-def _font() -> str:
-    if not FONT_PATH.exists():
-        raise RuntimeError(f"{FONT_PATH} is missing: apt-get install fonts-wqy-microhei")
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-    return FONT
-
-
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = register_font()
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     return {
         "base": base,
@@ -58,7 +45,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], *, right: Sequence[int] = ()) -> Table:
     table = Table(rows, colWidths=list(widths), repeatRows=1)
     style = [
-        ("FONT", (0, 0), (-1, -1), _font(), 9),
+        ("FONT", (0, 0), (-1, -1), register_font(), 9),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3ece2")),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#999999")),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#dddddd")),

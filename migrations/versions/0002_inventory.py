@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 22:07:05.692716
 
-The triggers that make stock_movements append-only are written by hand, for each dialect.
+The triggers that make stock_movements append-only come from migrations/append_only.py.
 """
 
 from collections.abc import Sequence
@@ -13,43 +13,12 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
+from migrations.append_only import create_append_only, drop_append_only
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-APPEND_ONLY_MESSAGE = "stock_movements is append-only: record a new movement instead"
-
-POSTGRESQL_TRIGGERS = [
-    f"""
-    CREATE FUNCTION stock_movements_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER stock_movements_no_update_or_delete
-    BEFORE UPDATE OR DELETE ON stock_movements
-    FOR EACH ROW EXECUTE FUNCTION stock_movements_append_only()
-    """,
-    """
-    CREATE TRIGGER stock_movements_no_truncate
-    BEFORE TRUNCATE ON stock_movements
-    FOR EACH STATEMENT EXECUTE FUNCTION stock_movements_append_only()
-    """,
-]
-SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements
-    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
-    """,
-]
 
 
 def upgrade() -> None:
@@ -261,19 +230,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reservations_order_ref"), ["order_ref"], unique=False)
         batch_op.create_index("ix_reservations_status_expires_at", ["status", "expires_at"], unique=False)
 
-    triggers = POSTGRESQL_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
-    for statement in triggers:
-        op.execute(statement)
+    create_append_only("stock_movements")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS stock_movements_no_truncate ON stock_movements")
-        op.execute("DROP TRIGGER IF EXISTS stock_movements_no_update_or_delete ON stock_movements")
-        op.execute("DROP FUNCTION IF EXISTS stock_movements_append_only()")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS stock_movements_no_delete")
-        op.execute("DROP TRIGGER IF EXISTS stock_movements_no_update")
+    drop_append_only("stock_movements")
     op.drop_table("reservations")
     op.drop_table("stock_movements")
     op.drop_table("stock_balances")

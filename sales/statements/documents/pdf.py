@@ -1,15 +1,9 @@
 """The statement as a PDF: an embedded Chinese font, charts of sales by product and by channel,
-and a QR code that opens /verify/<hash>.
-
-The font is WenQuanYi Micro Hei from the Debian package fonts-wqy-microhei (a TrueType
-collection; reportlab embeds the subset of glyphs used). DONGXI_PDF_FONT points elsewhere."""
+and a QR code that opens /verify/<hash>. The embedded font is sales/pdf_fonts.py's."""
 
 from __future__ import annotations
 
 import io
-import os
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -19,36 +13,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.money import format_fen
+from sales.pdf_fonts import register_font
 from sales.statements import labels
 from sales.statements.documents.tables import header, verify_url
 from sales.statements.models import Statement
 
-FONT_NAME = "WenQuanYiMicroHei"
-DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-DEBIAN_PACKAGE = "fonts-wqy-microhei"
 RED = colors.HexColor("#b3261e")
 MUTED = colors.HexColor("#5f6368")
 BAR_COLOURS = [colors.HexColor(c) for c in ("#b3261e", "#e07a2f", "#4f7b4a", "#7a5c3e", "#d9a21b", "#8b3a62")]
 CHART_TOP = 10
-
-
-class FontMissing(RuntimeError):
-    """The Chinese font to embed is not installed."""
-
-
-@lru_cache(maxsize=1)
-def register_font() -> str:
-    """Register the embedded Chinese font once and return its name."""
-    path = Path(os.environ.get("DONGXI_PDF_FONT", DEFAULT_FONT))
-    if not path.exists():
-        raise FontMissing(f"{path} is missing: install the Debian package {DEBIAN_PACKAGE}")
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
-    return FONT_NAME
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
