@@ -160,3 +160,15 @@ def client(app):  # type: ignore[no-untyped-def]
 def auth(tokens: dict[str, str]):  # type: ignore[no-untyped-def]
     """auth("operator") → headers carrying that role's bearer token."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked postgres_only is not collected in its SQLite variant (rather than skipped)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

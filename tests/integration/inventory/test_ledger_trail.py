@@ -38,9 +38,8 @@ def test_even_the_orm_cannot_edit_a_movement(session, clock) -> None:
         session.flush()
 
 
-def test_truncating_the_ledger_is_refused_on_postgresql(session, engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
+@pytest.mark.postgres_only  # SQLite has no TRUNCATE
+def test_truncating_the_ledger_is_refused_on_postgresql(session) -> None:
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
         session.execute(text("TRUNCATE stock_movements CASCADE"))
 
