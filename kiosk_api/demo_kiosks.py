@@ -7,6 +7,7 @@ the keys are stored under var/ (mode 0600) so that restarting `make run` reuses 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,10 +59,6 @@ def start_kiosk_programs(
             str(Path(sys.executable).with_name("dongxi-kiosk")),
             "--server",
             server,
-            "--key-id",
-            keys[code]["key_id"],
-            "--secret",
-            keys[code]["secret"],
             "--port",
             str(port),
             "--data-dir",
@@ -74,5 +71,12 @@ def start_kiosk_programs(
             "--sim-door-seconds",
             "8",
         ]
-        started.append((code, f"http://127.0.0.1:{port}/", subprocess.Popen(command)))
+        # The key travels in the environment: not in the process list, and a secret that begins
+        # with "-" is not mistaken for an option.
+        env = {
+            **os.environ,
+            "DONGXI_KIOSK_KEY_ID": keys[code]["key_id"],
+            "DONGXI_KIOSK_SECRET": keys[code]["secret"],
+        }
+        started.append((code, f"http://127.0.0.1:{port}/", subprocess.Popen(command, env=env)))
     return started

@@ -25,6 +25,13 @@ OFFLINE_AFTER = timedelta(minutes=5)
 DOOR_OPEN_ALERT_AFTER = timedelta(minutes=3)
 
 
+def _new_secret() -> str:
+    """A device secret; never one that begins with "-", which a command line would take for an option."""
+    while (secret := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return secret
+
+
 def _fernet(secret_key: str) -> Fernet:
     # The device secrets are encrypted with a key derived from SECRET_KEY: the server needs the
     # secret itself to verify HMAC, so a hash would not do.
@@ -48,7 +55,7 @@ def provision(session: Session, clock: Clock, code: str, *, secret_key: str) -> 
         raise Conflict(
             f"kiosk {code} is already provisioned; rotate its key instead", code="already_provisioned"
         )
-    secret = secrets.token_urlsafe(32)
+    secret = _new_secret()
     key_id = f"kiosk-{code}-{secrets.token_hex(4)}"
     session.add(
         KioskDevice(
@@ -64,7 +71,7 @@ def provision(session: Session, clock: Clock, code: str, *, secret_key: str) -> 
 def rotate(session: Session, clock: Clock, code: str, *, secret_key: str) -> dict[str, str]:
     """Replace a kiosk's key (and re-enable it); the old key stops working at once."""
     device = device_of(session, code)
-    secret = secrets.token_urlsafe(32)
+    secret = _new_secret()
     device.key_id = f"kiosk-{code}-{secrets.token_hex(4)}"
     device.secret_encrypted = _fernet(secret_key).encrypt(secret.encode()).decode()
     device.status = "active"

@@ -124,10 +124,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                         str(BIN / "dongxi-kiosk"),
                         "--server",
                         server,
-                        "--key-id",
-                        key["key_id"],
-                        "--secret",
-                        key["secret"],
                         "--port",
                         str(kiosk_port),
                         "--data-dir",
@@ -138,7 +134,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                         "--heartbeat-interval",
                         "5",
                     ],
-                    env=env,
+                    # The key in the environment, as make run passes it: a secret may begin with "-".
+                    env={**env, "DONGXI_KIOSK_KEY_ID": key["key_id"], "DONGXI_KIOSK_SECRET": key["secret"]},
                     stdout=(logs / f"kiosk-{code}.log").open("w"),
                     stderr=subprocess.STDOUT,
                 )
