@@ -65,6 +65,21 @@ class Statement(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+# What one rollup row sums over: its unique key, and the GROUP BY that checks it against the ledger.
+ROLLUP_KEY = (
+    "period",
+    "sale_period",
+    "county_code",
+    "supplier_id",
+    "product_id",
+    "channel",
+    "buyer_kind",
+    "certified",
+    "partner_code",
+    "location_id",
+)
+
+
 class RevenueRollup(Base):
     """The revenue ledger summed per month and per every attribute a statement breaks down by.
 
@@ -72,21 +87,7 @@ class RevenueRollup(Base):
     sale an entry belongs to, so a refund of an earlier month's sale shows as an adjustment."""
 
     __tablename__ = "revenue_rollups"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "sale_period",
-            "county_code",
-            "supplier_id",
-            "product_id",
-            "channel",
-            "buyer_kind",
-            "certified",
-            "partner_code",
-            "location_id",
-            name="uq_revenue_rollups_key",
-        ),
-    )
+    __table_args__ = (UniqueConstraint(*ROLLUP_KEY, name="uq_revenue_rollups_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(7))

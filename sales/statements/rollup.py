@@ -12,20 +12,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from sales.models import RevenueEntry
-from sales.statements.models import NO_LOCATION, NO_PARTNER, RevenueRollup
+from sales.statements.models import NO_LOCATION, NO_PARTNER, ROLLUP_KEY, RevenueRollup
 
-KEY_COLUMNS = (
-    "period",
-    "sale_period",
-    "county_code",
-    "supplier_id",
-    "product_id",
-    "channel",
-    "buyer_kind",
-    "certified",
-    "partner_code",
-    "location_id",
-)
+KEY_COLUMNS = ROLLUP_KEY
 VALUE_COLUMNS = ("sale_fen", "refund_fen", "sale_qty", "refund_qty", "commission_fen", "entry_count")
 
 
