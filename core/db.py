@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,7 +54,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip on every checkout, and a connection the server closed fails
+    # its first statement with OperationalError, which the request answers 503 (clients retry) and
+    # the pool replaces. Recycling keeps connections younger than any idle timeout between us.
+    kwargs.setdefault("pool_recycle", 1800)
+    if "poolclass" not in kwargs:  # a queue pool, sized for a worker's threads
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 
 
@@ -100,3 +106,30 @@ class Database:
             raise
         finally:
             session.close()
+
+
+class UnitOfWork:
+    """An open unit of work — a request's session — that a service may end before calling a provider.
+
+    STYLE rule 7: a payment provider is never called inside a transaction. A service that must call
+    one commits the open unit (`commit`), calls, and records the answer in a unit of its own
+    (`then`). Whoever opened the session still commits whatever comes after, as usual."""
+
+    def __init__(self, db: Database, session: Session, on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.session = session
+        self._on_commit = on_commit
+
+    def commit(self) -> None:
+        """End the open unit of work now."""
+        self.session.commit()
+        if self._on_commit is not None:
+            self._on_commit()
+
+    def rollback(self) -> None:
+        """Abandon the open unit of work (after a conflict the database refused)."""
+        self.session.rollback()
+
+    def then(self) -> AbstractContextManager[Session]:
+        """A further unit of work of its own, after the open one committed."""
+        return self.db.unit_of_work()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from catalogue.models import Product
 from core.clock import Clock
@@ -152,6 +153,39 @@ def _returnable(
         else:
             net[(movement.lot_id, movement.to_slot_id)] -= movement.qty
     return {key: left for key, left in net.items() if left > 0}
+
+
+def planogram(
+    session: Session, clock: Clock, location_id: int, *, holds_expired: bool = False
+) -> list[tuple[Slot, int]]:
+    """A kiosk's active slots with their products, counties and suppliers, and the units each can
+    sell now (on hand minus held, unexpired lots, after lapsed holds go): three queries in all, two
+    when the caller has just released the lapsed holds (`holds_expired`)."""
+    if not holds_expired:
+        expire_reservations(session, clock, location_id=location_id)
+    slots = session.scalars(
+        select(Slot)
+        .where(Slot.location_id == location_id, Slot.active.is_(True))
+        .order_by(Slot.code)
+        .options(
+            joinedload(Slot.product, innerjoin=True).options(
+                joinedload(Product.county, innerjoin=True), joinedload(Product.supplier, innerjoin=True)
+            )
+        )
+    ).all()
+    available = _available_by_slot(session, location_id, today(clock))
+    return [(slot, available.get(slot.code, 0) if slot.product.active else 0) for slot in slots]
+
+
+def _available_by_slot(session: Session, location_id: int, day: Any) -> dict[str, int]:
+    rows = session.execute(
+        select(Slot.code, func.sum(StockBalance.on_hand - StockBalance.reserved))
+        .join(StockBalance, (StockBalance.slot_id == Slot.id) & (StockBalance.product_id == Slot.product_id))
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(Slot.location_id == location_id, Slot.active.is_(True), Lot.expires_on >= day)
+        .group_by(Slot.code)
+    )
+    return {code: int(free) for code, free in rows}
 
 
 def slot_availability(session: Session, clock: Clock, location_id: int) -> dict[str, int]:

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import Clock
+from inventory import catalogue_version
 from inventory.errors import InsufficientStock
 from inventory.models import StockBalance, StockMovement
 
@@ -29,7 +30,7 @@ def lock_balances(session: Session, *criteria: ColumnElement[bool]) -> list[Stoc
         .where(*criteria)
         .order_by(StockBalance.id)
         .with_for_update(of=StockBalance)
-        .options(selectinload(StockBalance.lot))
+        .options(joinedload(StockBalance.lot, innerjoin=True))  # one statement; only balances are locked
         .execution_options(populate_existing=True)
     )
     return list(session.scalars(stmt))
@@ -81,6 +82,8 @@ def _apply(session: Session, balance: StockBalance, guard: ColumnElement[bool], 
     row = session.execute(stmt, execution_options={"synchronize_session": False}).one_or_none()
     if row is None:
         return False
+    if balance.slot_id is not None:  # a kiosk's stock: its catalogue shows what is available
+        catalogue_version.touch(session, balance.location_id)
     set_committed_value(balance, "on_hand", row.on_hand)
     set_committed_value(balance, "reserved", row.reserved)
     return True
@@ -144,13 +147,12 @@ def post(
     movement = StockMovement(
         kind=kind,
         product_id=balance.product_id,
-        lot=balance.lot,
+        lot_id=balance.lot_id,
         qty=qty,
-        # Relationships rather than ids, so the movement reads whole before any flush.
-        from_location=source.location if source else None,
-        from_slot=source.slot if source else None,
-        to_location=dest.location if dest else None,
-        to_slot=dest.slot if dest else None,
+        from_location_id=source.location_id if source else None,
+        from_slot_id=source.slot_id if source else None,
+        to_location_id=dest.location_id if dest else None,
+        to_slot_id=dest.slot_id if dest else None,
         reason=reason,
         reference=reference,
         actor=actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -223,3 +223,18 @@ def lot_for_found_stock(
 def today(clock: Clock) -> date:
     """Return today's date in China, the calendar expiry dates are read in."""
     return local_date(clock.now())
+
+
+class LocationNames(NamedTuple):
+    name_zh: str
+    partner_zh: str | None
+
+
+def location_names(session: Session, location_id: int) -> LocationNames:
+    """A location's Chinese name and its eastern partner city's, in one query."""
+    row = session.execute(
+        select(Location.name_zh, Region.name_zh)
+        .outerjoin(Region, Region.code == Location.partner_code)
+        .where(Location.id == location_id)
+    ).one()
+    return LocationNames(row[0], row[1])

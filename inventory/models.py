@@ -48,6 +48,8 @@ class Location(Base):
     address: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A kiosk's catalogue ETag: bumped by every write that changes its catalogue (catalogue_version.py).
+    catalogue_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     warehouse: Mapped[Location | None] = relationship(remote_side=[id])
     slots: Mapped[list[Slot]] = relationship(back_populates="location", order_by="Slot.code")
@@ -130,11 +132,14 @@ class StockMovement(Base):
     note: Mapped[str] = mapped_column(String(256), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    lot: Mapped[Lot] = relationship()
-    from_location: Mapped[Location | None] = relationship(foreign_keys=[from_location_id])
-    to_location: Mapped[Location | None] = relationship(foreign_keys=[to_location_id])
-    from_slot: Mapped[Slot | None] = relationship(foreign_keys=[from_slot_id])
-    to_slot: Mapped[Slot | None] = relationship(foreign_keys=[to_slot_id])
+    # Movements are written by id (ledger.post); a movement not yet flushed still reads its places.
+    lot: Mapped[Lot] = relationship(load_on_pending=True)
+    from_location: Mapped[Location | None] = relationship(
+        foreign_keys=[from_location_id], load_on_pending=True
+    )
+    to_location: Mapped[Location | None] = relationship(foreign_keys=[to_location_id], load_on_pending=True)
+    from_slot: Mapped[Slot | None] = relationship(foreign_keys=[from_slot_id], load_on_pending=True)
+    to_slot: Mapped[Slot | None] = relationship(foreign_keys=[to_slot_id], load_on_pending=True)
 
 
 class StockBalance(Base):

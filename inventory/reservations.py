@@ -97,16 +97,79 @@ def reserve(
             "unknown location", code="unknown_location", fields={"location_id": "unknown location"}
         )
     wanted = resolve_lines(session, location, lines, slot_codes)
-    balances = ledger.lock_balances(
+    reservations = _hold_lines(
         session,
-        StockBalance.location_id == location.id,
-        StockBalance.product_id.in_({line.product_id for line in wanted}),
+        clock,
+        location_id=location.id,
+        code=location.code,
+        wanted=wanted,
+        order_ref=order_ref,
+        expires_at=expires_at,
+    )
+    session.flush()  # callers keep the reservations' ids
+    return reservations
+
+
+def reserve_slots(
+    session: Session,
+    clock: Clock,
+    *,
+    order_ref: str,
+    location_id: int,
+    code: str,
+    lines: list[tuple[int, Slot, int]],
+    expires_at: datetime,
+) -> list[Reservation]:
+    """Hold stock in a kiosk's slots, already resolved by the caller: (line index, slot, qty)."""
+    if expires_at.tzinfo is None or expires_at <= clock.now():
+        raise InvalidInput("a hold must expire in the future", fields={"expires_at": "must be in the future"})
+    wanted = [
+        StockLine(
+            index=index,
+            product_id=slot.product_id,
+            qty=qty,
+            slot_id=slot.id,
+            slot_code=slot.code,
+            allowed_slots=frozenset({slot.id}),
+        )
+        for index, slot, qty in lines
+    ]
+    return _hold_lines(
+        session,
+        clock,
+        location_id=location_id,
+        code=code,
+        wanted=wanted,
+        order_ref=order_ref,
+        expires_at=expires_at,
+    )
+
+
+def _hold_lines(
+    session: Session,
+    clock: Clock,
+    *,
+    location_id: int,
+    code: str,
+    wanted: list[StockLine],
+    order_ref: str,
+    expires_at: datetime,
+) -> list[Reservation]:
+    slot_ids = {line.slot_id for line in wanted}
+    scope = (
+        StockBalance.slot_id.in_(slot_ids)
+        if None not in slot_ids
+        else StockBalance.location_id == location_id
+    )
+    balances = ledger.lock_balances(
+        session, scope, StockBalance.product_id.in_({line.product_id for line in wanted})
     )
     expire_due(session, clock, balances)
-    plan = _plan(location, wanted, balances, local_date(now))
+    now = clock.now()
+    plan = _plan(code, wanted, balances, local_date(now))
     by_id = {b.id: b for b in balances}
     reservations: list[Reservation] = []
-    for line, balance_id, qty in plan:
+    for line, balance_id, qty in plan:  # the holds' rows are written together, after the loop
         balance = by_id[balance_id]
         if not ledger.hold(session, balance, qty):  # the lock makes this unreachable; the guard stays
             raise OutOfStock("out of stock", fields={line.field: "out of stock"})
@@ -114,7 +177,7 @@ def reserve(
             order_ref=order_ref,
             line_no=line.index,
             balance_id=balance.id,
-            location_id=location.id,
+            location_id=location_id,
             slot_id=balance.slot_id,
             product_id=balance.product_id,
             lot_id=balance.lot_id,
@@ -123,14 +186,13 @@ def reserve(
             expires_at=expires_at,
             created_at=now,
         )
-        session.add(reservation)
         reservations.append(reservation)
-    session.flush()  # callers keep the reservations' ids
+    session.add_all(reservations)
     return reservations
 
 
 def _plan(
-    location: Location, wanted: list[StockLine], balances: list[StockBalance], today: date
+    code: str, wanted: list[StockLine], balances: list[StockBalance], today: date
 ) -> list[tuple[StockLine, int, int]]:
     """Allocate every line against the locked balances; the same product/slot counts its sum."""
     used: dict[int, int] = defaultdict(int)
@@ -152,7 +214,7 @@ def _plan(
                 used[candidate.key] += qty
                 plan.append((line, candidate.key, qty))
     if shortages:
-        raise OutOfStock(f"not enough stock at {location.code}", fields=shortages)
+        raise OutOfStock(f"not enough stock at {code}", fields=shortages)
     return plan
 
 
@@ -210,15 +272,38 @@ def release_reservations(session: Session, clock: Clock, *, order_ref: str, reas
 def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor: str) -> list[StockMovement]:
     """Turn an order's holds into sale movements; stock whose hold lapsed is taken again (FEFO)."""
     open_statuses = ("active", "released", "expired")
+    # The order's own balances, locked first (the module's lock order), then its holds read fresh.
+    held = select(Reservation.balance_id).where(
+        Reservation.order_ref == order_ref, Reservation.status.in_(open_statuses)
+    )
+    balances = ledger.lock_balances(session, StockBalance.id.in_(held))
     pending = _order_reservations(session, order_ref, open_statuses)
     if not pending:
         return []
-    balances = _lock_for_order(session, pending)
-    pending = _order_reservations(session, order_ref, open_statuses)  # re-read under the locks
+    if any(r.status != "active" for r in pending):
+        # A hold lapsed: its stock may have to come from other lots of the same slot.
+        balances = _lock_for_order(session, pending)
+        pending = _order_reservations(session, order_ref, open_statuses)
     by_id = {b.id: b for b in balances}
     lapsed = [r for r in pending if r.status != "active"]
     retake = _plan_retake(session, lapsed, balances, local_date(clock.now())) if lapsed else []
     now = clock.now()
+    movements: list[StockMovement] = []
+    with session.no_autoflush:  # movements and holds are written together, not before each UPDATE
+        movements += _sell_holds(session, clock, pending, by_id, retake, order_ref, actor, now)
+    return movements
+
+
+def _sell_holds(
+    session: Session,
+    clock: Clock,
+    pending: list[Reservation],
+    by_id: dict[int, StockBalance],
+    retake: list[tuple[int, int]],
+    order_ref: str,
+    actor: str,
+    now: datetime,
+) -> list[StockMovement]:
     movements: list[StockMovement] = []
     for reservation in pending:
         if reservation.status == "active":

@@ -8,20 +8,27 @@ from inventory.alerts import Alert, list_alerts
 from inventory.concurrency import call_with_retry, is_contention, run_in_transaction
 from inventory.counts import CountResult, count
 from inventory.errors import InsufficientStock, OutOfStock, StockBusy
-from inventory.fulfilment import record_taken, return_sold, slot_availability
+from inventory.fulfilment import planogram, record_taken, return_sold, slot_availability
 from inventory.locations import (
     add_slot,
     create_location,
     get_location,
     list_locations,
     list_lots,
+    location_names,
     today,
     update_slot,
 )
 from inventory.models import Location, Lot, Reservation, Slot, StockBalance, StockMovement
 from inventory.picklist import PickList, RoutePickList, kiosk_pick_list, record_restock_visit, route_pick_list
 from inventory.queries import list_balances, list_movements, list_reservations
-from inventory.reservations import expire_reservations, fulfil_reservations, release_reservations, reserve
+from inventory.reservations import (
+    expire_reservations,
+    fulfil_reservations,
+    release_reservations,
+    reserve,
+    reserve_slots,
+)
 from inventory.stock import receive, transfer, write_off
 
 __all__ = [
@@ -53,11 +60,14 @@ __all__ = [
     "list_lots",
     "list_movements",
     "list_reservations",
+    "location_names",
+    "planogram",
     "receive",
     "record_restock_visit",
     "record_taken",
     "release_reservations",
     "reserve",
+    "reserve_slots",
     "return_sold",
     "route_pick_list",
     "run_in_transaction",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, current_app, g
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, UnitOfWork
 
 
 def get_db() -> Database:
@@ -19,6 +21,24 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+def request_unit_of_work() -> UnitOfWork:
+    """This request's session as a unit of work a service may commit early (before a provider call)."""
+    return UnitOfWork(get_db(), get_session(), on_commit=lambda: g.pop("after_rollback", None))
+
+
+def after_rollback(work: Callable[[], None]) -> None:
+    """Run `work` if this request's session is rolled back (an error answer, a failed commit).
+
+    For the little that must be kept even when the request fails — a device's used nonce — without
+    a second transaction on the requests that succeed."""
+    g.setdefault("after_rollback", []).append(work)
+
+
+def _run_after_rollback() -> None:
+    for work in g.pop("after_rollback", []):
+        work()
 
 
 def get_clock() -> Clock:
@@ -39,16 +59,18 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
         try:
             if response.status_code < 400:
                 session.commit()
-            else:
-                session.rollback()
+                g.pop("after_rollback", None)
+                return response
+            session.rollback()
         except IntegrityError:
             session.rollback()
-            return error_response(409, "conflict", "the change conflicts with data written meanwhile")
+            response = error_response(409, "conflict", "the change conflicts with data written meanwhile")
         except OperationalError:
             session.rollback()
-            return error_response(503, "busy", "the database is busy; try again")
+            response = error_response(503, "busy", "the database is busy; try again")
         finally:
             session.close()
+        _run_after_rollback()
         return response
 
     @app.teardown_request
@@ -57,3 +79,8 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
         if session is not None:
             session.rollback()
             session.close()
+        if "after_rollback" in g:
+            try:
+                _run_after_rollback()
+            except Exception:  # the request already failed; keeping its nonce is best effort
+                current_app.logger.exception("after-rollback work failed")

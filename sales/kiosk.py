@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput
 from inventory import service as inventory
 from inventory.errors import OutOfStock
-from inventory.models import Location, Slot
+from inventory.models import Slot
 from payments.models import Payment
 from sales.errors import EmptyOrder, ReportConflict
+from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order, set_lines
 from sales.payment_flow import new_payment, payment_of
+from sales.provider_calls import owe_settlement
 from sales.refunds import request_refund
 from sales.status import OPEN_STATUSES, transition
 
@@ -25,8 +28,28 @@ from sales.status import OPEN_STATUSES, transition
 DAMAGING_ERRORS = frozenset({"damaged", "dropped", "crushed", "leaked"})
 
 
-def _slots_by_code(session: Session, kiosk: Location) -> dict[str, Slot]:
-    return {s.code: s for s in session.scalars(select(Slot).where(Slot.location_id == kiosk.id, Slot.active))}
+@dataclass(frozen=True)
+class Cabinet:
+    """The kiosk a device request comes from, as its (cached) device key describes it."""
+
+    location_id: int
+    code: str
+    mode: str
+    partner_code: str
+
+    @property
+    def actor(self) -> str:
+        return f"kiosk:{self.code}"
+
+
+def _slots_by_code(session: Session, location_id: int, codes: set[str]) -> dict[str, Slot]:
+    """The kiosk's active slots among `codes`, with their products (one query)."""
+    stmt = (
+        select(Slot)
+        .where(Slot.location_id == location_id, Slot.active, Slot.code.in_(sorted(codes)))
+        .options(joinedload(Slot.product, innerjoin=True))
+    )
+    return {s.code: s for s in session.scalars(stmt)}
 
 
 def _merge(items: list[dict[str, Any]], qty_field: str) -> dict[str, tuple[int, int]]:
@@ -42,20 +65,21 @@ def start_vend_session(
     session: Session,
     clock: Clock,
     *,
-    kiosk: Location,
+    kiosk: Cabinet,
     lines: list[dict[str, Any]],
     hold_seconds: int,
     provider: str,
     idempotency: Idempotency | None,
-) -> tuple[Any, Payment]:
+) -> tuple[Order, Payment]:
     """Price the chosen slots, hold their stock and write the order and its pending payment."""
     if kiosk.mode != "vend":
         raise Conflict("this cabinet is an open-door cabinet", code="wrong_mode")
     if not lines:
         raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
-    slots = _slots_by_code(session, kiosk)
     merged = _merge(lines, "qty")
+    slots = _slots_by_code(session, kiosk.location_id, set(merged))
     requests: list[LineRequest] = []
+    chosen: list[Slot] = []
     for code, (first, qty) in merged.items():
         slot = slots.get(code)
         if slot is None:
@@ -67,6 +91,7 @@ def start_vend_session(
         if not slot.product.active:
             raise OutOfStock(f"{code} is not on sale", fields={f"lines.{first}.slot": "not on sale"})
         requests.append(LineRequest(slot.product, qty, code))
+        chosen.append(slot)
     now = clock.now()
     order = new_order(
         session,
@@ -74,23 +99,24 @@ def start_vend_session(
         channel="kiosk",
         mode="vend",
         status="awaiting_payment",
-        actor=f"kiosk:{kiosk.code}",
-        location_id=kiosk.id,
+        actor=kiosk.actor,
+        location_id=kiosk.location_id,
         partner_code=kiosk.partner_code,
         expires_at=now + timedelta(seconds=hold_seconds),
         idempotency=idempotency,
         lines=requests,
+        details={"payment_description": f"dongxi kiosk {kiosk.code}"},
     )
     firsts = [first for first, _ in merged.values()]
     try:
-        inventory.reserve(
+        inventory.reserve_slots(
             session,
             clock,
             order_ref=order.id,
-            location_id=kiosk.id,
-            lines=[(r.product.id, r.qty) for r in requests],
+            location_id=kiosk.location_id,
+            code=kiosk.code,
+            lines=[(i, slot, r.qty) for i, (slot, r) in enumerate(zip(chosen, requests, strict=True))],
             expires_at=order.expires_at,
-            slot_codes=[r.slot_code for r in requests],
         )
     except OutOfStock as exc:
         raise OutOfStock(exc.message, fields=_refer_to_request(exc.fields, firsts)) from exc
@@ -119,8 +145,8 @@ def _refer_to_request(fields: dict[str, str], firsts: list[int]) -> dict[str, st
 
 
 def start_door_visit(
-    session: Session, clock: Clock, *, kiosk: Location, hold_fen: int, hold_seconds: int, provider: str
-) -> tuple[Any, Payment]:
+    session: Session, clock: Clock, *, kiosk: Cabinet, hold_fen: int, hold_seconds: int, provider: str
+) -> tuple[Order, Payment]:
     """Open a visit: the payment will be authorized for the hold amount before the door unlocks."""
     if kiosk.mode != "open_door":
         raise Conflict("this cabinet is a vending cabinet", code="wrong_mode")
@@ -131,11 +157,12 @@ def start_door_visit(
         channel="kiosk",
         mode="open_door",
         status="awaiting_authorization",
-        actor=f"kiosk:{kiosk.code}",
-        location_id=kiosk.id,
+        actor=kiosk.actor,
+        location_id=kiosk.location_id,
         partner_code=kiosk.partner_code,
         expires_at=now + timedelta(seconds=hold_seconds),
         hold_fen=hold_fen,
+        details={"payment_description": f"dongxi open-door kiosk {kiosk.code}"},
     )
     payment = new_payment(
         session, order, provider=provider, amount_fen=hold_fen, capture_mode="manual", method="any", at=now
@@ -219,7 +246,7 @@ def record_door_closed(
     *,
     report_id: str,
     taken: list[dict[str, Any]],
-    kiosk: Location,
+    kiosk: Cabinet,
     actor: str,
 ) -> bool:
     """Sell what left the cabinet and price it; the capture follows after commit.
@@ -227,9 +254,10 @@ def record_door_closed(
     Returns False when the same report was already applied (nothing changes)."""
     if _check_report(order, report_id, {"taken": taken}, "authorized"):
         return False
-    slots = _slots_by_code(session, kiosk)
+    merged = _merge(taken, "qty")
+    slots = _slots_by_code(session, kiosk.location_id, set(merged))
     requests = []
-    for code, (first, qty) in _merge(taken, "qty").items():
+    for code, (first, qty) in merged.items():
         slot = slots.get(code)
         if slot is None:
             raise InvalidInput(
@@ -239,7 +267,13 @@ def record_door_closed(
             )
         if qty > 0:
             inventory.record_taken(
-                session, clock, order_ref=order.id, location_id=kiosk.id, slot_code=code, qty=qty, actor=actor
+                session,
+                clock,
+                order_ref=order.id,
+                location_id=kiosk.location_id,
+                slot_code=code,
+                qty=qty,
+                actor=actor,
             )
             requests.append(LineRequest(slot.product, qty, code))
     set_lines(order, requests, on_day=inventory.today(clock))
@@ -247,6 +281,7 @@ def record_door_closed(
         order.details = {**order.details, "over_hold_fen": order.total_fen - order.hold_fen}
     if order.total_fen == 0:
         transition(order, "completed", actor=actor, at=clock.now(), reason="nothing taken; hold released")
+    owe_settlement(session, order.id)  # capture what was taken, or release the hold
     return True
 
 
@@ -270,3 +305,4 @@ def cancel_open_order(
         at=clock.now(),
         reason="hold lapsed" if expired else "cancelled at the kiosk",
     )
+    owe_settlement(session, order.id)  # the provider's payment (or hold) is cancelled after the commit

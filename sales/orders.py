@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from catalogue.models import Product
 from core.clock import local_date
@@ -46,8 +46,14 @@ def request_hash(body: Any) -> str:
 
 def find_by_idempotency(session: Session, idem: Idempotency) -> Order | None:
     """Return the order an idempotency key already created; refuse the key reused for another body."""
-    order = session.scalar(
-        select(Order).where(Order.idempotency_scope == idem.scope, Order.idempotency_key == idem.key)
+    order = (
+        session.scalars(
+            select(Order)
+            .where(Order.idempotency_scope == idem.scope, Order.idempotency_key == idem.key)
+            .options(joinedload(Order.lines))
+        )
+        .unique()
+        .one_or_none()
     )
     if order is not None and order.request_hash != idem.request_hash:
         raise IdempotencyMismatch(
@@ -58,10 +64,11 @@ def find_by_idempotency(session: Session, idem: Idempotency) -> Order | None:
 
 def get_order(session: Session, order_id: str, *, lock: bool = False) -> Order:
     """Return an order with its lines; optionally lock its row for the rest of the transaction."""
-    stmt = select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+    # One statement: the lines joined in, the lock on the order's row only.
+    stmt = select(Order).where(Order.id == order_id).options(joinedload(Order.lines))
     if lock:
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
+        stmt = stmt.with_for_update(of=Order)
+    order = session.scalars(stmt).unique().one_or_none()
     if order is None:
         raise OrderNotFound(f"no order {order_id}")
     return order
@@ -84,6 +91,7 @@ def new_order(
     idempotency: Idempotency | None = None,
     lines: tuple[LineRequest, ...] | list[LineRequest] = (),
     hold_fen: int = 0,
+    details: dict[str, Any] | None = None,
 ) -> Order:
     """Create an order priced from the catalogue; lines snapshot county, supplier and certification."""
     order = Order(
@@ -101,7 +109,7 @@ def new_order(
         created_at=at,
         updated_at=at,
         hold_fen=hold_fen,
-        details={},
+        details=dict(details or {}),
     )
     if idempotency is not None:
         order.idempotency_scope = idempotency.scope

@@ -9,15 +9,16 @@ twice, late or out of order changes nothing that was already applied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, UnitOfWork
 from core.ids import new_token
 from inventory import service as inventory
 from inventory.errors import OutOfStock
@@ -26,6 +27,7 @@ from payments.providers.base import PaymentProvider, ProviderEvent, ProviderPaym
 from sales import revenue
 from sales.models import Order
 from sales.orders import get_order
+from sales.provider_calls import owe_settlement, settlements_owed
 from sales.refunds import process_pending_refunds, refunded_at_provider, request_refund
 from sales.status import OPEN_STATUSES, transition
 
@@ -73,15 +75,38 @@ def start_payment(
         payment = session.get(Payment, payment_id)
         assert payment is not None
         order = get_order(session, payment.order_id)
-        # Kept before the call: reconciliation repeats it with the same idempotency key, and Stripe
-        # answers a repeated key only when every parameter is the same.
-        order.details = {**order.details, "payment_description": description}
+        describe_payment(order, description)
         request = create_request(payment, order)
+    open_at_provider(db, clock, provider, payment_id, request)
+    with db.unit_of_work() as session:
+        return session.get(Payment, payment_id)
+
+
+def describe_payment(order: Order, description: str) -> None:
+    """Keep the payment's description on the order before the provider is called: reconciliation
+    repeats the call with the same idempotency key, and Stripe answers a repeated key only when
+    every parameter is the same."""
+    order.details = {**order.details, "payment_description": description}
+
+
+def open_at_provider(
+    db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, request: dict[str, Any]
+) -> ProviderPayment:
+    """Create a committed pending payment at the provider, then record its answer (one UPDATE)."""
     answer = provider.create_payment(**request)
     with db.unit_of_work() as session:
-        payment = session.get(Payment, payment_id)
-        record_created(payment, answer, clock.now())
-        return payment
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id)
+            .values(
+                provider_ref=answer.provider_ref,
+                qr_payload=answer.qr_payload,
+                client_secret=answer.client_secret,
+                status=answer.status,
+                updated_at=clock.now(),
+            )
+        )
+    return answer
 
 
 def record_created(payment: Payment, answer: ProviderPayment, at: datetime) -> None:
@@ -121,47 +146,67 @@ def create_request(payment: Payment, order: Order) -> dict[str, Any]:
     }
 
 
-def apply_event(session: Session, clock: Clock, provider_name: str, event: ProviderEvent) -> bool:
-    """Record a verified provider event once and apply it; return False if it was seen before."""
-    seen = session.scalar(
-        select(WebhookEvent.id).where(
-            WebhookEvent.provider == provider_name, WebhookEvent.event_id == event.event_id
+def apply_event(
+    session: Session, clock: Clock, provider_name: str, event: ProviderEvent
+) -> tuple[bool, Order | None]:
+    """Record a verified provider event once and apply it: return whether it was new, and the order
+    it concerns (None for a duplicate or an event about no payment of ours)."""
+    now = clock.now()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # The unique key claims the event: a duplicate, even one delivered concurrently, inserts nothing.
+    claimed = session.execute(
+        insert(WebhookEvent)
+        .values(
+            provider=provider_name,
+            event_id=event.event_id,
+            type=event.provider_type,
+            payload=dict(event.raw),
+            received_at=now,
+            processed_at=now,  # applied in this same transaction, or not recorded at all
         )
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(WebhookEvent.id)
+    ).first()
+    if claimed is None:
+        return False, None
+    if not event.provider_ref:
+        return True, None
+    payment = session.scalar(
+        select(Payment)
+        .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
+        .with_for_update()
     )
-    if seen is not None:
-        return False
-    record = WebhookEvent(
-        provider=provider_name,
-        event_id=event.event_id,
-        type=event.provider_type,
-        payload=dict(event.raw),
-        received_at=clock.now(),
+    if payment is None:
+        return True, None
+    order = sync_payment(
+        session,
+        clock,
+        payment,
+        status=event.status,
+        received=event.amount_received_fen,
+        refunded=event.amount_refunded_fen,
+        actor=f"{provider_name}:{event.event_id}",
     )
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()  # the unique key refuses a duplicate delivered concurrently
-    except IntegrityError:
-        return False
-    payment = None
-    if event.provider_ref:
-        payment = session.scalar(
-            select(Payment)
-            .where(Payment.provider == provider_name, Payment.provider_ref == event.provider_ref)
-            .with_for_update()
-        )
-    if payment is not None:
-        sync_payment(
-            session,
-            clock,
-            payment,
-            status=event.status,
-            received=event.amount_received_fen,
-            refunded=event.amount_refunded_fen,
-            actor=f"{provider_name}:{event.event_id}",
-        )
-    record.processed_at = clock.now()
-    return True
+    return True, order
+
+
+@dataclass(frozen=True)
+class Received:
+    """What receiving a provider event did: whether it was new, and the order it concerns."""
+
+    new: bool
+    order: Order | None
+
+
+def receive_event(uow: UnitOfWork, clock: Clock, provider: PaymentProvider, event: ProviderEvent) -> Received:
+    """Apply a verified provider event in the open unit of work, commit, then make the provider calls
+    it left owing (a late payment's refund, a lapsed order's hold)."""
+    new, order = apply_event(uow.session, clock, provider.name, event)
+    owed = settlements_owed(uow.session)
+    uow.commit()
+    for order_id in owed:
+        settle_order(uow.db, clock, provider, order_id)
+    return Received(new, order)
 
 
 def sync_payment(
@@ -173,25 +218,33 @@ def sync_payment(
     received: int | None,
     refunded: int | None,
     actor: str,
-) -> None:
+) -> Order:
     """Bring our records up to what the provider reports: authorization, capture, refunds, cancel."""
     order = get_order(session, payment.order_id, lock=True)
-    now = clock.now()
-    if refunded and received is None and payment.captured_fen == 0:
-        # A refund is only possible after a capture: a refund event that overtook its capture implies it.
-        received = payment.amount_fen if payment.capture_mode == "automatic" else refunded
-    if status == "requires_capture" and order.status == "awaiting_authorization":
-        transition(order, "authorized", actor=actor, at=now, reason="payment authorized")
-    if received is not None and received > payment.captured_fen:
-        _captured(session, clock, order, payment, received - payment.captured_fen, actor)
-    if refunded is not None and refunded > payment.refunded_fen:
-        refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
-    if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
-        inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
-        transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
-    if status is not None and payment.status != "succeeded":
-        payment.status = status
-    payment.updated_at = now
+    # The writes go out together at the end (one UPDATE per row), not piecemeal before each read.
+    with session.no_autoflush:
+        now = clock.now()
+        if refunded and received is None and payment.captured_fen == 0:
+            # A refund is only possible after a capture: a refund event that overtook its capture implies it.
+            received = payment.amount_fen if payment.capture_mode == "automatic" else refunded
+        if status == "requires_capture" and order.status == "awaiting_authorization":
+            transition(order, "authorized", actor=actor, at=now, reason="payment authorized")
+        if received is not None and received > payment.captured_fen:
+            _captured(session, clock, order, payment, received - payment.captured_fen, actor)
+        if refunded is not None and refunded > payment.refunded_fen:
+            refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
+        if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
+            inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
+            transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
+        if status is not None and payment.status != "succeeded":
+            payment.status = status
+        payment.updated_at = now
+        if order.status in ("cancelled", "expired") and payment.status in (
+            "requires_payment",
+            "requires_capture",
+        ):
+            owe_settlement(session, order.id)  # the provider still holds money for an order that lapsed
+        return order
 
 
 def _captured(
@@ -207,7 +260,10 @@ def _captured(
         if order.status != "completed":
             transition(order, "completed", actor=actor, at=now, reason="captured what was taken")
         return
-    late = order.status in ("expired", "cancelled")
+    # At a kiosk the shopper's session ends at its expiry, whether or not the server has marked it.
+    late = order.status in ("expired", "cancelled") or (
+        order.channel == "kiosk" and order.expires_at is not None and now > order.expires_at
+    )
     try:
         inventory.fulfil_reservations(session, clock, order_ref=order.id, actor=actor)
         stock_taken = True
@@ -228,6 +284,7 @@ def _captured(
         )
     elif late and order.channel == "kiosk":
         # Nobody waits at the cabinet any more: put the goods back and give the money back.
+        session.flush()  # the return below reads the sale's movements (sync_payment defers writes)
         for line in order.lines:
             inventory.return_sold(
                 session,

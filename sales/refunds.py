@@ -21,6 +21,7 @@ from payments.models import Payment, Refund
 from payments.providers.base import PaymentProvider
 from sales import revenue
 from sales.models import Order, OrderLine
+from sales.provider_calls import owe_settlement
 from sales.status import transition
 
 
@@ -63,6 +64,7 @@ def request_refund(
         lines=[{"line_id": line.id, "qty": qty, "amount_fen": amount} for line, qty, amount in amounts],
     )
     session.add(refund)
+    owe_settlement(session, order.id)  # paid out after the commit
     payment.refunded_fen += total  # reserved now, so a provider event for this refund adds nothing twice
     _apply_refund_to_order(session, clock, order, amounts, actor, reason)
     session.flush()  # the ledger entries below refer to the refund's id

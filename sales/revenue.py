@@ -30,6 +30,18 @@ def commission_basis_points(session: Session, channel: str, supplier_id: int) ->
     return by_supplier.get(supplier_id, by_supplier.get(None, 0))
 
 
+def commission_rates(session: Session, channel: str, supplier_ids: set[int]) -> dict[int, int]:
+    """Return the commission rate of each supplier on a channel (one query for all of them)."""
+    rows = session.execute(
+        select(CommissionRate.supplier_id, CommissionRate.basis_points).where(
+            CommissionRate.channel == channel,
+            CommissionRate.supplier_id.in_(sorted(supplier_ids)) | CommissionRate.supplier_id.is_(None),
+        )
+    ).all()
+    by_supplier = dict(rows)
+    return {s: by_supplier.get(s, by_supplier.get(None, 0)) for s in supplier_ids}
+
+
 def _entry(
     session: Session,
     order: Order,
@@ -39,9 +51,9 @@ def _entry(
     qty: int,
     amount_fen: int,
     at: datetime,
+    rate: int,
     refund_id: int | None = None,
 ) -> RevenueEntry:
-    rate = commission_basis_points(session, order.channel, line.supplier_id)
     entry = RevenueEntry(
         kind=kind,
         order_id=order.id,
@@ -68,8 +80,18 @@ def _entry(
 
 def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEntry]:
     """Write one sale entry per order line with a quantity (at capture)."""
+    rates = commission_rates(session, order.channel, {line.supplier_id for line in order.lines})
     entries = [
-        _entry(session, order, line, kind="sale", qty=line.qty, amount_fen=line.line_total_fen, at=at)
+        _entry(
+            session,
+            order,
+            line,
+            kind="sale",
+            qty=line.qty,
+            amount_fen=line.line_total_fen,
+            at=at,
+            rate=rates[line.supplier_id],
+        )
         for line in order.lines
     ]
     rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
@@ -84,10 +106,21 @@ def record_refund(
     refund_id: int | None,
 ) -> list[RevenueEntry]:
     """Write one negative entry per refunded (line, qty, amount_fen)."""
+    refunded = [(line, qty, amount) for line, qty, amount in parts if amount > 0]
+    rates = commission_rates(session, order.channel, {line.supplier_id for line, _, _ in refunded})
     entries = [
-        _entry(session, order, line, kind="refund", qty=-qty, amount_fen=-amount, at=at, refund_id=refund_id)
-        for line, qty, amount in parts
-        if amount > 0
+        _entry(
+            session,
+            order,
+            line,
+            kind="refund",
+            qty=-qty,
+            amount_fen=-amount,
+            at=at,
+            rate=rates[line.supplier_id],
+            refund_id=refund_id,
+        )
+        for line, qty, amount in refunded
     ]
     rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
     return entries

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import inspect
+from sqlalchemy.orm import object_session
+
 from sales.errors import IllegalTransition
 from sales.models import Order, OrderEvent
 
@@ -42,4 +45,11 @@ def transition(order: Order, target: str, *, actor: str, at: datetime, reason: s
         )
     order.status = target
     order.updated_at = at
-    order.events.append(OrderEvent(from_status=current, to_status=target, actor=actor, reason=reason, at=at))
+    event = OrderEvent(from_status=current, to_status=target, actor=actor, reason=reason, at=at)
+    session = object_session(order)
+    if session is not None and order not in session.new and "events" in inspect(order).unloaded:
+        # Appending would first load every earlier event of the order: add the new one by key.
+        event.order_id = order.id
+        session.add(event)
+    else:
+        order.events.append(event)

@@ -1,18 +1,26 @@
-"""The device-signature check as a view decorator: verify, refuse replays, know which kiosk calls."""
+"""The device-signature check as a view decorator: verify, refuse replays, know which kiosk calls.
+
+Authentication is part of the request's one unit of work: the key comes from a per-process cache
+(`DeviceKeyCache`), and the nonce is inserted by the request's own session. A request that fails
+still uses its nonce up: it is then recorded in a unit of work of its own (`after_rollback`)."""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from kiosk_api.auth.device import DeviceAuthError, verify_device_request
+from core.clock import Clock
+from kiosk_api.auth.device import verify_device_request
 from kiosk_api.blueprints.base import Blueprint
-from kiosk_api.database import get_clock, get_db
+from kiosk_api.database import after_rollback, get_clock, get_db, get_session
 from kiosk_api.kiosks import service as kiosks
+from kiosk_api.kiosks.service import DeviceKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -23,6 +31,8 @@ class CallingKiosk:
     device_id: int
     location_id: int
     code: str
+    mode: str
+    partner_code: str
 
 
 def current_kiosk() -> CallingKiosk:
@@ -30,29 +40,84 @@ def current_kiosk() -> CallingKiosk:
     return g.calling_kiosk
 
 
+class DeviceKeyCache:
+    """Device keys and kiosk settings, kept per process for `ttl`.
+
+    A key rotated or revoked through this process is forgotten at once; through another process
+    (the `dongxi kiosks` command, another app server) it stops working within `ttl`. Only active
+    keys are kept, so an unknown or revoked key id is looked up every time."""
+
+    def __init__(self, ttl: timedelta) -> None:
+        self.ttl = ttl
+        self._keys: dict[str, tuple[datetime, DeviceKey]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str, clock: Clock, load: Callable[[str], DeviceKey | None]) -> DeviceKey | None:
+        """Return the cached key if still fresh, else load it (and keep it if active)."""
+        now = clock.now()
+        cached = self._keys.get(key_id)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        key = load(key_id)
+        with self._lock:
+            if key is None:
+                self._keys.pop(key_id, None)
+            else:
+                self._keys[key_id] = (now, key)
+        return key
+
+    def forget(self, location_id: int | None = None) -> None:
+        """Drop the keys of one kiosk (or all), after a rotate or revoke in this process."""
+        with self._lock:
+            for key_id, (_at, key) in list(self._keys.items()):
+                if location_id is None or key.location_id == location_id:
+                    del self._keys[key_id]
+
+
+def device_keys() -> DeviceKeyCache:
+    """This process's device key cache."""
+    return current_app.extensions["dongxi.device_keys"]
+
+
+def init_app(app: Any) -> None:
+    app.extensions["dongxi.device_keys"] = DeviceKeyCache(
+        timedelta(seconds=app.config.get("DEVICE_KEY_TTL_SECONDS", 10))
+    )
+
+
 def _authenticate() -> CallingKiosk:
-    clock = get_clock()
+    clock, db = get_clock(), get_db()
     secret_key = current_app.config["SECRET_KEY"]
-    # Its own unit of work: a nonce stays used even if the request then fails.
-    with get_db().unit_of_work() as session:
+    session = get_session()  # the request's unit of work, which the view goes on using
+    found: dict[str, DeviceKey] = {}
 
-        def secret_for(key_id: str) -> bytes | None:
-            device = kiosks.active_device(session, key_id)
-            return kiosks.secret_of(device, secret_key=secret_key) if device else None
-
-        verified = verify_device_request(
-            method=request.method,
-            url=request.url,
-            headers=list(request.headers.items()),
-            body=request.get_data(cache=True),
-            clock=clock,
-            secret_for=secret_for,
+    def secret_for(key_id: str) -> bytes | None:
+        key = device_keys().get(
+            key_id, clock, lambda kid: kiosks.device_key(session, kid, secret_key=secret_key)
         )
-        kiosks.use_nonce(session, clock, verified.key_id, verified.nonce)
-        device = kiosks.active_device(session, verified.key_id)
-        if device is None:  # revoked between verification and now
-            raise DeviceAuthError("unknown or revoked key id", code="unknown_key")
-        return CallingKiosk(device_id=device.id, location_id=device.location_id, code=device.location.code)
+        if key is None:
+            return None
+        found[key_id] = key
+        return key.secret
+
+    verified = verify_device_request(
+        method=request.method,
+        url=request.url,
+        headers=list(request.headers.items()),
+        body=request.get_data(cache=True),
+        clock=clock,
+        secret_for=secret_for,
+    )
+    kiosks.use_nonce(session, clock, verified.key_id, verified.nonce)
+    after_rollback(lambda: kiosks.keep_nonce(db, clock, verified.key_id, verified.nonce))
+    key = found[verified.key_id]
+    return CallingKiosk(
+        device_id=key.device_id,
+        location_id=key.location_id,
+        code=key.code,
+        mode=key.mode,
+        partner_code=key.partner_code,
+    )
 
 
 def device_required(view: F) -> F:

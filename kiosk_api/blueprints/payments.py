@@ -6,17 +6,16 @@ from typing import Any
 
 from flask import request
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
 from core.errors import NotFound
 from kiosk_api.blueprints.base import Blueprint
-from kiosk_api.database import get_clock, get_db
-from kiosk_api.pay_tokens import order_for_pay_token, provider_ref_for_token
-from kiosk_api.payments_ext import get_provider, settle_after_commit
-from payments.models import Payment
+from kiosk_api.database import get_clock, request_unit_of_work
+from kiosk_api.pay_tokens import order_for_pay_token
+from kiosk_api.payments_ext import get_provider
+from payments.errors import PaymentNotFound
 from payments.providers.simulated import SimulatedProvider
-from sales.orders import get_order
-from sales.payment_flow import apply_event, payment_of
+from sales.models import Order
+from sales.payment_flow import payment_of, receive_event
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1", description="支付 · Payments")
 
@@ -40,45 +39,36 @@ def stripe_webhook() -> Any:
     if provider.name != "stripe":
         raise NotFound("Stripe is not the configured provider", code="not_found")
     event = provider.parse_webhook(request.get_data(), dict(request.headers))
-    with get_db().unit_of_work() as session:
-        applied = apply_event(session, get_clock(), provider.name, event)
-        order_id = (
-            session.scalar(
-                select(Payment.order_id).where(
-                    Payment.provider == provider.name, Payment.provider_ref == event.provider_ref
-                )
-            )
-            if event.provider_ref
-            else None
-        )
-    if order_id:
-        settle_after_commit(order_id)
-    return {"received": True, "duplicate": not applied}
+    received = receive_event(request_unit_of_work(), get_clock(), provider, event)
+    return {"received": True, "duplicate": not received.new}
 
 
-def simulate_payment(token: str) -> str:
-    """Pay (or authorize, for an open-door hold) the order behind a pay token; return its order id."""
+def simulate_payment(token: str) -> Order | None:
+    """Pay (or authorize, for an open-door hold) the payment behind a pay link; return its order."""
     provider = get_provider()
     if not isinstance(provider, SimulatedProvider):
         raise NotFound("only the simulated provider can be paid from here", code="not_found")
-    db, clock = get_db(), get_clock()
-    ref = provider_ref_for_token(provider, token)  # the provider's store is not called inside our sessions
-    with db.unit_of_work() as session:
-        order = order_for_pay_token(session, provider.name, token, ref)
-        payment = payment_of(session, order.id)
-        ref, order_id = payment.provider_ref, order.id
-    event = provider.simulate_pay(ref)  # a manual-capture payment is only held, as a card hold would be
-    with db.unit_of_work() as session:
-        apply_event(session, clock, provider.name, event)
-    settle_after_commit(order_id)
-    return order_id
+    uow, clock = request_unit_of_work(), get_clock()
+    # The provider's own step comes first, before this request's session opens (on SQLite that
+    # session holds the write lock, which the provider's store would wait on).
+    try:
+        event = provider.simulate_pay_token(token)
+    except PaymentNotFound:
+        # A storefront pay link carries the order's own token: pay that order's latest payment.
+        with uow.then() as session:
+            order = order_for_pay_token(session, provider.name, token, None)
+            ref = payment_of(session, order.id).provider_ref
+        if ref is None:
+            raise NotFound("this payment link is not valid yet", code="pay_link_not_found") from None
+        event = provider.simulate_pay(ref)
+    return receive_event(uow, clock, provider, event).order
 
 
 @payments.route("/pay/<string:token>/simulate", methods=["POST"])
 @payments.response(200, SimulateOut)
 def simulate(token: str) -> Any:
     """Simulated provider only: pay (vend, storefront) or authorize (open door) from a script."""
-    order_id = simulate_payment(token)
-    with get_db().unit_of_work() as session:
-        order = get_order(session, order_id)
-        return {"order_id": order.id, "status": order.status}
+    order = simulate_payment(token)
+    if order is None:
+        raise NotFound("this payment link is not valid", code="pay_link_not_found")
+    return {"order_id": order.id, "status": order.status}

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
+from core.db import Database
 from core.errors import Conflict, NotFound
 from inventory.alerts import Alert
 from inventory.models import Location
@@ -93,6 +95,42 @@ def device_of(session: Session, code: str) -> KioskDevice:
     return device
 
 
+@dataclass(frozen=True)
+class DeviceKey:
+    """What a signed request needs to know of its kiosk: the HMAC secret and the cabinet's settings."""
+
+    key_id: str
+    secret: bytes
+    device_id: int
+    location_id: int
+    code: str
+    mode: str
+    partner_code: str
+
+
+def device_key(session: Session, key_id: str, *, secret_key: str) -> DeviceKey | None:
+    """Return the active key with this id and its kiosk's settings (one query), or None."""
+    row = session.execute(
+        select(
+            KioskDevice.id,
+            KioskDevice.secret_encrypted,
+            Location.id,
+            Location.code,
+            Location.mode,
+            Location.partner_code,
+        )
+        .join(Location, Location.id == KioskDevice.location_id)
+        .where(KioskDevice.key_id == key_id, KioskDevice.status == "active", Location.active.is_(True))
+    ).one_or_none()
+    if row is None:
+        return None
+    try:
+        secret = _fernet(secret_key).decrypt(row[1].encode())
+    except InvalidToken:  # SECRET_KEY changed since the key was provisioned
+        return None
+    return DeviceKey(key_id, secret, row[0], row[2], row[3], row[4], row[5])
+
+
 def active_device(session: Session, key_id: str) -> KioskDevice | None:
     """Return the active device with this key id, or None."""
     device = session.scalar(select(KioskDevice).where(KioskDevice.key_id == key_id))
@@ -107,14 +145,34 @@ def secret_of(device: KioskDevice, *, secret_key: str) -> bytes | None:
         return None
 
 
+MAX_NONCE_LENGTH = 128
+
+
+def _insert_nonce(session: Session, clock: Clock, key_id: str, nonce: str) -> bool:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(DeviceNonce)
+        .values(key_id=key_id, nonce=nonce, seen_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+        .returning(DeviceNonce.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
 def use_nonce(session: Session, clock: Clock, key_id: str, nonce: str) -> None:
-    """Record a nonce; refuse it if the key used it within the signature window (a replay)."""
-    try:
-        with session.begin_nested():
-            session.add(DeviceNonce(key_id=key_id, nonce=nonce, seen_at=clock.now()))
-            session.flush()  # the unique key is the replay check, shared by every app server
-    except IntegrityError as exc:
-        raise DeviceAuthError("this signature nonce was already used", code="replayed") from exc
+    """Record a nonce; refuse it if the key used it within the signature window (a replay).
+
+    The unique key is the replay check, shared by every app server; one statement, no savepoint."""
+    if len(nonce) > MAX_NONCE_LENGTH:
+        raise DeviceAuthError(f"the nonce is longer than {MAX_NONCE_LENGTH} characters", code="bad_signature")
+    if not _insert_nonce(session, clock, key_id, nonce):
+        raise DeviceAuthError("this signature nonce was already used", code="replayed")
+
+
+def keep_nonce(db: Database, clock: Clock, key_id: str, nonce: str) -> None:
+    """Record a nonce in a unit of work of its own: a request that failed still used it up."""
+    with db.unit_of_work() as session:
+        _insert_nonce(session, clock, key_id, nonce)
 
 
 def prune_nonces(session: Session, clock: Clock) -> int:
@@ -123,20 +181,27 @@ def prune_nonces(session: Session, clock: Clock) -> int:
     return session.execute(delete(DeviceNonce).where(DeviceNonce.seen_at < cutoff)).rowcount or 0
 
 
-def record_heartbeat(device: KioskDevice, clock: Clock, report: dict[str, Any]) -> None:
-    """Store what a heartbeat reports and when; note when the door was first seen open."""
+def record_heartbeat(session: Session, clock: Clock, device_id: int, report: dict[str, Any]) -> None:
+    """Store what a heartbeat reports and when; note when the door was first seen open (one UPDATE)."""
     now = clock.now()
-    device.last_seen_at = now
-    device.software_version = report.get("software_version")
     door = report.get("door")
-    if door == "open" and device.door != "open":
-        device.door_opened_at = now
-    elif door != "open":
-        device.door_opened_at = None
-    device.door = door
-    device.temperature_c = report.get("temperature_c")
-    device.outbox_depth = report.get("outbox_depth")
-    device.errors = list(report.get("errors") or [])
+    opened_at = (
+        case((KioskDevice.door == "open", KioskDevice.door_opened_at), else_=now) if door == "open" else None
+    )
+    session.execute(
+        update(KioskDevice)
+        .where(KioskDevice.id == device_id)
+        .values(
+            last_seen_at=now,
+            software_version=report.get("software_version"),
+            door=door,
+            door_opened_at=opened_at,
+            temperature_c=report.get("temperature_c"),
+            outbox_depth=report.get("outbox_depth"),
+            errors=list(report.get("errors") or []),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def is_online(device: KioskDevice, now: datetime) -> bool:

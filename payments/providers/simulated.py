@@ -9,9 +9,11 @@ store (in memory by default).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, replace
+from typing import Any, TypeVar
 
 from core.clock import Clock, SystemClock
 from core.ids import new_token
@@ -32,8 +34,12 @@ from payments.providers.simulated_store import (
     InMemorySimulatedStore,
     SimulatedRecord,
     SimulatedStore,
+    SimulatedStoreTransaction,
+    StoreConflict,
     remembered,
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # What a shopper's action leaves a payment in, and the event that reports it.
 _EVENT_FOR_STATUS: dict[str, EventType] = {
@@ -41,6 +47,22 @@ _EVENT_FOR_STATUS: dict[str, EventType] = {
     "requires_capture": "payment_authorized",
     "failed": "payment_failed",
 }
+
+
+def _retried(method: F) -> F:
+    """Run a store step again when it collided with a concurrent one (the same idempotency key at
+    once): the second try finds what the first wrote, as a provider answers a repeated key."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for _attempt in range(4):
+            try:
+                return method(*args, **kwargs)
+            except StoreConflict:
+                continue
+        return method(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class SimulatedProvider:
@@ -58,9 +80,8 @@ class SimulatedProvider:
         self._pay_url_for = pay_url_for
         self._store = store if store is not None else InMemorySimulatedStore()
         self._clock = clock or SystemClock()
-        # One process may serve several requests at once; each operation reads, checks and writes.
-        self._lock = threading.Lock()
 
+    @_retried
     def create_payment(
         self,
         *,
@@ -94,7 +115,7 @@ class SimulatedProvider:
             payment_method,
             return_url,
         )
-        with self._lock, remembered(self._store, idempotency_key, request) as outcome:
+        with self._step() as store, remembered(store, idempotency_key, request) as outcome:
             if outcome.result is None:
                 record = SimulatedRecord(
                     provider_ref=f"simpi_{new_token(12)}",
@@ -110,25 +131,26 @@ class SimulatedProvider:
                 )
                 if payment_method:
                     record = _paid(record)
-                self._store.save(record)
+                store.save(record)
                 outcome.result = self._payment(record)
             return outcome.result
 
     def get_payment(self, provider_ref: str) -> ProviderPayment:
         """Return the payment as it stands."""
-        with self._lock:
-            return self._payment(self._load(provider_ref))
+        with self._step() as store:
+            return self._payment(_load(store, provider_ref))
 
+    @_retried
     def capture(self, provider_ref: str, *, amount_fen: int, idempotency_key: str) -> ProviderPayment:
         """Capture amount_fen of a held payment and release the rest."""
         check_fen(amount_fen)
         check_idempotency_key(idempotency_key)
         with (
-            self._lock,
-            remembered(self._store, idempotency_key, ("capture", provider_ref, amount_fen)) as out,
+            self._step() as store,
+            remembered(store, idempotency_key, ("capture", provider_ref, amount_fen)) as out,
         ):
             if out.result is None:
-                record = self._load(provider_ref)
+                record = _load(store, provider_ref)
                 _require(record, ("requires_capture",), "capture")
                 if amount_fen > record.amount_capturable_fen:
                     raise PaymentStateConflict(
@@ -137,22 +159,24 @@ class SimulatedProvider:
                 record = replace(
                     record, status="succeeded", amount_capturable_fen=0, amount_received_fen=amount_fen
                 )
-                self._store.save(record)
+                store.save(record)
                 out.result = self._payment(record)
             return out.result
 
+    @_retried
     def cancel(self, provider_ref: str, *, idempotency_key: str) -> ProviderPayment:
         """Cancel a payment that has not been captured, releasing any hold."""
         check_idempotency_key(idempotency_key)
-        with self._lock, remembered(self._store, idempotency_key, ("cancel", provider_ref)) as out:
+        with self._step() as store, remembered(store, idempotency_key, ("cancel", provider_ref)) as out:
             if out.result is None:
-                record = self._load(provider_ref)
+                record = _load(store, provider_ref)
                 _require(record, ("requires_payment", "requires_capture", "failed"), "cancel")
                 record = replace(record, status="canceled", amount_capturable_fen=0)
-                self._store.save(record)
+                store.save(record)
                 out.result = self._payment(record)
             return out.result
 
+    @_retried
     def refund(
         self, provider_ref: str, *, amount_fen: int, idempotency_key: str, reason: str
     ) -> ProviderRefund:
@@ -160,15 +184,15 @@ class SimulatedProvider:
         check_fen(amount_fen)
         check_idempotency_key(idempotency_key)
         request = ("refund", provider_ref, amount_fen, reason)
-        with self._lock, remembered(self._store, idempotency_key, request) as out:
+        with self._step() as store, remembered(store, idempotency_key, request) as out:
             if out.result is None:
-                record = self._load(provider_ref)
+                record = _load(store, provider_ref)
                 _require(record, ("succeeded",), "refund")
                 refundable = record.amount_received_fen - record.amount_refunded_fen
                 if amount_fen > refundable:
                     raise PaymentStateConflict(f"cannot refund {amount_fen} fen; {refundable} fen refundable")
                 record = replace(record, amount_refunded_fen=record.amount_refunded_fen + amount_fen)
-                self._store.save(record)
+                store.save(record)
                 refund_ref = f"simre_{new_token(12)}"
                 raw = {"id": refund_ref, "payment": provider_ref, "amount_fen": amount_fen, "reason": reason}
                 out.result = ProviderRefund(refund_ref, provider_ref, "succeeded", amount_fen, raw)
@@ -180,38 +204,51 @@ class SimulatedProvider:
 
     def ref_for_token(self, token: str) -> str:
         """Return the provider_ref of the payment whose pay page has this token."""
-        with self._lock:
-            ref = self._store.ref_for_token(token)
+        with self._step() as store:
+            ref = store.ref_for_token(token)
         if ref is None:
             raise PaymentNotFound("no simulated payment has that token")
         return ref
 
+    @_retried
     def simulate_pay(self, provider_ref: str) -> ProviderEvent:
         """Pay as the shopper would: captured at once, or only held if the payment is manual capture."""
-        with self._lock:
-            record = self._load(provider_ref)
+        with self._step() as store:
+            record = _load(store, provider_ref)
             _require(record, ("requires_payment", "failed"), "pay")
-            return self._settle(_paid(record))
+            return self._settle(store, _paid(record))
+
+    @_retried
+    def simulate_pay_token(self, token: str) -> ProviderEvent:
+        """Pay (or hold, for manual capture) the payment whose pay page has this token, in one step."""
+        with self._step() as store:
+            ref = store.ref_for_token(token)
+            if ref is None:
+                raise PaymentNotFound("no simulated payment has that token")
+            record = _load(store, ref)
+            _require(record, ("requires_payment", "failed"), "pay")
+            return self._settle(store, _paid(record))
 
     def simulate_authorize(self, provider_ref: str) -> ProviderEvent:
         """Place the hold of a manual-capture payment, as an open-door kiosk's shopper does."""
-        with self._lock:
-            record = self._load(provider_ref)
+        with self._step() as store:
+            record = _load(store, provider_ref)
             _require(record, ("requires_payment", "failed"), "authorize")
             if record.capture != "manual":
                 raise PaymentStateConflict("only a manual-capture payment can be authorized")
-            return self._settle(_paid(record))
+            return self._settle(store, _paid(record))
 
+    @_retried
     def simulate_fail(self, provider_ref: str) -> ProviderEvent:
         """Decline the shopper's attempt; like a real decline, the payment may still be paid later."""
-        with self._lock:
-            record = self._load(provider_ref)
+        with self._step() as store:
+            record = _load(store, provider_ref)
             _require(record, ("requires_payment", "failed"), "fail")
-            return self._settle(replace(record, status="failed"))
+            return self._settle(store, replace(record, status="failed"))
 
-    def _settle(self, record: SimulatedRecord) -> ProviderEvent:
+    def _settle(self, store: SimulatedStoreTransaction, record: SimulatedRecord) -> ProviderEvent:
         """Save a shopper-driven change and describe it as the webhook path would."""
-        self._store.save(record)
+        store.save(record)
         event_type = _EVENT_FOR_STATUS[record.status]
         event_id = f"evt_sim_{new_token(12)}"
         payment = self._payment(record)
@@ -229,11 +266,11 @@ class SimulatedProvider:
             raw={"id": event_id, "type": event_type, "payment": dict(payment.raw)},
         )
 
-    def _load(self, provider_ref: str) -> SimulatedRecord:
-        record = self._store.load(provider_ref)
-        if record is None:
-            raise PaymentNotFound(f"no simulated payment {provider_ref}")
-        return record
+    @contextmanager
+    def _step(self) -> Iterator[SimulatedStoreTransaction]:
+        """One atomic step of the store (its own short transaction in the database store)."""
+        with self._store.atomic() as store:
+            yield store
 
     def _payment(self, record: SimulatedRecord) -> ProviderPayment:
         raw = {**asdict(record), "created": record.created.isoformat()}
@@ -247,6 +284,13 @@ class SimulatedProvider:
             client_secret=None,
             raw=raw,
         )
+
+
+def _load(store: SimulatedStoreTransaction, provider_ref: str) -> SimulatedRecord:
+    record = store.load(provider_ref)
+    if record is None:
+        raise PaymentNotFound(f"no simulated payment {provider_ref}")
+    return record
 
 
 def _paid(record: SimulatedRecord) -> SimulatedRecord:

@@ -6,8 +6,9 @@ only has to implement `SimulatedStore`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,11 +37,15 @@ class SimulatedRecord:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-class SimulatedStore(Protocol):
-    """Persistence for the simulated provider."""
+class StoreConflict(Exception):
+    """Two operations wrote the same record or key at once; the provider tries its operation again."""
+
+
+class SimulatedStoreTransaction(Protocol):
+    """One atomic step of the simulated provider: what it reads, checks and writes, all or nothing."""
 
     def load(self, provider_ref: str) -> SimulatedRecord | None:
-        """Return the record with this provider_ref, or None."""
+        """Return the record with this provider_ref (held until the step ends), or None."""
         ...
 
     def save(self, record: SimulatedRecord) -> None:
@@ -60,6 +65,14 @@ class SimulatedStore(Protocol):
         ...
 
 
+class SimulatedStore(Protocol):
+    """Persistence for the simulated provider: each operation runs as one `atomic` step."""
+
+    def atomic(self) -> AbstractContextManager[SimulatedStoreTransaction]:
+        """Begin one step; raise StoreConflict if it collided with another and may be tried again."""
+        ...
+
+
 class InMemorySimulatedStore:
     """SimulatedStore in dictionaries: state lasts as long as the process."""
 
@@ -67,6 +80,14 @@ class InMemorySimulatedStore:
         self._records: dict[str, SimulatedRecord] = {}
         self._tokens: dict[str, str] = {}
         self._results: dict[str, tuple[str, Any]] = {}
+        # The dictionaries belong to this one store; a step holds them for its read-check-write.
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def atomic(self) -> Iterator[InMemorySimulatedStore]:
+        """One step: the store itself, held for the step."""
+        with self._lock:
+            yield self
 
     def load(self, provider_ref: str) -> SimulatedRecord | None:
         """Return the record, or None."""
@@ -98,7 +119,9 @@ class Outcome:
 
 
 @contextmanager
-def remembered(store: SimulatedStore, idempotency_key: str, request: tuple[Any, ...]) -> Iterator[Outcome]:
+def remembered(
+    store: SimulatedStoreTransaction, idempotency_key: str, request: tuple[Any, ...]
+) -> Iterator[Outcome]:
     """Replay the first result for a key, refuse the key with other parameters, or remember a new result.
 
     A request that raised is not remembered, so it may be tried again with the same key.

@@ -71,14 +71,17 @@ def add_entries(session: Session, entries: Iterable[RevenueEntry]) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = RevenueRollup.__table__
-    for key in sorted(sums):
-        values = dict(zip(KEY_COLUMNS, key, strict=True)) | dict(zip(VALUE_COLUMNS, sums[key], strict=True))
-        stmt = insert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(KEY_COLUMNS),
-            set_={c: table.c[c] + stmt.excluded[c] for c in VALUE_COLUMNS},
-        )
-        session.execute(stmt)
+    rows = [
+        dict(zip(KEY_COLUMNS, key, strict=True)) | dict(zip(VALUE_COLUMNS, sums[key], strict=True))
+        for key in sorted(sums)
+    ]
+    # One statement for every row: the keys are distinct, so no row is touched twice.
+    stmt = insert(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={c: table.c[c] + stmt.excluded[c] for c in VALUE_COLUMNS},
+    )
+    session.execute(stmt)
 
 
 def _ledger_rollup_select(period: str | None) -> Select[Any]:

@@ -145,14 +145,25 @@ def test_an_unpaid_session_expires_and_its_stock_returns(vend_kiosk, clock) -> N
     assert available(vend_kiosk, a["slot"]) == a["available"]
 
 
+def test_an_expired_kiosk_order_has_its_payment_cancelled_at_the_provider(client, vend_kiosk, clock) -> None:
+    (a,) = stocked_slots(vend_kiosk)[:1]
+    started = vend_kiosk.post("/sessions", {"lines": [{"slot": a["slot"], "qty": 1}]}).get_json()
+    clock.advance(seconds=181)
+    assert vend_kiosk.get(f"/orders/{started['order_id']}").get_json()["status"] == "expired"
+    late = pay(client, started["payment"]["qr_payload"])  # the QR no longer takes money
+    assert late.status_code == 409, late.get_json()
+    assert vend_kiosk.get(f"/orders/{started['order_id']}").get_json()["status"] == "expired"
+    assert available(vend_kiosk, a["slot"]) == a["available"]
+
+
 def test_a_payment_after_expiry_at_a_kiosk_is_refunded_automatically(
     client, vend_kiosk, clock, session
 ) -> None:
     (a,) = stocked_slots(vend_kiosk)[:1]
     started = vend_kiosk.post("/sessions", {"lines": [{"slot": a["slot"], "qty": 1}]}).get_json()
     clock.advance(seconds=181)
-    vend_kiosk.get(f"/orders/{started['order_id']}")
-    pay(client, started["payment"]["qr_payload"])
+    # The shopper pays after the session ended, before the server noticed it had.
+    assert pay(client, started["payment"]["qr_payload"]).status_code == 200
     order = vend_kiosk.get(f"/orders/{started['order_id']}").get_json()
     assert order["status"] == "refunded" and order["refunded_fen"] == a["product"]["price_fen"]
     assert available(vend_kiosk, a["slot"]) == a["available"]

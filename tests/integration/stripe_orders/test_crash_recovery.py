@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-import kiosk_api.blueprints.payments
+import sales.payment_flow
 from core.clock import FixedClock
 from core.db import Database
 from kiosk_api import cli, create_app
@@ -103,12 +103,12 @@ def test_payment_confirmed_at_stripe_but_not_committed_here_is_repaired_by_one_r
     webhook = event_body(intent, "payment_intent.succeeded")
     if failure == "webhook handler died before commit":
 
-        def apply_then_die(*args: Any, **kwargs: Any) -> bool:
+        def apply_then_die(*args: Any, **kwargs: Any) -> Any:
             apply_event(*args, **kwargs)
             raise Crash("died after applying the event, before the commit")
 
         with monkeypatch.context() as patch:
-            patch.setattr(kiosk_api.blueprints.payments, "apply_event", apply_then_die)
+            patch.setattr(sales.payment_flow, "apply_event", apply_then_die)
             with pytest.raises(Crash):
                 deliver(client, webhook)
     assert_unpaid(order_state(db, order_id))
