@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
+from accounts.roles import ROLES
 from core.clock import SystemClock
 from core.db import Database
 from core.errors import DomainError
 from kiosk_api import config as config_module
 from kiosk_api import migrate
-from kiosk_api.auth.roles import ROLES
 
 
 class Context:

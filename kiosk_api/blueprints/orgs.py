@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from flask import Response, current_app
 from sqlalchemy import select
 
+from accounts.models import User
 from catalogue.service import today
 from core.errors import Conflict, InvalidInput, Unauthenticated
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.models import User
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import get_provider

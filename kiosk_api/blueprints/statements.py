@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Response, current_app
 
+from accounts.models import User
+from accounts.roles import ADMIN, AUDITOR, COUNTY, STATEMENT_ISSUERS, STATEMENT_READERS, SUPPLIER
 from core.errors import NotFound, PermissionDenied
 from kiosk_api.audit import audit_request, list_entries
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.models import User
-from kiosk_api.auth.roles import ADMIN, AUDITOR, COUNTY, STATEMENT_ISSUERS, STATEMENT_READERS, SUPPLIER
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas import statements as s

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
+from accounts.models import User
+from accounts.roles import ADMIN, AUDITOR, COUNTY, OPERATOR, SUPPLIER
 from core.money import format_fen
-from kiosk_api.auth.models import User
-from kiosk_api.auth.roles import ADMIN, AUDITOR, COUNTY, OPERATOR, SUPPLIER
 from kiosk_api.database import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])

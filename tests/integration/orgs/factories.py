@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
 from catalogue.models import Product
 from catalogue.validators import credit_code_check_char
 from core.clock import Clock
-from kiosk_api.auth.models import User
 from kiosk_api.auth.service import create_token, create_user
 from kiosk_api.storefront.demo import load_demo_organizations
 from sales import bulk
