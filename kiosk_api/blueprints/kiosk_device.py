@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from catalogue.models import Region
 from core.clock import SHANGHAI
 from core.errors import Conflict, NotFound
+from devices.models import KioskDevice
 from inventory import service as inventory
 from inventory.models import Location, Slot
 from kiosk_api.auth.device_http import current_kiosk, device_required
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.kiosks import service as kiosks
-from kiosk_api.kiosks.models import KioskDevice
 from kiosk_api.payments_ext import get_provider, settle_after_commit
 from kiosk_api.schemas import kiosk as schemas
 from sales import kiosk as kiosk_sales

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from catalogue.models import Region
 from core.clock import SHANGHAI, local_date
+from devices.models import KioskDevice
 from inventory.alerts import list_alerts
 from inventory.models import Location
 from kiosk_api.console.access import STAFF, console, page_roles
 from kiosk_api.console.charts import bar_chart
 from kiosk_api.database import get_clock, get_session
-from kiosk_api.kiosks.models import KioskDevice
 from kiosk_api.kiosks.service import is_online, kiosk_alerts
 from sales.models import RevenueEntry
 from sales.revenue import period_of
