@@ -247,7 +247,7 @@ def statements_issue(ctx: Context, period: str) -> None:
     """Issue (close) a finished month YYYY-MM: freeze every statement with its SHA-256 hash."""
     import getpass
 
-    from kiosk_api.audit import record, snapshot
+    from audit.service import record, snapshot
     from sales.statements.issue import issue_period
     from sales.statements.models import StatementPeriod
 

@@ -4,10 +4,10 @@
 def import_all_models() -> None:
     """Register every table on core.db.Base.metadata."""
     import accounts.models  # noqa: F401
+    import audit.models  # noqa: F401
     import catalogue.models  # noqa: F401
     import devices.models  # noqa: F401
     import inventory.models  # noqa: F401
-    import kiosk_api.audit  # noqa: F401
     import payments.models  # noqa: F401
     import sales.models
     import sales.org_models

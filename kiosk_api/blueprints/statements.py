@@ -8,8 +8,9 @@ from flask import Response, current_app
 
 from accounts.models import User
 from accounts.roles import ADMIN, AUDITOR, COUNTY, STATEMENT_ISSUERS, STATEMENT_READERS, SUPPLIER
+from audit.service import list_entries
 from core.errors import NotFound, PermissionDenied
-from kiosk_api.audit import audit_request, list_entries
+from kiosk_api.audit import audit_request
 from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session

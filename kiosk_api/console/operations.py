@@ -9,12 +9,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from audit.service import record, snapshot
 from catalogue import service as catalogue
 from catalogue.models import Product
 from core.errors import DomainError
 from inventory import service as inventory
 from inventory.models import Location
-from kiosk_api.audit import record, snapshot
 from kiosk_api.console.access import STAFF, can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.dashboard import kiosk_states
 from kiosk_api.database import get_clock, get_db, get_session

@@ -6,8 +6,8 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from audit.service import list_entries
 from inventory import service as inventory
-from kiosk_api.audit import list_entries
 from kiosk_api.console.access import AUDIT_READERS, STAFF, console, page_roles
 from kiosk_api.database import get_clock, get_session
 from payments.models import Payment, Refund
