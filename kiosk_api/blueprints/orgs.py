@@ -14,6 +14,7 @@ from flask import Response, current_app
 from sqlalchemy import select
 
 from accounts.models import User
+from accounts.roles import ORG_MEMBER_ACCOUNTS, STAFF_READERS, STAFF_WRITERS
 from catalogue.service import today
 from core.errors import Conflict, InvalidInput, Unauthenticated
 from kiosk_api.auth.http import current_user, require_roles
@@ -37,7 +38,6 @@ from kiosk_api.schemas.orgs import (
     RejectIn,
     YearQuery,
 )
-from kiosk_api.storefront.helpers import STAFF_READERS, STAFF_WRITERS
 from kiosk_api.storefront.presenters import bulk_view, invoice_pdf, org_view, progress_view
 from payments.errors import PaymentProviderError
 from payments.models import Payment
@@ -147,7 +147,7 @@ def add_member(data: dict[str, Any], org_id: int) -> Any:
     user = session.scalar(select(User).where(User.username == data["username"]))
     if user is None:
         raise InvalidInput("unknown user", fields={"username": "unknown user"})
-    if user.role not in ("org_buyer", "org_approver"):
+    if user.role not in ORG_MEMBER_ACCOUNTS:
         raise InvalidInput(
             "only org_buyer and org_approver accounts can be members",
             code="not_org_role",

@@ -7,7 +7,14 @@ from typing import Any
 from flask import Response, current_app
 
 from accounts.models import User
-from accounts.roles import ADMIN, AUDITOR, COUNTY, STATEMENT_ISSUERS, STATEMENT_READERS, SUPPLIER
+from accounts.roles import (
+    AUDIT_READERS,
+    COUNTY,
+    STATEMENT_ISSUERS,
+    STATEMENT_READERS,
+    STATEMENT_VIEWERS,
+    SUPPLIER,
+)
 from audit.service import list_entries
 from core.errors import NotFound, PermissionDenied
 from kiosk_api.audit import audit_request
@@ -28,8 +35,6 @@ statements = Blueprint(
 )
 audit = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计日志 · Audit log")
 BLUEPRINTS = (statements, audit)
-VIEWERS = (*STATEMENT_READERS, SUPPLIER, COUNTY)
-AUDIT_READERS = (ADMIN, AUDITOR)
 DOCUMENTS = {
     "pdf": ("application/pdf", render_pdf),
     "csv": ("text/csv; charset=utf-8", render_csv),
@@ -73,7 +78,7 @@ def full_view(statement: Statement) -> dict[str, Any]:
 
 
 @statements.route("")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.arguments(s.StatementQuery, location="query")
 @statements.response(200, s.StatementSummaryOut(many=True))
 def list_statements(args: dict[str, Any]) -> Any:
@@ -83,7 +88,7 @@ def list_statements(args: dict[str, Any]) -> Any:
 
 
 @statements.route("/<string:period>/<string:scope>/<string:key>")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, s.StatementOut)
 def read_statement(period: str, scope: str, key: str) -> Any:
     """One statement of a month with every figure (a draft while the month is not issued)."""
@@ -95,7 +100,7 @@ def read_statement(period: str, scope: str, key: str) -> Any:
 
 
 @statements.route("/<int:statement_id>")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, s.StatementOut)
 def read_issued(statement_id: int) -> Any:
     """An issued statement by id."""
@@ -118,7 +123,7 @@ def _document(statement_id: int, fmt: str) -> Response:
 
 
 @statements.route("/<int:statement_id>.pdf")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type="application/pdf", description="the statement as PDF")
 def download_pdf(statement_id: int) -> Any:
     """An issued statement as PDF, with its charts and verification QR code."""
@@ -126,7 +131,7 @@ def download_pdf(statement_id: int) -> Any:
 
 
 @statements.route("/<int:statement_id>.csv")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type="text/csv", description="the statement as CSV")
 def download_csv(statement_id: int) -> Any:
     """An issued statement as CSV (UTF-8)."""
@@ -134,7 +139,7 @@ def download_csv(statement_id: int) -> Any:
 
 
 @statements.route("/<int:statement_id>.xlsx")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type=DOCUMENTS["xlsx"][0], description="the statement as XLSX")
 def download_xlsx(statement_id: int) -> Any:
     """An issued statement as an XLSX workbook."""

@@ -9,13 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accounts.roles import STAFF_READERS
 from audit.service import record, snapshot
 from catalogue import service as catalogue
 from catalogue.models import Product
 from core.errors import DomainError
 from inventory import service as inventory
 from inventory.models import Location
-from kiosk_api.console.access import STAFF, can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.dashboard import kiosk_states
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import settle_after_commit
@@ -57,7 +58,7 @@ def fen_from_yuan(text: str) -> int | None:
 
 
 @console.get("/catalogue")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def catalogue_list() -> str:
     """Every product, active or not, with its origin, supplier, price and certification."""
     session = get_session()
@@ -72,7 +73,7 @@ def catalogue_list() -> str:
 
 
 @console.route("/catalogue/<int:product_id>", methods=["GET", "POST"])
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def product_edit(product_id: int) -> Any:
     """Edit a product's names, price, story and whether it is on sale; the change is audited."""
     session, clock = get_session(), get_clock()
@@ -108,14 +109,14 @@ def product_edit(product_id: int) -> Any:
 
 
 @console.get("/kiosks")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def kiosks() -> str:
     """Kiosks with their device state (online within five minutes, offline, not provisioned)."""
     return render_template("console/kiosks.html", kiosks=kiosk_states(get_session(), get_clock().now()))
 
 
 @console.get("/kiosks/<string:code>")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def kiosk_detail(code: str) -> str:
     """A kiosk's slots with what each holds, and its restock pick list."""
     session, clock = get_session(), get_clock()
@@ -136,7 +137,7 @@ def kiosk_detail(code: str) -> str:
 
 
 @console.get("/inventory")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def inventory_page() -> str:
     """Stock balances per location, slot and lot."""
     session, clock = get_session(), get_clock()
@@ -156,7 +157,7 @@ def inventory_page() -> str:
 
 
 @console.get("/orders")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def orders() -> str:
     """The latest orders of every channel (bulk orders with ?channel=bulk)."""
     session = get_session()
@@ -168,7 +169,7 @@ def orders() -> str:
 
 
 @console.get("/orders/<string:order_id>")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def order_detail(order_id: str) -> str:
     """An order with its lines, payment, refunds and every status change; refund form for editors."""
     session = get_session()
@@ -183,7 +184,7 @@ def order_detail(order_id: str) -> str:
 
 
 @console.post("/orders/<string:order_id>/refund")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def order_refund(order_id: str) -> Any:
     """Refund units of one line: written now, paid out by the provider right after commit."""
     user = signed_in_user()

@@ -21,8 +21,6 @@ from kiosk_api.i18n import current_language
 from kiosk_api.storefront import cart
 
 F = TypeVar("F", bound=Callable[..., Any])
-STAFF_READERS = ("admin", "operator", "auditor")
-STAFF_WRITERS = ("admin", "operator")
 
 # Messages of the errors a shopper or buyer can cause, in both languages; others show their English.
 ERROR_TEXT: dict[str, tuple[str, str]] = {

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from accounts.roles import STAFF_READERS, STAFF_WRITERS
 from catalogue.models import Product, Region
 from catalogue.service import today
 from core.errors import DomainError, InvalidInput
@@ -21,8 +22,6 @@ from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.storefront.charts import county_chart, quota_chart
 from kiosk_api.storefront.helpers import (
-    STAFF_READERS,
-    STAFF_WRITERS,
     attempt,
     error_message,
     pick,
