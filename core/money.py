@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from core.errors import InvalidInput
+
+# The largest amount a form may type: ¥10,000,000.00, well inside the 32-bit INTEGER fen columns.
+MAX_PARSED_FEN = 1_000_000_000
+# Yuan as people type them: 12, 12.5, 1234.50, ¥1,234.50 (commas only between groups of three).
+_YUAN_TEXT = re.compile(r"(-)?[¥￥]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -67,3 +75,32 @@ class Money:
 def format_fen(fen: int) -> str:
     """Format an integer amount of fen as ¥12.50."""
     return Money(fen).format()
+
+
+def parse_yuan(
+    text: str, *, field: str = "amount", allow_zero: bool = False, allow_negative: bool = False
+) -> int:
+    """Parse an amount typed in yuan ("12.5", "¥1,234.50") into fen; refuse anything else.
+
+    At most two decimals (no fractions of a fen, no rounding), no exponents, NaN or infinity,
+    nothing above MAX_PARSED_FEN, and neither zero nor a negative amount unless asked for. The
+    InvalidInput names the form field."""
+    match = _YUAN_TEXT.fullmatch(text.strip()) if isinstance(text, str) and len(text) <= 40 else None
+    if match is None:
+        raise InvalidInput(
+            f"{field}: not an amount of yuan",
+            fields={field: "an amount in yuan with at most 2 decimals, e.g. 1234.50"},
+        )
+    sign, whole, part = match.groups()
+    fen = int(Decimal(f"{whole.replace(',', '')}.{part or '0'}") * 100)
+    if sign:
+        fen = -fen
+    if fen < 0 and not allow_negative:
+        raise InvalidInput(f"{field}: a negative amount", fields={field: "not a negative amount"})
+    if fen == 0 and not allow_zero:
+        raise InvalidInput(f"{field}: a zero amount", fields={field: "an amount other than ¥0.00"})
+    if abs(fen) > MAX_PARSED_FEN:
+        raise InvalidInput(
+            f"{field}: too large an amount", fields={field: f"at most {format_fen(MAX_PARSED_FEN)}"}
+        )
+    return fen

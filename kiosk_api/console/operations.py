@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,7 +12,8 @@ from accounts.roles import STAFF_READERS
 from audit.service import record, snapshot
 from catalogue import service as catalogue
 from catalogue.models import Product
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
+from core.money import parse_yuan
 from inventory import service as inventory
 from inventory.models import Location
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
@@ -26,7 +26,6 @@ from sales.orders import get_order
 from sales.payment_flow import payment_of
 from sales.refunds import request_refund
 
-YUAN = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 ORDER_PAGE = 100
 
 
@@ -46,15 +45,6 @@ def _audit(session: Any, action: str, target: Any, target_id: Any, before: dict 
         after=snapshot(target),
         via="console",
     )
-
-
-def fen_from_yuan(text: str) -> int | None:
-    """'12.5' → 1250; anything that is not a plain amount of yuan → None (no floats on the way)."""
-    text = text.strip()
-    if not YUAN.match(text):
-        return None
-    whole, _, part = text.partition(".")
-    return int(whole) * 100 + int((part + "00")[:2])
 
 
 @console.get("/catalogue")
@@ -87,11 +77,10 @@ def product_edit(product_id: int) -> Any:
             "story_zh": form.get("story_zh", "").strip(),
             "active": form.get("active") == "1",
         }
-        price = fen_from_yuan(form.get("price", ""))
-        if price is None or price <= 0:
+        try:
+            changes["price_fen"] = parse_yuan(form.get("price", ""), field="price")
+        except InvalidInput:
             errors["price"] = "请输入金额，如 12.50 · an amount of yuan such as 12.50"
-        else:
-            changes["price_fen"] = price
         if not changes["name_zh"]:
             errors["name_zh"] = "必填 · required"
         if not errors:

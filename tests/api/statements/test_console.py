@@ -95,3 +95,22 @@ def test_a_supplier_only_reaches_its_statements(session, client, issued_october)
     assert mine["subject"]["zh"] in html
     other = next(s for s in issued_october if s["scope"] == "supplier" and s["key"] != mine["key"])
     assert client.get(f"/console/statements/2026-10/supplier/{other['key']}").status_code == 404
+
+
+def test_a_price_typed_in_yuan_is_saved_as_fen_and_a_bad_one_is_refused(session, client) -> None:
+    from catalogue.models import Product
+
+    sign_in(client, "operator")
+    product = session.get(Product, 1)
+    name = product.name_zh
+    token = csrf_from(client.get("/console/catalogue/1").data)
+    refused = client.post(
+        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "12.345"}
+    )
+    assert refused.status_code == 200 and "请输入金额" in refused.get_data(as_text=True)
+    saved = client.post(
+        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "¥1,234.50"}
+    )
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Product, 1).price_fen == 123450

@@ -2,7 +2,6 @@
 
 import pytest
 
-from kiosk_api.console.operations import fen_from_yuan
 from sales.statements.compute import check_period, period_bounds
 from sales.statements.documents.tables import yuan
 from sales.statements.labels import purchase_type
@@ -13,18 +12,6 @@ from sales.statements.labels import purchase_type
 )
 def test_fen_are_written_as_exact_yuan(fen: int, text: str) -> None:
     assert yuan(fen) == text
-
-
-@pytest.mark.parametrize(
-    ("text", "fen"), [("12.5", 1250), ("12.50", 1250), ("0.01", 1), ("7", 700), (" 3.10 ", 310)]
-)
-def test_console_amounts_are_read_as_fen(text: str, fen: int) -> None:
-    assert fen_from_yuan(text) == fen
-
-
-@pytest.mark.parametrize("text", ["", "1.234", "-1", "1e3", "abc", "1,000.00", "12.5.1"])
-def test_anything_else_is_refused(text: str) -> None:
-    assert fen_from_yuan(text) is None
 
 
 def test_periods_are_months_of_shanghai() -> None:
