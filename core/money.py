@@ -62,19 +62,39 @@ class Money:
             shares[i] += 1
         return [Money(sign * s) for s in shares]
 
-    def format(self) -> str:
-        """Format as ¥12.50 (negative as -¥12.50)."""
+    def format(self, *, symbol: bool = True, grouping: bool = True) -> str:
+        """Format as ¥1,234.50 (negative as -¥1,234.50); without symbol and grouping as the exact
+        decimal 1234.50 that CSV cells and form fields hold."""
         sign = "-" if self.fen < 0 else ""
         yuan, fen = divmod(abs(self.fen), 100)
-        return f"{sign}¥{yuan:,}.{fen:02d}"
+        whole = f"{yuan:,}" if grouping else str(yuan)
+        return f"{sign}{'¥' if symbol else ''}{whole}.{fen:02d}"
+
+    def format_short(self) -> str:
+        """Whole yuan for chart axes: ¥8,500; from ten thousand yuan in 万 to one decimal: ¥12.3万."""
+        yuan = abs(self.fen) // 100
+        sign = "-" if self.fen < 0 and yuan else ""
+        if yuan < 10_000:
+            return f"{sign}¥{yuan:,}"
+        wan = (Decimal(yuan) / 10_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{sign}¥{wan:,}万"
+
+    def to_yuan(self) -> Decimal:
+        """The exact Decimal of yuan (two places), for spreadsheets."""
+        return Decimal(self.format(symbol=False, grouping=False))
 
     def __str__(self) -> str:
         return self.format()
 
 
-def format_fen(fen: int) -> str:
-    """Format an integer amount of fen as ¥12.50."""
-    return Money(fen).format()
+def format_fen(fen: int, *, symbol: bool = True, grouping: bool = True) -> str:
+    """Format an integer amount of fen as ¥1,234.50 (or 1234.50 without symbol and grouping)."""
+    return Money(fen).format(symbol=symbol, grouping=grouping)
+
+
+def format_fen_short(fen: int) -> str:
+    """Format fen as whole yuan for a chart axis: ¥8,500, ¥12.3万."""
+    return Money(fen).format_short()
 
 
 def parse_yuan(

@@ -88,9 +88,9 @@ def not_found() -> Any:
 
 
 @console.app_template_filter("fen")
-def fen_filter(value: int) -> str:
-    """{{ amount_fen|fen }} → ¥12.50"""
-    return format_fen(int(value or 0))
+def fen_filter(value: int, *, symbol: bool = True, grouping: bool = True) -> str:
+    """{{ amount_fen|fen }} → ¥1,234.50; {{ amount_fen|fen(symbol=False, grouping=False) }} → 1234.50"""
+    return format_fen(int(value or 0), symbol=symbol, grouping=grouping)
 
 
 @console.app_template_filter("dict_without_page")

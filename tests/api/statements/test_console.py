@@ -103,7 +103,10 @@ def test_a_price_typed_in_yuan_is_saved_as_fen_and_a_bad_one_is_refused(session,
     sign_in(client, "operator")
     product = session.get(Product, 1)
     name = product.name_zh
-    token = csrf_from(client.get("/console/catalogue/1").data)
+    form = client.get("/console/catalogue/1")
+    yuan, fen = divmod(product.price_fen, 100)
+    assert f'name="price" inputmode="decimal" value="{yuan}.{fen:02d}"' in form.get_data(as_text=True)
+    token = csrf_from(form.data)
     refused = client.post(
         "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "12.345"}
     )

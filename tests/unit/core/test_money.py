@@ -1,9 +1,11 @@
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import InvalidInput
-from core.money import MAX_PARSED_FEN, Money, format_fen, parse_yuan
+from core.money import MAX_PARSED_FEN, Money, format_fen, format_fen_short, parse_yuan
 
 
 @pytest.mark.parametrize(
@@ -12,6 +14,33 @@ from core.money import MAX_PARSED_FEN, Money, format_fen, parse_yuan
 )
 def test_formats_fen_as_yuan(fen: int, text: str) -> None:
     assert format_fen(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"), [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (123456, "1234.56"), (-100, "-1.00")]
+)
+def test_fen_are_written_as_exact_yuan_for_csv_cells_and_form_fields(fen: int, text: str) -> None:
+    assert format_fen(fen, symbol=False, grouping=False) == text
+    assert Money(fen).to_yuan() == Decimal(text) and str(Money(fen).to_yuan()) == text
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "¥0"),
+        (99, "¥0"),
+        (-5, "¥0"),
+        (850_000, "¥8,500"),
+        (999_999, "¥9,999"),
+        (1_000_000, "¥1.0万"),
+        (12_345_600, "¥12.3万"),
+        (12_350_000, "¥12.4万"),  # half away from zero, not to even
+        (-12_345_600, "-¥12.3万"),
+        (12_345_678_900, "¥12,345.7万"),
+    ],
+)
+def test_chart_axes_read_whole_yuan_and_wan(fen: int, text: str) -> None:
+    assert format_fen_short(fen) == text
 
 
 def test_refuses_floats_and_bools() -> None:

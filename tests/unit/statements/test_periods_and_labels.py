@@ -1,17 +1,9 @@
-"""Amounts written as text and read back from forms stay exact integers of fen."""
+"""Statement periods are Shanghai months; a unit's buying is 采购, selling to individuals 帮销."""
 
 import pytest
 
 from sales.statements.compute import check_period, period_bounds
-from sales.statements.documents.tables import yuan
 from sales.statements.labels import purchase_type
-
-
-@pytest.mark.parametrize(
-    ("fen", "text"), [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (123456, "1234.56"), (-100, "-1.00")]
-)
-def test_fen_are_written_as_exact_yuan(fen: int, text: str) -> None:
-    assert yuan(fen) == text
 
 
 def test_periods_are_months_of_shanghai() -> None:
