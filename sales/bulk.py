@@ -30,6 +30,7 @@ from inventory.errors import OutOfStock
 from inventory.models import Location
 from payments.models import BankReceipt, Payment
 from payments.providers import bank_transfer
+from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
 from sales.org_models import BulkOrder, Organization
@@ -68,23 +69,26 @@ class TransferResult:
     stale_online_payments: list[int]  # online payments left open, for the caller to cancel
 
 
+def _is_qty(qty: object) -> bool:
+    return isinstance(qty, int) and not isinstance(qty, bool) and 1 <= qty <= MAX_QTY
+
+
 def _lines(session: Session, lines: list[tuple[int, int]]) -> list[LineRequest]:
     if not lines:
         raise InvalidInput(
             "a bulk order needs at least one product", code="empty_order", fields={"lines": "empty"}
         )
-    merged: dict[int, int] = {}
-    errors: dict[str, str] = {}
-    for i, (product_id, qty) in enumerate(lines):
-        if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-            errors[f"lines.{i}.qty"] = f"a whole number from 1 to {MAX_QTY}"
-            continue
-        merged[product_id] = merged.get(product_id, 0) + qty
+    errors = {
+        f"lines.{i}.qty": f"a whole number from 1 to {MAX_QTY}"
+        for i, (_product_id, qty) in enumerate(lines)
+        if not _is_qty(qty)
+    }
     requests = []
-    for i, (product_id, qty) in enumerate(merged.items()):
+    # A line with a bad qty counts as 0: its error is recorded above, so the order is refused.
+    for product_id, (first, qty) in merge_lines((p, q if _is_qty(q) else 0) for p, q in lines).items():
         product = session.get(Product, product_id)
         if product is None or not product.active:
-            errors[f"lines.{i}.product"] = "unknown product"
+            errors[f"lines.{first}.product"] = "unknown product"
             continue
         requests.append(LineRequest(product, qty))
     if errors:

@@ -16,6 +16,7 @@ from inventory.errors import OutOfStock
 from inventory.models import Location, Slot
 from payments.models import Payment
 from sales.errors import EmptyOrder, ReportConflict
+from sales.lines import merge_lines
 from sales.orders import Idempotency, LineRequest, new_order, set_lines
 from sales.payment_flow import new_payment, payment_of
 from sales.refunds import request_refund
@@ -27,15 +28,6 @@ DAMAGING_ERRORS = frozenset({"damaged", "dropped", "crushed", "leaked"})
 
 def _slots_by_code(session: Session, kiosk: Location) -> dict[str, Slot]:
     return {s.code: s for s in session.scalars(select(Slot).where(Slot.location_id == kiosk.id, Slot.active))}
-
-
-def _merge(items: list[dict[str, Any]], qty_field: str) -> dict[str, tuple[int, int]]:
-    """Sum quantities per slot, keeping the index where each slot first appeared (for error fields)."""
-    merged: dict[str, tuple[int, int]] = {}
-    for i, item in enumerate(items):
-        first, qty = merged.get(item["slot"], (i, 0))
-        merged[item["slot"]] = (first, qty + item[qty_field])
-    return merged
 
 
 def start_vend_session(
@@ -54,7 +46,7 @@ def start_vend_session(
     if not lines:
         raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
     slots = _slots_by_code(session, kiosk)
-    merged = _merge(lines, "qty")
+    merged = merge_lines((item["slot"], item["qty"]) for item in lines)
     requests: list[LineRequest] = []
     for code, (first, qty) in merged.items():
         slot = slots.get(code)
@@ -229,7 +221,7 @@ def record_door_closed(
         return False
     slots = _slots_by_code(session, kiosk)
     requests = []
-    for code, (first, qty) in _merge(taken, "qty").items():
+    for code, (first, qty) in merge_lines((item["slot"], item["qty"]) for item in taken).items():
         slot = slots.get(code)
         if slot is None:
             raise InvalidInput(

@@ -16,6 +16,7 @@ from inventory.errors import OutOfStock
 from inventory.models import Location
 from payments.models import Payment
 from sales.errors import EmptyOrder
+from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order
 from sales.organizations import unit_of_member
@@ -25,17 +26,14 @@ STOREFRONT_HOLD = timedelta(minutes=15)
 
 
 def _products(session: Session, items: list[dict[str, Any]]) -> list[LineRequest]:
-    merged: dict[int, int] = {}
-    for item in items:
-        merged[item["product"]] = merged.get(item["product"], 0) + item["qty"]
     requests = []
-    for i, (product_id, qty) in enumerate(merged.items()):
+    for product_id, (first, qty) in merge_lines((item["product"], item["qty"]) for item in items).items():
         product = session.get(Product, product_id)
         if product is None or not product.active:
             raise InvalidInput(
                 "no such product on sale",
                 code="unknown_product",
-                fields={f"lines.{i}.product": "unknown product"},
+                fields={f"lines.{first}.product": "unknown product"},
             )
         requests.append(LineRequest(product, qty))
     return requests

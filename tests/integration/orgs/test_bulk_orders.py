@@ -54,6 +54,22 @@ def test_only_a_buyer_of_the_unit_drafts(session, clock) -> None:
     assert error.value.code == "forbidden"
 
 
+def test_bad_lines_are_named_by_the_line_the_buyer_wrote(session, clock) -> None:
+    unit = demo_unit(session, clock)
+    rice = product(session, RICE)
+    with pytest.raises(InvalidInput) as error:
+        bulk.draft_bulk_order(
+            session,
+            clock,
+            org_id=unit.org.id,
+            user_id=unit.buyer.id,
+            lines=[(rice.id, 7), (rice.id, 0), (999_999, 1)],
+            delivery=delivery(),
+        )
+    assert error.value.code == "invalid_lines"
+    assert set(error.value.fields) == {"lines.1.qty", "lines.2.product"}
+
+
 def test_a_tax_id_with_a_wrong_check_character_is_refused(session, clock) -> None:
     unit = demo_unit(session, clock)
     with pytest.raises(InvalidInput) as error:
