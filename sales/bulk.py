@@ -39,7 +39,7 @@ from sales.payment_flow import new_payment, sync_payment
 from sales.status import transition
 
 BULK_HOLD = timedelta(days=7)
-MAX_QTY = 99_999
+MAX_QTY = 99_999  # units of one product on one bulk order (the API, the page and order sheets)
 OPEN_ONLINE_STATUSES = ("pending", "requires_payment", "failed")
 
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import Product
 from core.errors import InvalidInput
+from sales.bulk import MAX_QTY
 from sales.lines import merge_lines
 
 MAX_ROWS = 500
-MAX_QTY = 99_999
 SKU_HEADERS = ("sku", "商品编码", "货号", "编码")
 GTIN_HEADERS = ("gtin", "条码", "商品条码", "ean")
 QTY_HEADERS = ("qty", "quantity", "数量", "采购数量")
