@@ -1,7 +1,7 @@
 """Inventory's public use cases, in one place. Each takes the session explicitly and never commits.
 
-sales/ calls the order-facing ones: reserve, fulfil_reservations, release_reservations,
-return_sold, record_taken and slot_availability.
+sales/ calls the order-facing ones: reserve, reserve_at_first_warehouse, fulfil_reservations,
+release_reservations, return_sold, record_taken and slot_availability.
 """
 
 from inventory.alerts import Alert, list_alerts
@@ -23,6 +23,7 @@ from inventory.picklist import PickList, RoutePickList, kiosk_pick_list, record_
 from inventory.queries import list_balances, list_movements, list_reservations
 from inventory.reservations import expire_reservations, fulfil_reservations, release_reservations, reserve
 from inventory.stock import receive, transfer, write_off
+from inventory.warehouse_holds import reserve_at_first_warehouse
 
 __all__ = [
     "Alert",
@@ -58,6 +59,7 @@ __all__ = [
     "record_taken",
     "release_reservations",
     "reserve",
+    "reserve_at_first_warehouse",
     "return_sold",
     "route_pick_list",
     "run_in_transaction",

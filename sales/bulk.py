@@ -26,14 +26,12 @@ from catalogue.validators import is_valid_credit_code
 from core.clock import Clock, local_date
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import service as inventory
-from inventory.errors import OutOfStock
-from inventory.models import Location
 from payments.models import BankReceipt, Payment
 from payments.providers import bank_transfer
 from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
-from sales.org_models import BulkOrder, Organization
+from sales.org_models import BulkOrder
 from sales.organizations import get_organization, require_member
 from sales.payment_flow import new_payment, sync_payment
 from sales.status import transition
@@ -201,17 +199,6 @@ def submit_bulk_order(session: Session, clock: Clock, order_id: str, *, user_id:
     return order
 
 
-def _warehouses(session: Session, org: Organization) -> list[Location]:
-    """Warehouses to ship from: the unit's own city's first (or its parent city's), then the others."""
-    found = list(
-        session.scalars(
-            select(Location).where(Location.kind == "warehouse", Location.active).order_by(Location.id)
-        )
-    )
-    own = {org.city_code, org.city_code[:4] + "00"}
-    return sorted(found, key=lambda w: w.partner_code not in own)
-
-
 def approve_bulk_order(
     session: Session, clock: Clock, order_id: str, *, user_id: int, note: str = ""
 ) -> Order:
@@ -222,26 +209,17 @@ def approve_bulk_order(
         raise Conflict(f"the order is {order.status}, not awaiting approval", code="illegal_transition")
     now = clock.now()
     order.expires_at = now + BULK_HOLD
-    shortage: OutOfStock | None = None
-    for warehouse in _warehouses(session, bulk.organization):
-        try:
-            with session.begin_nested():  # a warehouse that lacks something holds nothing
-                inventory.reserve(
-                    session,
-                    clock,
-                    order_ref=order.id,
-                    location_id=warehouse.id,
-                    lines=[(line.product_id, line.qty) for line in order.lines],
-                    expires_at=order.expires_at,
-                )
-        except OutOfStock as exc:
-            shortage = exc
-            continue
-        order.location_id = warehouse.id
-        order.partner_code = warehouse.partner_code
-        break
-    else:
-        raise shortage or OutOfStock("no warehouse holds this order", fields={"lines": "out of stock"})
+    city = bulk.organization.city_code
+    warehouse = inventory.reserve_at_first_warehouse(
+        session,
+        clock,
+        order_ref=order.id,
+        lines=[(line.product_id, line.qty) for line in order.lines],
+        expires_at=order.expires_at,
+        prefer_partners={city, city[:4] + "00"},  # the unit's own city's, or its parent city's
+    )
+    order.location_id = warehouse.id
+    order.partner_code = warehouse.partner_code
     bulk.decided_by, bulk.decided_at, bulk.decision_note = user_id, now, note
     transition(order, "awaiting_payment", actor=f"user:{user_id}", at=now, reason=note or "approved")
     return order
