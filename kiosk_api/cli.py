@@ -209,15 +209,16 @@ def payments_reconcile(ctx: Context) -> None:
 
 
 @main.group()
-def reservations() -> None:
-    """Stock held for orders awaiting payment."""
+def holds() -> None:
+    """Stock held (reserved) for orders awaiting payment."""
 
 
-@reservations.command("expire")
+@holds.command("release-expired")
 @click.option("--batch", default=500, show_default=True, help="balances released per transaction")
 @pass_context
-def reservations_expire(ctx: Context, batch: int) -> None:
-    """Release holds past their expiry (run it every minute from cron or a timer)."""
+def holds_release_expired(ctx: Context, batch: int) -> None:
+    """Put the stock of holds past their expiry back on sale (run it every minute from cron or a
+    timer). The orders themselves are left as they are: this expires no order."""
     from inventory.service import expire_reservations, run_in_transaction
 
     total = 0
