@@ -201,10 +201,10 @@ def payments() -> None:
 def payments_reconcile(ctx: Context) -> None:
     """Fetch unsettled payments from the provider and repair what missed webhooks or crashes left."""
     from kiosk_api.payments_ext import build_provider
-    from sales.reconcile import reconcile
+    from sales.provider_repair import repair_unsettled_payments
 
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
-    counts = reconcile(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
+    counts = repair_unsettled_payments(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
     click.echo("reconciled: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

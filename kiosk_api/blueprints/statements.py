@@ -23,12 +23,12 @@ from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas import statements as s
 from sales.statements import issue as service
+from sales.statements.balance_check import reconcile_period
 from sales.statements.compute import check_period
 from sales.statements.documents.csvdoc import render_csv
 from sales.statements.documents.pdf import render_pdf
 from sales.statements.documents.xlsxdoc import render_xlsx
 from sales.statements.models import Statement, StatementPeriod
-from sales.statements.reconcile import reconcile_period
 
 statements = Blueprint(
     "statements", __name__, url_prefix="/api/v1/statements", description="月度对账单 · Monthly statements"

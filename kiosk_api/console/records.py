@@ -14,8 +14,8 @@ from kiosk_api.database import get_clock, get_session
 from payments.models import Payment, Refund
 from sales.models import RevenueEntry
 from sales.revenue import period_of
+from sales.statements.balance_check import reconcile_period
 from sales.statements.compute import PERIOD
-from sales.statements.reconcile import reconcile_period
 
 PAGE = 100
 
