@@ -11,7 +11,6 @@ import re
 from functools import lru_cache
 
 from opencc import OpenCC
-from pypinyin import Style, lazy_pinyin
 
 _SEPARATORS = re.compile(r"[\s,，、;；/|·()（）\[\]【】]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -37,6 +36,10 @@ def _terms(*texts: str) -> list[str]:
 
 def search_keys(*texts: str) -> str:
     """Return the search text for some names and keywords: each term, its pinyin and initials."""
+    # Imported here: pypinyin's dictionaries take some 55 MB, and only catalogue writes need them,
+    # not every app server process (queries are matched against the stored keys).
+    from pypinyin import Style, lazy_pinyin
+
     keys: list[str] = []
     for term in _terms(*texts):
         keys.append(term)

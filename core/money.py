@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from core.errors import InvalidInput
+
+# The largest amount a form may type: ¥10,000,000.00, well inside the 32-bit INTEGER fen columns.
+MAX_PARSED_FEN = 1_000_000_000
+# Yuan as people type them: 12, 12.5, 1234.50, ¥1,234.50 (commas only between groups of three).
+_YUAN_TEXT = re.compile(r"(-)?[¥￥]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -54,16 +62,65 @@ class Money:
             shares[i] += 1
         return [Money(sign * s) for s in shares]
 
-    def format(self) -> str:
-        """Format as ¥12.50 (negative as -¥12.50)."""
+    def format(self, *, symbol: bool = True, grouping: bool = True) -> str:
+        """Format as ¥1,234.50 (negative as -¥1,234.50); without symbol and grouping as the exact
+        decimal 1234.50 that CSV cells and form fields hold."""
         sign = "-" if self.fen < 0 else ""
         yuan, fen = divmod(abs(self.fen), 100)
-        return f"{sign}¥{yuan:,}.{fen:02d}"
+        whole = f"{yuan:,}" if grouping else str(yuan)
+        return f"{sign}{'¥' if symbol else ''}{whole}.{fen:02d}"
+
+    def format_short(self) -> str:
+        """Whole yuan for chart axes: ¥8,500; from ten thousand yuan in 万 to one decimal: ¥12.3万."""
+        yuan = abs(self.fen) // 100
+        sign = "-" if self.fen < 0 and yuan else ""
+        if yuan < 10_000:
+            return f"{sign}¥{yuan:,}"
+        wan = (Decimal(yuan) / 10_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{sign}¥{wan:,}万"
+
+    def to_yuan(self) -> Decimal:
+        """The exact Decimal of yuan (two places), for spreadsheets."""
+        return Decimal(self.format(symbol=False, grouping=False))
 
     def __str__(self) -> str:
         return self.format()
 
 
-def format_fen(fen: int) -> str:
-    """Format an integer amount of fen as ¥12.50."""
-    return Money(fen).format()
+def format_fen(fen: int, *, symbol: bool = True, grouping: bool = True) -> str:
+    """Format an integer amount of fen as ¥1,234.50 (or 1234.50 without symbol and grouping)."""
+    return Money(fen).format(symbol=symbol, grouping=grouping)
+
+
+def format_fen_short(fen: int) -> str:
+    """Format fen as whole yuan for a chart axis: ¥8,500, ¥12.3万."""
+    return Money(fen).format_short()
+
+
+def parse_yuan(
+    text: str, *, field: str = "amount", allow_zero: bool = False, allow_negative: bool = False
+) -> int:
+    """Parse an amount typed in yuan ("12.5", "¥1,234.50") into fen; refuse anything else.
+
+    At most two decimals (no fractions of a fen, no rounding), no exponents, NaN or infinity,
+    nothing above MAX_PARSED_FEN, and neither zero nor a negative amount unless asked for. The
+    InvalidInput names the form field."""
+    match = _YUAN_TEXT.fullmatch(text.strip()) if isinstance(text, str) and len(text) <= 40 else None
+    if match is None:
+        raise InvalidInput(
+            f"{field}: not an amount of yuan",
+            fields={field: "an amount in yuan with at most 2 decimals, e.g. 1234.50"},
+        )
+    sign, whole, part = match.groups()
+    fen = int(Decimal(f"{whole.replace(',', '')}.{part or '0'}") * 100)
+    if sign:
+        fen = -fen
+    if fen < 0 and not allow_negative:
+        raise InvalidInput(f"{field}: a negative amount", fields={field: "not a negative amount"})
+    if fen == 0 and not allow_zero:
+        raise InvalidInput(f"{field}: a zero amount", fields={field: "an amount other than ¥0.00"})
+    if abs(fen) > MAX_PARSED_FEN:
+        raise InvalidInput(
+            f"{field}: too large an amount", fields={field: f"at most {format_fen(MAX_PARSED_FEN)}"}
+        )
+    return fen

@@ -1,7 +1,7 @@
 """Inventory's public use cases, in one place. Each takes the session explicitly and never commits.
 
-sales/ calls the order-facing ones: reserve, fulfil_reservations, release_reservations,
-return_sold, record_taken and slot_availability.
+sales/ calls the order-facing ones: reserve, reserve_at_first_warehouse, fulfil_reservations,
+release_reservations, return_sold, record_taken and slot_availability.
 """
 
 from inventory.alerts import Alert, list_alerts
@@ -30,6 +30,7 @@ from inventory.reservations import (
     reserve_slots,
 )
 from inventory.stock import receive, transfer, write_off
+from inventory.warehouse_holds import reserve_at_first_warehouse
 
 __all__ = [
     "Alert",
@@ -67,6 +68,7 @@ __all__ = [
     "record_taken",
     "release_reservations",
     "reserve",
+    "reserve_at_first_warehouse",
     "reserve_slots",
     "return_sold",
     "route_pick_list",

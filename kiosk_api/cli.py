@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
+from accounts.roles import ROLES
 from core.clock import SystemClock
 from core.db import Database
 from core.errors import DomainError
 from kiosk_api import config as config_module
 from kiosk_api import migrate
-from kiosk_api.auth.roles import ROLES
 
 
 class Context:
@@ -201,23 +201,24 @@ def payments() -> None:
 def payments_reconcile(ctx: Context) -> None:
     """Fetch unsettled payments from the provider and repair what missed webhooks or crashes left."""
     from kiosk_api.payments_ext import build_provider
-    from sales.reconcile import reconcile
+    from sales.provider_repair import repair_unsettled_payments
 
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
-    counts = reconcile(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
+    counts = repair_unsettled_payments(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
     click.echo("reconciled: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @main.group()
-def reservations() -> None:
-    """Stock held for orders awaiting payment."""
+def holds() -> None:
+    """Stock held (reserved) for orders awaiting payment."""
 
 
-@reservations.command("expire")
+@holds.command("release-expired")
 @click.option("--batch", default=500, show_default=True, help="balances released per transaction")
 @pass_context
-def reservations_expire(ctx: Context, batch: int) -> None:
-    """Release holds past their expiry (run it every minute from cron or a timer)."""
+def holds_release_expired(ctx: Context, batch: int) -> None:
+    """Put the stock of holds past their expiry back on sale (run it every minute from cron or a
+    timer). The orders themselves are left as they are: this expires no order."""
     from inventory.service import expire_reservations, run_in_transaction
 
     total = 0
@@ -247,7 +248,7 @@ def statements_issue(ctx: Context, period: str) -> None:
     """Issue (close) a finished month YYYY-MM: freeze every statement with its SHA-256 hash."""
     import getpass
 
-    from kiosk_api.audit import record, snapshot
+    from audit.service import record, snapshot
     from sales.statements.issue import issue_period
     from sales.statements.models import StatementPeriod
 
@@ -297,9 +298,17 @@ def check_config(ctx: Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--kiosks/--no-kiosks", default=False, help="also run the demo cabinets' kiosk programs")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="serve with gunicorn and kiosk_api/gunicorn_conf.py (bind: DONGXI_BIND, default 127.0.0.1:8000)",
+)
 @pass_context
-def serve(ctx: Context, host: str, port: int, kiosks: bool) -> None:
-    """Serve the app with the embedded server and print the URLs that matter."""
+def serve(ctx: Context, host: str, port: int, kiosks: bool, production: bool) -> None:
+    """Serve the app with the embedded server (or gunicorn, --production) and print the URLs that matter."""
+    if production:
+        _serve_with_gunicorn()
+        return
     from kiosk_api import create_app
     from kiosk_api.demo import demo_accounts
     from kiosk_api.demo_kiosks import ensure_demo_keys, start_kiosk_programs
@@ -332,6 +341,15 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool) -> None:
     finally:
         for _code, _url, process in programs:
             process.terminate()
+
+
+def _serve_with_gunicorn() -> None:
+    """Replace this process with gunicorn, configured by kiosk_api/gunicorn_conf.py."""
+    import kiosk_api
+
+    config = Path(kiosk_api.__file__).with_name("gunicorn_conf.py")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    os.execv(str(gunicorn), [str(gunicorn), "--config", str(config)])
 
 
 def _redact(url: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
+from accounts.roles import ROLES
 from catalogue.demo import Progress, load_demo_catalogue
 from catalogue.models import Supplier
 from core.clock import Clock
 from inventory.demo import load_demo_inventory
-from kiosk_api.auth.models import User
-from kiosk_api.auth.roles import ROLES
 from kiosk_api.auth.service import create_user
 from kiosk_api.storefront.demo import load_demo_organizations
 

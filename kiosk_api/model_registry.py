@@ -3,11 +3,11 @@
 
 def import_all_models() -> None:
     """Register every table on core.db.Base.metadata."""
+    import accounts.models  # noqa: F401
+    import audit.models  # noqa: F401
     import catalogue.models  # noqa: F401
+    import devices.models  # noqa: F401
     import inventory.models  # noqa: F401
-    import kiosk_api.audit
-    import kiosk_api.auth.models
-    import kiosk_api.kiosks.models  # noqa: F401
     import payments.models  # noqa: F401
     import sales.models
     import sales.org_models

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
+from accounts.roles import ROLES
 from catalogue import service as catalogue
 from catalogue.categories import CATEGORIES
 from kiosk_api.auth.http import current_user
-from kiosk_api.auth.roles import ROLES
 from kiosk_api.auth.service import authenticate
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.i18n import current_language, translate

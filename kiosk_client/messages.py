@@ -8,7 +8,10 @@ Text = dict[str, str]
 
 
 def yuan(fen: int) -> str:
-    """Format integer fen as ¥29.90."""
+    """Format integer fen as ¥29.90.
+
+    The server's core.money.format_fen does the same, but the kiosk program imports nothing from
+    the server packages (it speaks HTTP only), so it keeps this copy of its own."""
     sign = "-" if fen < 0 else ""
     whole, part = divmod(abs(fen), 100)
     return f"{sign}¥{whole}.{part:02d}"

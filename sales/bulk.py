@@ -26,19 +26,18 @@ from catalogue.validators import is_valid_credit_code
 from core.clock import Clock, local_date
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import service as inventory
-from inventory.errors import OutOfStock
-from inventory.models import Location
 from payments.models import BankReceipt, Payment
 from payments.providers import bank_transfer
+from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
-from sales.org_models import BulkOrder, Organization
+from sales.org_models import BulkOrder
 from sales.organizations import get_organization, require_member
 from sales.payment_flow import new_payment, sync_payment
 from sales.status import transition
 
 BULK_HOLD = timedelta(days=7)
-MAX_QTY = 99_999
+MAX_QTY = 99_999  # units of one product on one bulk order (the API, the page and order sheets)
 OPEN_ONLINE_STATUSES = ("pending", "requires_payment", "failed")
 
 
@@ -68,23 +67,26 @@ class TransferResult:
     stale_online_payments: list[int]  # online payments left open, for the caller to cancel
 
 
+def _is_qty(qty: object) -> bool:
+    return isinstance(qty, int) and not isinstance(qty, bool) and 1 <= qty <= MAX_QTY
+
+
 def _lines(session: Session, lines: list[tuple[int, int]]) -> list[LineRequest]:
     if not lines:
         raise InvalidInput(
             "a bulk order needs at least one product", code="empty_order", fields={"lines": "empty"}
         )
-    merged: dict[int, int] = {}
-    errors: dict[str, str] = {}
-    for i, (product_id, qty) in enumerate(lines):
-        if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-            errors[f"lines.{i}.qty"] = f"a whole number from 1 to {MAX_QTY}"
-            continue
-        merged[product_id] = merged.get(product_id, 0) + qty
+    errors = {
+        f"lines.{i}.qty": f"a whole number from 1 to {MAX_QTY}"
+        for i, (_product_id, qty) in enumerate(lines)
+        if not _is_qty(qty)
+    }
     requests = []
-    for i, (product_id, qty) in enumerate(merged.items()):
+    # A line with a bad qty counts as 0: its error is recorded above, so the order is refused.
+    for product_id, (first, qty) in merge_lines((p, q if _is_qty(q) else 0) for p, q in lines).items():
         product = session.get(Product, product_id)
         if product is None or not product.active:
-            errors[f"lines.{i}.product"] = "unknown product"
+            errors[f"lines.{first}.product"] = "unknown product"
             continue
         requests.append(LineRequest(product, qty))
     if errors:
@@ -197,17 +199,6 @@ def submit_bulk_order(session: Session, clock: Clock, order_id: str, *, user_id:
     return order
 
 
-def _warehouses(session: Session, org: Organization) -> list[Location]:
-    """Warehouses to ship from: the unit's own city's first (or its parent city's), then the others."""
-    found = list(
-        session.scalars(
-            select(Location).where(Location.kind == "warehouse", Location.active).order_by(Location.id)
-        )
-    )
-    own = {org.city_code, org.city_code[:4] + "00"}
-    return sorted(found, key=lambda w: w.partner_code not in own)
-
-
 def approve_bulk_order(
     session: Session, clock: Clock, order_id: str, *, user_id: int, note: str = ""
 ) -> Order:
@@ -218,26 +209,17 @@ def approve_bulk_order(
         raise Conflict(f"the order is {order.status}, not awaiting approval", code="illegal_transition")
     now = clock.now()
     order.expires_at = now + BULK_HOLD
-    shortage: OutOfStock | None = None
-    for warehouse in _warehouses(session, bulk.organization):
-        try:
-            with session.begin_nested():  # a warehouse that lacks something holds nothing
-                inventory.reserve(
-                    session,
-                    clock,
-                    order_ref=order.id,
-                    location_id=warehouse.id,
-                    lines=[(line.product_id, line.qty) for line in order.lines],
-                    expires_at=order.expires_at,
-                )
-        except OutOfStock as exc:
-            shortage = exc
-            continue
-        order.location_id = warehouse.id
-        order.partner_code = warehouse.partner_code
-        break
-    else:
-        raise shortage or OutOfStock("no warehouse holds this order", fields={"lines": "out of stock"})
+    city = bulk.organization.city_code
+    warehouse = inventory.reserve_at_first_warehouse(
+        session,
+        clock,
+        order_ref=order.id,
+        lines=[(line.product_id, line.qty) for line in order.lines],
+        expires_at=order.expires_at,
+        prefer_partners={city, city[:4] + "00"},  # the unit's own city's, or its parent city's
+    )
+    order.location_id = warehouse.id
+    order.partner_code = warehouse.partner_code
     bulk.decided_by, bulk.decided_at, bulk.decision_note = user_id, now, note
     transition(order, "awaiting_payment", actor=f"user:{user_id}", at=now, reason=note or "approved")
     return order

@@ -17,6 +17,7 @@ from inventory.errors import OutOfStock
 from inventory.models import Slot
 from payments.models import Payment
 from sales.errors import EmptyOrder, ReportConflict
+from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order, set_lines
 from sales.payment_flow import new_payment, payment_of
@@ -52,15 +53,6 @@ def _slots_by_code(session: Session, location_id: int, codes: set[str]) -> dict[
     return {s.code: s for s in session.scalars(stmt)}
 
 
-def _merge(items: list[dict[str, Any]], qty_field: str) -> dict[str, tuple[int, int]]:
-    """Sum quantities per slot, keeping the index where each slot first appeared (for error fields)."""
-    merged: dict[str, tuple[int, int]] = {}
-    for i, item in enumerate(items):
-        first, qty = merged.get(item["slot"], (i, 0))
-        merged[item["slot"]] = (first, qty + item[qty_field])
-    return merged
-
-
 def start_vend_session(
     session: Session,
     clock: Clock,
@@ -76,7 +68,7 @@ def start_vend_session(
         raise Conflict("this cabinet is an open-door cabinet", code="wrong_mode")
     if not lines:
         raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
-    merged = _merge(lines, "qty")
+    merged = merge_lines((item["slot"], item["qty"]) for item in lines)
     slots = _slots_by_code(session, kiosk.location_id, set(merged))
     requests: list[LineRequest] = []
     chosen: list[Slot] = []
@@ -254,7 +246,7 @@ def record_door_closed(
     Returns False when the same report was already applied (nothing changes)."""
     if _check_report(order, report_id, {"taken": taken}, "authorized"):
         return False
-    merged = _merge(taken, "qty")
+    merged = merge_lines((item["slot"], item["qty"]) for item in taken)
     slots = _slots_by_code(session, kiosk.location_id, set(merged))
     requests = []
     for code, (first, qty) in merged.items():

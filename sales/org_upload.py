@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import Product
 from core.errors import InvalidInput
+from sales.bulk import MAX_QTY
+from sales.lines import merge_lines
 
 MAX_ROWS = 500
-MAX_QTY = 99_999
 SKU_HEADERS = ("sku", "商品编码", "货号", "编码")
 GTIN_HEADERS = ("gtin", "条码", "商品条码", "ean")
 QTY_HEADERS = ("qty", "quantity", "数量", "采购数量")
@@ -120,7 +121,7 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
     products = session.scalars(select(Product)).all()
     by_sku = {p.sku.upper(): p for p in products}
     by_gtin = {p.gtin: p for p in products if p.gtin}
-    merged: dict[int, int] = {}
+    taken: list[tuple[int, int]] = []
     for number, row in enumerate(rows, start=2):
         cells = row + [""] * (len(header) - len(row))
         if not any(cells):
@@ -156,10 +157,10 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
             )
             continue
         if product is not None and product.active:
-            merged[product.id] = merged.get(product.id, 0) + int(qty_text)
+            taken.append((product.id, int(qty_text)))
     if result.rows_read == 0:
         raise InvalidInput(
             "the sheet has no rows under its header", code="empty_sheet", fields={"file": "no rows"}
         )
-    result.lines = list(merged.items())
+    result.lines = [(product_id, qty) for product_id, (_first, qty) in merge_lines(taken).items()]
     return result

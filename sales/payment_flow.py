@@ -221,30 +221,28 @@ def sync_payment(
 ) -> Order:
     """Bring our records up to what the provider reports: authorization, capture, refunds, cancel."""
     order = get_order(session, payment.order_id, lock=True)
-    # The writes go out together at the end (one UPDATE per row), not piecemeal before each read.
-    with session.no_autoflush:
-        now = clock.now()
-        if refunded and received is None and payment.captured_fen == 0:
-            # A refund is only possible after a capture: a refund event that overtook its capture implies it.
-            received = payment.amount_fen if payment.capture_mode == "automatic" else refunded
-        if status == "requires_capture" and order.status == "awaiting_authorization":
-            transition(order, "authorized", actor=actor, at=now, reason="payment authorized")
-        if received is not None and received > payment.captured_fen:
-            _captured(session, clock, order, payment, received - payment.captured_fen, actor)
-        if refunded is not None and refunded > payment.refunded_fen:
-            refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
-        if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
-            inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
-            transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
-        if status is not None and payment.status != "succeeded":
-            payment.status = status
-        payment.updated_at = now
-        if order.status in ("cancelled", "expired") and payment.status in (
-            "requires_payment",
-            "requires_capture",
-        ):
-            owe_settlement(session, order.id)  # the provider still holds money for an order that lapsed
-        return order
+    now = clock.now()
+    if refunded and received is None and payment.captured_fen == 0:
+        # A refund is only possible after a capture: a refund event that overtook its capture implies it.
+        received = payment.amount_fen if payment.capture_mode == "automatic" else refunded
+    if status == "requires_capture" and order.status == "awaiting_authorization":
+        transition(order, "authorized", actor=actor, at=now, reason="payment authorized")
+    if received is not None and received > payment.captured_fen:
+        _captured(session, clock, order, payment, received - payment.captured_fen, actor)
+    if refunded is not None and refunded > payment.refunded_fen:
+        refunded_at_provider(session, clock, order, payment, refunded - payment.refunded_fen, actor)
+    if status == "canceled" and order.status in OPEN_STATUSES | {"authorized"}:
+        inventory.release_reservations(session, clock, order_ref=order.id, reason="payment canceled")
+        transition(order, "cancelled", actor=actor, at=now, reason="payment canceled")
+    if status is not None and payment.status != "succeeded":
+        payment.status = status
+    payment.updated_at = now
+    if order.status in ("cancelled", "expired") and payment.status in (
+        "requires_payment",
+        "requires_capture",
+    ):
+        owe_settlement(session, order.id)  # the provider still holds money for an order that lapsed
+    return order
 
 
 def _captured(
@@ -284,7 +282,6 @@ def _captured(
         )
     elif late and order.channel == "kiosk":
         # Nobody waits at the cabinet any more: put the goods back and give the money back.
-        session.flush()  # the return below reads the sale's movements (sync_payment defers writes)
         for line in order.lines:
             inventory.return_sold(
                 session,

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product
 from core.clock import Clock
 from core.errors import InvalidInput
 from inventory import service as inventory
-from inventory.errors import OutOfStock
-from inventory.models import Location
 from payments.models import Payment
 from sales.errors import EmptyOrder
+from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order
 from sales.organizations import unit_of_member
@@ -25,30 +23,17 @@ STOREFRONT_HOLD = timedelta(minutes=15)
 
 
 def _products(session: Session, items: list[dict[str, Any]]) -> list[LineRequest]:
-    merged: dict[int, int] = {}
-    for item in items:
-        merged[item["product"]] = merged.get(item["product"], 0) + item["qty"]
     requests = []
-    for i, (product_id, qty) in enumerate(merged.items()):
+    for product_id, (first, qty) in merge_lines((item["product"], item["qty"]) for item in items).items():
         product = session.get(Product, product_id)
         if product is None or not product.active:
             raise InvalidInput(
                 "no such product on sale",
                 code="unknown_product",
-                fields={f"lines.{i}.product": "unknown product"},
+                fields={f"lines.{first}.product": "unknown product"},
             )
         requests.append(LineRequest(product, qty))
     return requests
-
-
-def _warehouses(session: Session, partner_code: str | None) -> list[Location]:
-    """Warehouses to ship from: the partner's own first, then the others."""
-    found = list(
-        session.scalars(
-            select(Location).where(Location.kind == "warehouse", Location.active).order_by(Location.id)
-        )
-    )
-    return sorted(found, key=lambda w: w.partner_code != partner_code)
 
 
 def place_order(
@@ -88,26 +73,16 @@ def place_order(
     )
     order.details = {"contact": contact}
     session.flush()  # the order row stands before any warehouse's hold, whose failure rolls back only itself
-    shortage: OutOfStock | None = None
-    for warehouse in _warehouses(session, partner_code):
-        try:
-            with session.begin_nested():  # a warehouse that lacks something holds nothing
-                inventory.reserve(
-                    session,
-                    clock,
-                    order_ref=order.id,
-                    location_id=warehouse.id,
-                    lines=[(r.product.id, r.qty) for r in requests],
-                    expires_at=order.expires_at,
-                )
-        except OutOfStock as exc:
-            shortage = exc
-            continue
-        order.location_id = warehouse.id
-        order.partner_code = order.partner_code or warehouse.partner_code
-        break
-    else:
-        raise shortage or OutOfStock("no warehouse holds this order", fields={"lines": "out of stock"})
+    warehouse = inventory.reserve_at_first_warehouse(
+        session,
+        clock,
+        order_ref=order.id,
+        lines=[(r.product.id, r.qty) for r in requests],
+        expires_at=order.expires_at,
+        prefer_partners=[partner_code] if partner_code else [],
+    )
+    order.location_id = warehouse.id
+    order.partner_code = order.partner_code or warehouse.partner_code
     payment = new_payment(
         session,
         order,

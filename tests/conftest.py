@@ -17,10 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.roles import ROLES
 from core.clock import SHANGHAI, FixedClock
 from core.db import Database, make_engine
 from kiosk_api import create_app, migrate
-from kiosk_api.auth.roles import ROLES
 from kiosk_api.auth.service import create_token
 from kiosk_api.demo import demo_accounts, load_demo
 

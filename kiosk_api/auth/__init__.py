@@ -1,1 +1,1 @@
-"""Users, roles, password login and bearer tokens."""
+"""Signing in: password login, bearer tokens and kiosk device signatures, over accounts."""

@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from accounts.models import User
 from core.errors import PermissionDenied, Unauthenticated
-from kiosk_api.auth.models import User
 from kiosk_api.auth.service import user_for_token
 from kiosk_api.database import get_db
 

@@ -9,11 +9,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import ApiToken, User
+from accounts.roles import ROLES
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_token, sha256_hex
-from kiosk_api.auth.models import ApiToken, User
-from kiosk_api.auth.roles import ROLES
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.roles import CATALOGUE_EDITORS, CATALOGUE_READERS
+from audit.service import snapshot
 from catalogue import service
 from core.errors import NotFound
-from kiosk_api.audit import audit_request, snapshot
+from kiosk_api.audit import audit_request
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.roles import CATALOGUE_EDITORS, CATALOGUE_READERS
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.presenters import ProductPresenter, pairing_view, supplier_view

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from accounts.roles import INVENTORY_EDITORS, INVENTORY_READERS, PICK_LIST_READERS, RESTOCK_RECORDERS
 from inventory import service
 from inventory.models import StockBalance
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.roles import INVENTORY_EDITORS, INVENTORY_READERS, PICK_LIST_READERS, RESTOCK_RECORDERS
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.kiosks.service import kiosk_alerts

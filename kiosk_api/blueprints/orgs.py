@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from flask import Response, current_app
 from sqlalchemy import select
 
+from accounts.models import User
+from accounts.roles import ORG_MEMBER_ACCOUNTS, STAFF_READERS, STAFF_WRITERS
 from catalogue.service import today
 from core.errors import Conflict, InvalidInput, Unauthenticated
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.models import User
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import get_provider
@@ -37,14 +38,12 @@ from kiosk_api.schemas.orgs import (
     RejectIn,
     YearQuery,
 )
-from kiosk_api.storefront.helpers import STAFF_READERS, STAFF_WRITERS
 from kiosk_api.storefront.presenters import bulk_view, invoice_pdf, org_view, progress_view
 from payments.errors import PaymentProviderError
 from payments.models import Payment
 from sales import bulk, certificates, org_quota, organizations
 from sales.orders import get_order
 from sales.org_models import BulkOrder, Organization
-from sales.org_pdf import render_certificate
 from sales.payment_flow import start_payment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -147,7 +146,7 @@ def add_member(data: dict[str, Any], org_id: int) -> Any:
     user = session.scalar(select(User).where(User.username == data["username"]))
     if user is None:
         raise InvalidInput("unknown user", fields={"username": "unknown user"})
-    if user.role not in ("org_buyer", "org_approver"):
+    if user.role not in ORG_MEMBER_ACCOUNTS:
         raise InvalidInput(
             "only org_buyer and org_approver accounts can be members",
             code="not_org_role",
@@ -202,6 +201,8 @@ def certificate(args: dict[str, Any], org_id: int) -> Any:
         session, get_clock(), org_id, _year(args), actor=f"user:{user.username}"
     )
     base = current_app.config["PUBLIC_BASE_URL"]
+    from sales.org_pdf import render_certificate  # reportlab only in the processes that render
+
     pdf = render_certificate(
         issued.figures,
         verify_url=f"{base}/verify/{issued.content_hash}",

@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Response, current_app
 
+from accounts.models import User
+from accounts.roles import (
+    AUDIT_READERS,
+    COUNTY,
+    STATEMENT_ISSUERS,
+    STATEMENT_READERS,
+    STATEMENT_VIEWERS,
+    SUPPLIER,
+)
+from audit.service import list_entries
 from core.errors import NotFound, PermissionDenied
-from kiosk_api.audit import audit_request, list_entries
+from kiosk_api.audit import audit_request
 from kiosk_api.auth.http import current_user, require_roles
-from kiosk_api.auth.models import User
-from kiosk_api.auth.roles import ADMIN, AUDITOR, COUNTY, STATEMENT_ISSUERS, STATEMENT_READERS, SUPPLIER
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas import statements as s
 from sales.statements import issue as service
+from sales.statements.balance_check import reconcile_period
 from sales.statements.compute import check_period
-from sales.statements.documents.csvdoc import render_csv
-from sales.statements.documents.pdf import render_pdf
-from sales.statements.documents.xlsxdoc import render_xlsx
 from sales.statements.models import Statement, StatementPeriod
-from sales.statements.reconcile import reconcile_period
 
 statements = Blueprint(
     "statements", __name__, url_prefix="/api/v1/statements", description="月度对账单 · Monthly statements"
 )
 audit = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计日志 · Audit log")
 BLUEPRINTS = (statements, audit)
-VIEWERS = (*STATEMENT_READERS, SUPPLIER, COUNTY)
-AUDIT_READERS = (ADMIN, AUDITOR)
+# The renderers are imported when a document is asked for: reportlab and openpyxl weigh some 30 MB
+# in every app server process, most of which never renders one.
 DOCUMENTS = {
-    "pdf": ("application/pdf", render_pdf),
-    "csv": ("text/csv; charset=utf-8", render_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", render_xlsx),
+    "pdf": ("application/pdf", "sales.statements.documents.pdf:render_pdf"),
+    "csv": ("text/csv; charset=utf-8", "sales.statements.documents.csvdoc:render_csv"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "sales.statements.documents.xlsxdoc:render_xlsx",
+    ),
 }
+
+
+def _renderer(fmt: str) -> Any:
+    module, name = DOCUMENTS[fmt][1].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def visibility_of(user: User) -> service.Visibility:
@@ -72,7 +86,7 @@ def full_view(statement: Statement) -> dict[str, Any]:
 
 
 @statements.route("")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.arguments(s.StatementQuery, location="query")
 @statements.response(200, s.StatementSummaryOut(many=True))
 def list_statements(args: dict[str, Any]) -> Any:
@@ -82,7 +96,7 @@ def list_statements(args: dict[str, Any]) -> Any:
 
 
 @statements.route("/<string:period>/<string:scope>/<string:key>")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, s.StatementOut)
 def read_statement(period: str, scope: str, key: str) -> Any:
     """One statement of a month with every figure (a draft while the month is not issued)."""
@@ -94,7 +108,7 @@ def read_statement(period: str, scope: str, key: str) -> Any:
 
 
 @statements.route("/<int:statement_id>")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, s.StatementOut)
 def read_issued(statement_id: int) -> Any:
     """An issued statement by id."""
@@ -108,7 +122,7 @@ def _document(statement_id: int, fmt: str) -> Response:
     statement = service.get_issued(get_session(), statement_id, _visibility())
     if statement is None:
         raise NotFound("no such statement", code="statement_not_found")
-    content_type, render = DOCUMENTS[fmt]
+    content_type, render = DOCUMENTS[fmt][0], _renderer(fmt)
     body = render(statement, current_app.config["PUBLIC_BASE_URL"])
     name = f"statement-{statement.period}-{statement.scope}-{statement.scope_key}.{fmt}"
     return Response(
@@ -117,7 +131,7 @@ def _document(statement_id: int, fmt: str) -> Response:
 
 
 @statements.route("/<int:statement_id>.pdf")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type="application/pdf", description="the statement as PDF")
 def download_pdf(statement_id: int) -> Any:
     """An issued statement as PDF, with its charts and verification QR code."""
@@ -125,7 +139,7 @@ def download_pdf(statement_id: int) -> Any:
 
 
 @statements.route("/<int:statement_id>.csv")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type="text/csv", description="the statement as CSV")
 def download_csv(statement_id: int) -> Any:
     """An issued statement as CSV (UTF-8)."""
@@ -133,7 +147,7 @@ def download_csv(statement_id: int) -> Any:
 
 
 @statements.route("/<int:statement_id>.xlsx")
-@require_roles(*VIEWERS)
+@require_roles(*STATEMENT_VIEWERS)
 @statements.response(200, content_type=DOCUMENTS["xlsx"][0], description="the statement as XLSX")
 def download_xlsx(statement_id: int) -> Any:
     """An issued statement as an XLSX workbook."""

@@ -8,18 +8,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
+from accounts.models import User
+from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS
 from core.money import format_fen
-from kiosk_api.auth.models import User
-from kiosk_api.auth.roles import ADMIN, AUDITOR, COUNTY, OPERATOR, SUPPLIER
 from kiosk_api.database import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
-
-STAFF = (ADMIN, OPERATOR, AUDITOR)
-EDITORS = (ADMIN, OPERATOR)
-STATEMENT_VIEWERS = (*STAFF, SUPPLIER, COUNTY)
-AUDIT_READERS = (ADMIN, AUDITOR)
 
 
 def signed_in_user() -> User | None:
@@ -48,7 +43,9 @@ def page_roles(*roles: str) -> Callable[[F], F]:
             user = signed_in_user()
             if user is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-            allowed = roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in EDITORS)
+            allowed = (
+                roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in STAFF_WRITERS)
+            )
             if user.role not in allowed:
                 return render_template("console/forbidden.html"), 403
             return view(*args, **kwargs)
@@ -60,7 +57,7 @@ def page_roles(*roles: str) -> Callable[[F], F]:
 
 def can_edit() -> bool:
     user = signed_in_user()
-    return user is not None and user.role in EDITORS
+    return user is not None and user.role in STAFF_WRITERS
 
 
 @console.app_template_global()
@@ -69,7 +66,7 @@ def console_nav() -> list[tuple[str, str, str]]:
     user = signed_in_user()
     if user is None:
         return []
-    if user.role in (SUPPLIER, COUNTY):
+    if user.role in OWN_STATEMENT_READERS:
         return [("console.statements", "对账单", "Statements")]
     items = [
         ("console.dashboard", "总览", "Dashboard"),
@@ -91,9 +88,9 @@ def not_found() -> Any:
 
 
 @console.app_template_filter("fen")
-def fen_filter(value: int) -> str:
-    """{{ amount_fen|fen }} → ¥12.50"""
-    return format_fen(int(value or 0))
+def fen_filter(value: int, *, symbol: bool = True, grouping: bool = True) -> str:
+    """{{ amount_fen|fen }} → ¥1,234.50; {{ amount_fen|fen(symbol=False, grouping=False) }} → 1234.50"""
+    return format_fen(int(value or 0), symbol=symbol, grouping=grouping)
 
 
 @console.app_template_filter("dict_without_page")

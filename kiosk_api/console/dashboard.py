@@ -8,14 +8,15 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import func, select
 
+from accounts.roles import STAFF_READERS
 from catalogue.models import Region
 from core.clock import SHANGHAI, local_date
+from devices.models import KioskDevice
 from inventory.alerts import list_alerts
 from inventory.models import Location
-from kiosk_api.console.access import STAFF, console, page_roles
+from kiosk_api.console.access import console, page_roles
 from kiosk_api.console.charts import bar_chart
 from kiosk_api.database import get_clock, get_session
-from kiosk_api.kiosks.models import KioskDevice
 from kiosk_api.kiosks.service import is_online, kiosk_alerts
 from sales.models import RevenueEntry
 from sales.revenue import period_of
@@ -52,7 +53,7 @@ def month_sales(session: Any, period: str, column: Any) -> list[tuple[str, int]]
 
 
 @console.get("/")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def dashboard() -> str:
     """Today's sales, this month by county and by partner, kiosks online and the alerts."""
     session, clock = get_session(), get_clock()

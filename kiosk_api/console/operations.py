@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accounts.roles import STAFF_READERS
+from audit.service import record, snapshot
 from catalogue import service as catalogue
 from catalogue.models import Product
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
+from core.money import parse_yuan
 from inventory import service as inventory
 from inventory.models import Location
-from kiosk_api.audit import record, snapshot
-from kiosk_api.console.access import STAFF, can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.dashboard import kiosk_states
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import settle_after_commit
@@ -25,7 +26,6 @@ from sales.orders import get_order
 from sales.payment_flow import payment_of
 from sales.refunds import request_refund
 
-YUAN = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 ORDER_PAGE = 100
 
 
@@ -47,17 +47,8 @@ def _audit(session: Any, action: str, target: Any, target_id: Any, before: dict 
     )
 
 
-def fen_from_yuan(text: str) -> int | None:
-    """'12.5' → 1250; anything that is not a plain amount of yuan → None (no floats on the way)."""
-    text = text.strip()
-    if not YUAN.match(text):
-        return None
-    whole, _, part = text.partition(".")
-    return int(whole) * 100 + int((part + "00")[:2])
-
-
 @console.get("/catalogue")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def catalogue_list() -> str:
     """Every product, active or not, with its origin, supplier, price and certification."""
     session = get_session()
@@ -72,7 +63,7 @@ def catalogue_list() -> str:
 
 
 @console.route("/catalogue/<int:product_id>", methods=["GET", "POST"])
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def product_edit(product_id: int) -> Any:
     """Edit a product's names, price, story and whether it is on sale; the change is audited."""
     session, clock = get_session(), get_clock()
@@ -86,11 +77,10 @@ def product_edit(product_id: int) -> Any:
             "story_zh": form.get("story_zh", "").strip(),
             "active": form.get("active") == "1",
         }
-        price = fen_from_yuan(form.get("price", ""))
-        if price is None or price <= 0:
+        try:
+            changes["price_fen"] = parse_yuan(form.get("price", ""), field="price")
+        except InvalidInput:
             errors["price"] = "请输入金额，如 12.50 · an amount of yuan such as 12.50"
-        else:
-            changes["price_fen"] = price
         if not changes["name_zh"]:
             errors["name_zh"] = "必填 · required"
         if not errors:
@@ -108,14 +98,14 @@ def product_edit(product_id: int) -> Any:
 
 
 @console.get("/kiosks")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def kiosks() -> str:
     """Kiosks with their device state (online within five minutes, offline, not provisioned)."""
     return render_template("console/kiosks.html", kiosks=kiosk_states(get_session(), get_clock().now()))
 
 
 @console.get("/kiosks/<string:code>")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def kiosk_detail(code: str) -> str:
     """A kiosk's slots with what each holds, and its restock pick list."""
     session, clock = get_session(), get_clock()
@@ -136,7 +126,7 @@ def kiosk_detail(code: str) -> str:
 
 
 @console.get("/inventory")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def inventory_page() -> str:
     """Stock balances per location, slot and lot."""
     session, clock = get_session(), get_clock()
@@ -156,7 +146,7 @@ def inventory_page() -> str:
 
 
 @console.get("/orders")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def orders() -> str:
     """The latest orders of every channel (bulk orders with ?channel=bulk)."""
     session = get_session()
@@ -168,7 +158,7 @@ def orders() -> str:
 
 
 @console.get("/orders/<string:order_id>")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def order_detail(order_id: str) -> str:
     """An order with its lines, payment, refunds and every status change; refund form for editors."""
     session = get_session()
@@ -183,7 +173,7 @@ def order_detail(order_id: str) -> str:
 
 
 @console.post("/orders/<string:order_id>/refund")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def order_refund(order_id: str) -> Any:
     """Refund units of one line: written now, paid out by the provider right after commit."""
     user = signed_in_user()

@@ -6,15 +6,16 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from accounts.roles import AUDIT_READERS, STAFF_READERS
+from audit.service import list_entries
 from inventory import service as inventory
-from kiosk_api.audit import list_entries
-from kiosk_api.console.access import AUDIT_READERS, STAFF, console, page_roles
+from kiosk_api.console.access import console, page_roles
 from kiosk_api.database import get_clock, get_session
 from payments.models import Payment, Refund
 from sales.models import RevenueEntry
 from sales.revenue import period_of
+from sales.statements.balance_check import reconcile_period
 from sales.statements.compute import PERIOD
-from sales.statements.reconcile import reconcile_period
 
 PAGE = 100
 
@@ -32,7 +33,7 @@ def _period() -> str:
 
 
 @console.get("/ledger")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def ledger() -> str:
     """The revenue ledger of a month, entry by entry, in the order it was written."""
     session, period, page = get_session(), _period(), _page()
@@ -50,7 +51,7 @@ def ledger() -> str:
 
 
 @console.get("/ledger/stock")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def stock_ledger() -> str:
     """The stock ledger (append-only movements), newest page last."""
     page = _page()
@@ -61,7 +62,7 @@ def stock_ledger() -> str:
 
 
 @console.get("/ledger/payments")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def payment_ledger() -> str:
     """Payments with what was captured and refunded, and every refund."""
     session, page = get_session(), _page()
@@ -89,7 +90,7 @@ def audit_log() -> str:
 
 
 @console.get("/reconciliation")
-@page_roles(*STAFF)
+@page_roles(*STAFF_READERS)
 def reconciliation() -> str:
     """Payments captured − refunds = revenue entries = statement totals, differences line by line."""
     report = reconcile_period(get_session(), _period())

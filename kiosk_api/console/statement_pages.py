@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from accounts.roles import STATEMENT_VIEWERS
+from audit.service import record, snapshot
 from core.errors import DomainError
-from kiosk_api.audit import record, snapshot
 from kiosk_api.blueprints.statements import visibility_of
-from kiosk_api.console.access import STATEMENT_VIEWERS, can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.charts import bar_chart
 from kiosk_api.database import get_clock, get_session
 from sales.revenue import period_of

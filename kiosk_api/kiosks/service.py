@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, NotFound
+from devices.models import DeviceNonce, KioskDevice
 from inventory.alerts import Alert
 from inventory.models import Location
 from kiosk_api.auth.device import MAX_AGE, MAX_FUTURE, DeviceAuthError
-from kiosk_api.kiosks.models import DeviceNonce, KioskDevice
 
 OFFLINE_AFTER = timedelta(minutes=5)
 DOOR_OPEN_ALERT_AFTER = timedelta(minutes=3)

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from kiosk_api.schemas.base import Fen, StrictSchema
 from kiosk_api.schemas.orders import PHONE
+from sales.bulk import MAX_QTY
 from sales.org_models import MEMBER_ROLES, ORG_KINDS, QUOTA_KINDS
 
 CREDIT_CODE = validate.Length(equal=18, error="18 characters")
@@ -90,7 +91,7 @@ class QuotaProgressOut(Schema):
 
 class BulkLineIn(StrictSchema):
     product = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99_999))
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QTY))
 
 
 class DeliveryIn(StrictSchema):

@@ -6,19 +6,11 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from core.money import format_fen
+from core.money import format_fen, format_fen_short
 
 RED = "#b3261e"
 GREY = "#9e9e9e"
 MUTED = "#5f6368"
-
-
-def _yuan_short(fen: int) -> str:
-    """¥12.3万 style axis labels for Chinese readers; plain ¥ below ten thousand yuan."""
-    yuan = fen // 100
-    if yuan >= 10_000:
-        return f"¥{yuan / 10_000:.1f}万"
-    return f"¥{yuan:,}"
 
 
 def quota_chart(
@@ -47,7 +39,7 @@ def quota_chart(
         parts.append(
             f'<line x1="{left}" x2="{width - 12}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e5e5"/>'
             f'<text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="12" text-anchor="end" fill="{MUTED}">'
-            f"{escape(_yuan_short(value))}</text>"
+            f"{escape(format_fen_short(value))}</text>"
         )
     for i, (total, amount) in enumerate(zip(cumulative, months, strict=True)):
         x = left + i * step + step * 0.15

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
 from core.clock import Clock, local_date
-from kiosk_api.auth.models import User
 from sales import organizations
 from sales.org_models import Organization
 

@@ -11,18 +11,16 @@ from typing import Any, TypeVar
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from accounts.models import User
 from core.clock import SHANGHAI
 from core.errors import DomainError
 from core.money import format_fen
 from kiosk_api.auth.http import current_user
-from kiosk_api.auth.models import User
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
 from kiosk_api.storefront import cart
 
 F = TypeVar("F", bound=Callable[..., Any])
-STAFF_READERS = ("admin", "operator", "auditor")
-STAFF_WRITERS = ("admin", "operator")
 
 # Messages of the errors a shopper or buyer can cause, in both languages; others show their English.
 ERROR_TEXT: dict[str, tuple[str, str]] = {

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from accounts.roles import STAFF_READERS
 from catalogue.service import today
 from kiosk_api.database import get_clock, get_session
-from kiosk_api.storefront.helpers import STAFF_READERS, page_user, resolve_page_user, sign_in_required
+from kiosk_api.storefront.helpers import page_user, resolve_page_user, sign_in_required
 from kiosk_api.storefront.presenters import bulk_view
 from sales import bulk, org_quota
 

@@ -3,7 +3,6 @@ pay), the certificate of the year; and, for operators, recording transfers and d
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,18 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from accounts.roles import STAFF_READERS, STAFF_WRITERS
 from catalogue.models import Product, Region
 from catalogue.service import today
 from core.errors import DomainError, InvalidInput
-from core.money import format_fen
+from core.money import format_fen, parse_yuan
 from kiosk_api.auth.http import current_user
 from kiosk_api.blueprints.orgs import cancel_online_payments
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.storefront.charts import county_chart, quota_chart
 from kiosk_api.storefront.helpers import (
-    STAFF_READERS,
-    STAFF_WRITERS,
     attempt,
     error_message,
     pick,
@@ -210,18 +208,6 @@ def bulk_order(order_id: str) -> Any:
     )
 
 
-def _fen_from_yuan(text: str) -> int:
-    """Parse an amount typed in yuan (1234.5) into fen, refusing fractions of a fen."""
-    try:
-        value = Decimal(text.replace(",", "").replace("¥", "").strip())
-    except InvalidOperation as exc:
-        raise InvalidInput("not an amount", fields={"amount": "an amount in yuan, e.g. 1234.50"}) from exc
-    fen = value * 100
-    if fen != fen.to_integral_value() or fen <= 0:
-        raise InvalidInput("not an amount", fields={"amount": "a positive amount, at most 2 decimals"})
-    return int(fen)
-
-
 @orgportal.post("/bulk-orders/<string:order_id>/<string:action>")
 @sign_in_required
 def bulk_order_action(order_id: str, action: str) -> Any:
@@ -283,7 +269,7 @@ def pay_online_page(order_id: str) -> Any:
 def _mark_paid(order_id: str, actor: str) -> None:
     """Record a transfer typed in yuan; when transfers cover the order, cancel any open online payment."""
     session = get_session()
-    amount = _fen_from_yuan(request.form.get("amount", ""))
+    amount = parse_yuan(request.form.get("amount", ""), field="amount")
     result = bulk.record_bank_transfer(
         session,
         get_clock(),

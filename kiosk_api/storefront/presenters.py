@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
 from catalogue.models import Region
 from core.money import format_fen
-from kiosk_api.auth.models import User
 from sales import bulk
 from sales.models import Order
 from sales.org_models import ORG_KINDS, BulkOrder, Organization

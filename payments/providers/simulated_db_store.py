@@ -54,7 +54,9 @@ class _Step:
 
     def load(self, provider_ref: str) -> SimulatedRecord | None:
         """Return the record with this provider_ref, its row locked until the step ends."""
-        row = self.session.get(SimulatedPaymentRow, provider_ref, with_for_update=True)
+        row = self._rows.get(provider_ref) or self.session.get(
+            SimulatedPaymentRow, provider_ref, with_for_update=True
+        )
         if row is None:
             return None
         self._rows[provider_ref] = row
@@ -72,10 +74,15 @@ class _Step:
             row.record = values
 
     def ref_for_token(self, token: str) -> str | None:
-        """Return the provider_ref of the record with this pay-page token, or None."""
-        return self.session.scalar(
-            select(SimulatedPaymentRow.provider_ref).where(SimulatedPaymentRow.token == token)
+        """Return the provider_ref of the record with this pay-page token, or None; its row is then
+        locked and read already (a step that looks a payment up by token goes on to change it)."""
+        row = self.session.scalar(
+            select(SimulatedPaymentRow).where(SimulatedPaymentRow.token == token).with_for_update()
         )
+        if row is None:
+            return None
+        self._rows[row.provider_ref] = row
+        return row.provider_ref
 
     def recall(self, idempotency_key: str) -> tuple[str, Any] | None:
         """Return (request fingerprint, result) remembered under an idempotency key, or None."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk_api.auth.roles import CATALOGUE_EDITORS, CATALOGUE_READERS, ROLES
+from accounts.roles import CATALOGUE_EDITORS, CATALOGUE_READERS, ROLES
 
 # (method, path, body): bodies are valid enough that only the role decides the outcome.
 CATALOGUE_WRITES = [

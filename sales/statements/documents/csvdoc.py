@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from sales.statements.documents.tables import AMOUNTS, COLUMNS, header, rows, yuan
+from core.money import format_fen
+from sales.statements.documents.tables import AMOUNTS, COLUMNS, header, rows
 from sales.statements.models import Statement
 
 
@@ -19,5 +20,10 @@ def render_csv(statement: Statement, base_url: str) -> bytes:
     writer.writerow([f"{zh}" for _key, zh in COLUMNS])
     writer.writerow([key for key, _zh in COLUMNS])
     for row in rows(statement):
-        writer.writerow([yuan(row[k]) if k in AMOUNTS else row[k] for k, _zh in COLUMNS])
+        writer.writerow(
+            [
+                format_fen(row[k], symbol=False, grouping=False) if k in AMOUNTS else row[k]
+                for k, _zh in COLUMNS
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode()

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.money import format_fen
+from core.money import format_fen, format_fen_short
 from sales.pdf_fonts import register_font
 from sales.statements import labels
 from sales.statements.documents.tables import header, verify_url
@@ -61,7 +61,7 @@ def bar_chart(title: str, lines: list[dict[str, Any]], font: str, width: float) 
     chart.width, chart.height = width - 220, bar_h * len(top)
     # Bars from the top: reportlab draws the first category at the bottom.
     ordered = list(reversed(top))
-    chart.data = [[max(line["net_fen"], 0) / 100 for line in ordered]]
+    chart.data = [[max(line["net_fen"], 0) for line in ordered]]  # fen, labelled as yuan
     chart.categoryAxis.categoryNames = [line["zh"][:16] for line in ordered]
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 8
@@ -70,10 +70,10 @@ def bar_chart(title: str, lines: list[dict[str, Any]], font: str, width: float) 
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: f"¥{v:,.0f}"
+    chart.valueAxis.labelTextFormat = lambda v: format_fen_short(round(v))
     chart.bars[0].fillColor = RED
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = lambda v: f"¥{v:,.2f}"
+    chart.barLabelFormat = lambda v: format_fen(round(v))
     chart.barLabels.fontName = font
     chart.barLabels.fontSize = 7
     chart.barLabels.boxAnchor = "w"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sales.statements import labels
@@ -22,18 +21,6 @@ COLUMNS = (
     ("net_payable", "应付 Net payable"),
 )
 AMOUNTS = ("gross", "refunds", "net", "commission", "net_payable")
-
-
-def yuan(fen: int) -> str:
-    """Fen as an exact decimal string of yuan: 123456 → 1234.56, -5 → -0.05."""
-    sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{part:02d}"
-
-
-def yuan_decimal(fen: int) -> Decimal:
-    """Fen as an exact Decimal of yuan (for spreadsheets)."""
-    return Decimal(yuan(fen))
 
 
 def verify_url(base_url: str, statement: Statement) -> str:

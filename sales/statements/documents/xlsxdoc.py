@@ -8,7 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from sales.statements.documents.tables import AMOUNTS, COLUMNS, header, rows, yuan_decimal
+from core.money import Money
+from sales.statements.documents.tables import AMOUNTS, COLUMNS, header, rows
 from sales.statements.models import Statement
 
 
@@ -25,7 +26,7 @@ def render_xlsx(statement: Statement, base_url: str) -> bytes:
         cell.font = Font(bold=True)
     sheet.append([key for key, _zh in COLUMNS])
     for row in rows(statement):
-        sheet.append([yuan_decimal(row[k]) if k in AMOUNTS else row[k] for k, _zh in COLUMNS])
+        sheet.append([Money(row[k]).to_yuan() if k in AMOUNTS else row[k] for k, _zh in COLUMNS])
         for i, (key, _zh) in enumerate(COLUMNS, 1):
             if key in AMOUNTS:
                 sheet.cell(row=sheet.max_row, column=i).number_format = "#,##0.00"

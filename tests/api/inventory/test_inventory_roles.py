@@ -3,7 +3,7 @@ auditors read; everyone else is refused (401 anonymous, 403 other roles)."""
 
 import pytest
 
-from kiosk_api.auth.roles import (
+from accounts.roles import (
     INVENTORY_EDITORS,
     INVENTORY_READERS,
     PICK_LIST_READERS,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
-from kiosk_api.audit import AuditEntry
+from audit.models import AuditEntry
 from tests.api.test_login import csrf_from, sign_in
 
 

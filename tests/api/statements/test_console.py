@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from kiosk_api.auth.models import User
+from accounts.models import User
 from tests.api.test_login import csrf_from, sign_in
 
 PAGES = [
@@ -95,3 +95,25 @@ def test_a_supplier_only_reaches_its_statements(session, client, issued_october)
     assert mine["subject"]["zh"] in html
     other = next(s for s in issued_october if s["scope"] == "supplier" and s["key"] != mine["key"])
     assert client.get(f"/console/statements/2026-10/supplier/{other['key']}").status_code == 404
+
+
+def test_a_price_typed_in_yuan_is_saved_as_fen_and_a_bad_one_is_refused(session, client) -> None:
+    from catalogue.models import Product
+
+    sign_in(client, "operator")
+    product = session.get(Product, 1)
+    name = product.name_zh
+    form = client.get("/console/catalogue/1")
+    yuan, fen = divmod(product.price_fen, 100)
+    assert f'name="price" inputmode="decimal" value="{yuan}.{fen:02d}"' in form.get_data(as_text=True)
+    token = csrf_from(form.data)
+    refused = client.post(
+        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "12.345"}
+    )
+    assert refused.status_code == 200 and "请输入金额" in refused.get_data(as_text=True)
+    saved = client.post(
+        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "¥1,234.50"}
+    )
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Product, 1).price_fen == 123450

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from kiosk_api.auth.models import User
+from accounts.models import User
 
 
 def _link(session, role: str, **fields) -> None:

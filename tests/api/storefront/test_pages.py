@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from accounts.models import User
 from catalogue.models import Product
-from kiosk_api.auth.models import User
 from tests.integration.orgs.factories import demo_unit, product
 
 CONTACT = {"name": "林", "phone": "13800138000", "address": "福州市鼓楼区某路 1 号"}

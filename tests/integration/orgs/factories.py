@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.models import User
 from catalogue.models import Product
 from catalogue.validators import credit_code_check_char
 from core.clock import Clock
-from kiosk_api.auth.models import User
 from kiosk_api.auth.service import create_token, create_user
 from kiosk_api.storefront.demo import load_demo_organizations
 from sales import bulk
-from sales.org_models import Organization
+from sales.models import Order
+from sales.org_models import BulkOrder, Organization
 from sales.organizations import add_member, create_organization
 
 DEMO_ORG_CODE = "11330200MB0A12345G"
@@ -90,16 +91,19 @@ def delivery(tax_id: str = TAX_ID) -> bulk.Delivery:
     )
 
 
+def drafted_order(
+    session: Session, clock: Clock, unit: Unit, lines: list[tuple[int, int]], tax_id: str = TAX_ID
+) -> tuple[Order, BulkOrder]:
+    """A bulk order of (product id, qty) lines, drafted and submitted by the unit's buyer."""
+    return bulk.draft_bulk_order(
+        session, clock, org_id=unit.org.id, user_id=unit.buyer.id, lines=lines, delivery=delivery(tax_id)
+    )
+
+
 def approved_order(session: Session, clock: Clock, unit: Unit, lines: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
     """A bulk order of the unit, drafted, submitted and approved (stock held)."""
-    order, record = bulk.draft_bulk_order(
-        session,
-        clock,
-        org_id=unit.org.id,
-        user_id=unit.buyer.id,
-        lines=[(product(session, sku).id, qty) for sku, qty in lines],
-        delivery=delivery(unit.org.credit_code),
-    )
+    ids = [(product(session, sku).id, qty) for sku, qty in lines]
+    order, record = drafted_order(session, clock, unit, ids, tax_id=unit.org.credit_code)
     bulk.approve_bulk_order(session, clock, order.id, user_id=unit.approver.id)
     session.flush()
     return order, record

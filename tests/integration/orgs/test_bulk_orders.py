@@ -16,7 +16,7 @@ from sales import bulk
 from sales.models import RevenueEntry
 from tests.revenue_helpers import revenue_total
 
-from .factories import approved_order, delivery, demo_unit, other_unit, product
+from .factories import approved_order, delivery, demo_unit, drafted_order, other_unit, product
 
 RICE, TEA = "YB-RICE-5KG", "QXN-PUAN-RED-250G"
 
@@ -24,14 +24,7 @@ RICE, TEA = "YB-RICE-5KG", "QXN-PUAN-RED-250G"
 def test_buyer_drafts_and_submits_priced_by_the_server(session, clock) -> None:
     unit = demo_unit(session, clock)
     rice = product(session, RICE)
-    order, record = bulk.draft_bulk_order(
-        session,
-        clock,
-        org_id=unit.org.id,
-        user_id=unit.buyer.id,
-        lines=[(rice.id, 7), (rice.id, 3)],
-        delivery=delivery(),
-    )
+    order, record = drafted_order(session, clock, unit, [(rice.id, 7), (rice.id, 3)])
     assert order.status == "awaiting_approval" and order.channel == "bulk"
     assert (order.buyer_kind, order.organization_id) == ("government", unit.org.id)
     assert [(line.qty, line.unit_price_fen) for line in order.lines] == [(10, rice.price_fen)]
@@ -54,17 +47,19 @@ def test_only_a_buyer_of_the_unit_drafts(session, clock) -> None:
     assert error.value.code == "forbidden"
 
 
+def test_bad_lines_are_named_by_the_line_the_buyer_wrote(session, clock) -> None:
+    unit = demo_unit(session, clock)
+    rice = product(session, RICE)
+    with pytest.raises(InvalidInput) as error:
+        drafted_order(session, clock, unit, [(rice.id, 7), (rice.id, 0), (999_999, 1)])
+    assert error.value.code == "invalid_lines"
+    assert set(error.value.fields) == {"lines.1.qty", "lines.2.product"}
+
+
 def test_a_tax_id_with_a_wrong_check_character_is_refused(session, clock) -> None:
     unit = demo_unit(session, clock)
     with pytest.raises(InvalidInput) as error:
-        bulk.draft_bulk_order(
-            session,
-            clock,
-            org_id=unit.org.id,
-            user_id=unit.buyer.id,
-            lines=[(product(session, RICE).id, 1)],
-            delivery=delivery("11330200MB0A12345H"),
-        )
+        drafted_order(session, clock, unit, [(product(session, RICE).id, 1)], tax_id="11330200MB0A12345H")
     assert "tax_id" in error.value.fields
 
 
@@ -83,14 +78,7 @@ def test_approval_holds_the_stock_at_a_warehouse_for_seven_days(session, clock) 
 
 def test_an_approver_of_another_unit_cannot_approve(session, clock) -> None:
     unit, other = demo_unit(session, clock), other_unit(session, clock)
-    order, _ = bulk.draft_bulk_order(
-        session,
-        clock,
-        org_id=unit.org.id,
-        user_id=unit.buyer.id,
-        lines=[(product(session, RICE).id, 1)],
-        delivery=delivery(),
-    )
+    order, _ = drafted_order(session, clock, unit, [(product(session, RICE).id, 1)])
     with pytest.raises(DomainError) as error:
         bulk.approve_bulk_order(session, clock, order.id, user_id=other.approver.id)
     assert error.value.code == "bulk_order_not_found"
@@ -102,14 +90,7 @@ def test_an_approver_of_another_unit_cannot_approve(session, clock) -> None:
 
 def test_approval_without_stock_fails_and_the_order_waits(session, clock) -> None:
     unit = demo_unit(session, clock)
-    order, _ = bulk.draft_bulk_order(
-        session,
-        clock,
-        org_id=unit.org.id,
-        user_id=unit.buyer.id,
-        lines=[(product(session, RICE).id, 61)],
-        delivery=delivery(),
-    )
+    order, _ = drafted_order(session, clock, unit, [(product(session, RICE).id, 61)])
     with pytest.raises(OutOfStock):
         bulk.approve_bulk_order(session, clock, order.id, user_id=unit.approver.id)
     assert order.status == "awaiting_approval"
@@ -118,14 +99,7 @@ def test_approval_without_stock_fails_and_the_order_waits(session, clock) -> Non
 
 def test_rejection_needs_a_reason(session, clock) -> None:
     unit = demo_unit(session, clock)
-    order, record = bulk.draft_bulk_order(
-        session,
-        clock,
-        org_id=unit.org.id,
-        user_id=unit.buyer.id,
-        lines=[(product(session, TEA).id, 1)],
-        delivery=delivery(),
-    )
+    order, record = drafted_order(session, clock, unit, [(product(session, TEA).id, 1)])
     with pytest.raises(InvalidInput):
         bulk.reject_bulk_order(session, clock, order.id, user_id=unit.approver.id, reason=" ")
     bulk.reject_bulk_order(session, clock, order.id, user_id=unit.approver.id, reason="预算不足")

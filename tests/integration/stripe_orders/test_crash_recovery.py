@@ -3,9 +3,10 @@
 The money is taken at Stripe while our database does not know it: the webhook never arrives, the
 webhook handler dies before its commit, or the process dies as Stripe answers the PaymentIntent
 create call (start_payment's second unit of work never records provider_ref). One run of
-`sales.reconcile.reconcile` — and of the command `dongxi payments reconcile` — must leave the order
-paid, its revenue entries written and its reservation turned into a sale. A process that died
-before calling Stripe at all leaves a pending payment that reconciliation creates at Stripe once.
+`sales.provider_repair.repair_unsettled_payments` — and of the command `dongxi payments reconcile` —
+must leave the order paid, its revenue entries written and its reservation turned into a sale. A
+process that died before calling Stripe at all leaves a pending payment that the repair creates at
+Stripe once.
 
 localstripe ignores Idempotency-Key (see test_localstripe_ignores_idempotency_keys), so where the
 repair depends on Stripe answering a repeated key with the first PaymentIntent, IdempotentStripe
@@ -33,7 +34,7 @@ from payments.models import Payment
 from payments.providers.base import PaymentProvider, ProviderPayment
 from payments.providers.stripe_provider import StripeProvider
 from sales.payment_flow import apply_event
-from sales.reconcile import reconcile
+from sales.provider_repair import repair_unsettled_payments
 from tests.integration.payments.conftest import SECRET_KEY, WEBHOOK_SECRET
 from tests.integration.stripe_orders.conftest import cart_of, stripe_config
 from tests.integration.stripe_orders.harness import (
@@ -113,13 +114,13 @@ def test_payment_confirmed_at_stripe_but_not_committed_here_is_repaired_by_one_r
                 deliver(client, webhook)
     assert_unpaid(order_state(db, order_id))
 
-    counts = reconcile(db, clock, provider)
+    counts = repair_unsettled_payments(db, clock, provider)
 
     assert counts == {"checked": 1, "repaired": 1, "failed": 0}
     repaired = state_with_stock(db, order_id, products)
     assert_paid_once(repaired, intent_id, stock_before)
     # Nothing is left to repair, and the webhook Stripe retries later changes nothing.
-    assert reconcile(db, clock, provider) == {"checked": 0, "repaired": 0, "failed": 0}
+    assert repair_unsettled_payments(db, clock, provider) == {"checked": 0, "repaired": 0, "failed": 0}
     assert deliver(client, webhook).get_json() == {"received": True, "duplicate": False}
     after_retry = state_with_stock(db, order_id, products)
     assert (len(after_retry.pop("webhook_events")), repaired.pop("webhook_events")) == (1, [])
@@ -170,7 +171,7 @@ def test_payment_never_sent_to_stripe_is_created_once_by_reconcile_then_settled_
     with db.unit_of_work() as session:
         (order_id,) = session.scalars(select(Payment.order_id).where(Payment.provider_ref.is_(None))).all()
 
-    assert reconcile(db, clock, provider) == {"checked": 1, "repaired": 1, "failed": 0}
+    assert repair_unsettled_payments(db, clock, provider) == {"checked": 1, "repaired": 1, "failed": 0}
 
     waiting = order_state(db, order_id)
     ((_, intent_id, status, amount, captured, refunded),) = waiting["payments"]
@@ -179,7 +180,7 @@ def test_payment_never_sent_to_stripe_is_created_once_by_reconcile_then_settled_
     intent = stripe_api.v1.payment_intents.retrieve(intent_id).to_dict()
     assert (intent["description"], intent["metadata"]["order_id"]) == ("dongxi storefront", order_id)
     pay_with_visa(stripe_api, intent_id)  # the shopper pays; the webhook is lost as well
-    assert reconcile(db, clock, provider) == {"checked": 1, "repaired": 1, "failed": 0}
+    assert repair_unsettled_payments(db, clock, provider) == {"checked": 1, "repaired": 1, "failed": 0}
     assert_paid_once(state_with_stock(db, order_id, products), intent_id, stock_before)
 
 
@@ -253,7 +254,7 @@ def test_payment_intent_stripe_created_but_we_never_recorded_is_found_again_by_i
     assert_unpaid(order_state(db, order_id))
     pay_with_visa(stripe_api, intent_id)  # whatever happens at Stripe now, only reconciliation learns it
 
-    counts = reconcile(db, clock, provider)
+    counts = repair_unsettled_payments(db, clock, provider)
 
     assert counts == {"checked": 1, "repaired": 1, "failed": 0}
     assert stripe_side.forwarded.count("/v1/payment_intents") == 1, "no second PaymentIntent was created"

@@ -1,4 +1,4 @@
-"""`dongxi reservations expire` releases lapsed holds and commits."""
+"""`dongxi holds release-expired` releases lapsed holds and commits."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -34,7 +34,7 @@ def test_the_command_releases_lapsed_holds_and_leaves_live_ones(tmp_path) -> Non
                 expires_at=ten_minutes_ago.now() + timedelta(minutes=minutes),
             )
     result = CliRunner().invoke(
-        main, ["reservations", "expire"], env={"DATABASE_URL": url, "DONGXI_VAR_DIR": str(tmp_path)}
+        main, ["holds", "release-expired"], env={"DATABASE_URL": url, "DONGXI_VAR_DIR": str(tmp_path)}
     )
     assert result.exit_code == 0, result.output
     assert "expired holds released: 1" in result.output

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts.roles import ROLES
 from core.db import Base, UTCDateTime
 
 
@@ -15,11 +16,7 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('admin', 'operator', 'restocker', 'supplier', 'org_buyer', 'org_approver', 'auditor',"
-            " 'county')",
-            name="role",
-        ),
+        CheckConstraint("role IN (" + ", ".join(f"'{role}'" for role in ROLES) + ")", name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,7 +23,7 @@ UNSETTLED_ORDER_STATUSES = (
 )
 
 
-def reconcile(
+def repair_unsettled_payments(
     db: Database, clock: Clock, provider: PaymentProvider, log: Callable[[str], None] = lambda _m: None
 ) -> dict[str, int]:
     """Fetch every unsettled payment from the provider and apply what it says; return counts."""
@@ -42,7 +42,7 @@ def reconcile(
     for i, (payment_id, order_id) in enumerate(rows, 1):
         counts["checked"] += 1
         try:
-            counts["repaired"] += _reconcile_one(db, clock, provider, payment_id, order_id)
+            counts["repaired"] += _repair_one(db, clock, provider, payment_id, order_id)
         except DomainError as exc:  # one payment the provider will not settle must not stop the run
             counts["failed"] += 1
             log(f"order {order_id}: {exc.message}")
@@ -51,9 +51,7 @@ def reconcile(
     return counts
 
 
-def _reconcile_one(
-    db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, order_id: str
-) -> int:
+def _repair_one(db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, order_id: str) -> int:
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)
         before = (payment.provider_ref, payment.captured_fen, payment.refunded_fen, payment.status)

@@ -20,20 +20,31 @@ ROLES: dict[str, tuple[str, str]] = {
     COUNTY: ("原产县", "Origin county"),
 }
 
+# The staff: admins and operators run everything, auditors read all of it and change nothing.
+STAFF_WRITERS = (ADMIN, OPERATOR)
+STAFF_READERS = (*STAFF_WRITERS, AUDITOR)
+# The accounts that can be members of an organization (as its buyer or approver).
+ORG_MEMBER_ACCOUNTS = (ORG_BUYER, ORG_APPROVER)
+# Accounts that read only their own statements: a supplier's, a county's (and its suppliers').
+OWN_STATEMENT_READERS = (SUPPLIER, COUNTY)
+
 # Who may change the catalogue (regions, pairings, suppliers, products).
-CATALOGUE_EDITORS = (ADMIN, OPERATOR)
+CATALOGUE_EDITORS = STAFF_WRITERS
 # Who may read what the public may not (suppliers' payout accounts, inactive products).
-CATALOGUE_READERS = (ADMIN, OPERATOR, AUDITOR)
+CATALOGUE_READERS = STAFF_READERS
 # Who may set up locations and slots and move stock (receipts, transfers, write-offs).
-INVENTORY_EDITORS = (ADMIN, OPERATOR)
+INVENTORY_EDITORS = STAFF_WRITERS
 # Who may read stock, the stock ledger, holds and alerts.
-INVENTORY_READERS = (ADMIN, OPERATOR, AUDITOR)
+INVENTORY_READERS = STAFF_READERS
 # Who may record restock visits and stock counts.
-RESTOCK_RECORDERS = (ADMIN, OPERATOR, RESTOCKER)
+RESTOCK_RECORDERS = (*STAFF_WRITERS, RESTOCKER)
 # Who may read restock pick lists.
-PICK_LIST_READERS = (ADMIN, OPERATOR, RESTOCKER, AUDITOR)
-# Who may read every statement, the audit log and the reconciliation (suppliers and counties
-# read their own statements only).
-STATEMENT_READERS = (ADMIN, OPERATOR, AUDITOR)
+PICK_LIST_READERS = (*STAFF_READERS, RESTOCKER)
+# Who may read every statement and the reconciliation.
+STATEMENT_READERS = STAFF_READERS
+# Who may open statements at all (suppliers and counties see their own only).
+STATEMENT_VIEWERS = (*STATEMENT_READERS, *OWN_STATEMENT_READERS)
 # Who may issue (close) a month's statements.
-STATEMENT_ISSUERS = (ADMIN, OPERATOR)
+STATEMENT_ISSUERS = STAFF_WRITERS
+# Who may read the audit log.
+AUDIT_READERS = (ADMIN, AUDITOR)

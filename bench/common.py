@@ -1,0 +1,331 @@
+"""What the device-API benchmarks share: scratch PostgreSQL databases with the demo data and N
+stocked benchmark kiosks, gunicorn started with the repository's config, signed kiosk clients,
+worker memory, and the invariants checked after a run.
+
+Benchmarks, not tests: they print figures and ratios, and run only against 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from requests_http_signature import HTTPSignatureAuth, algorithms
+from sqlalchemy import select, text
+
+from catalogue.models import Product
+from core.clock import SystemClock
+from core.db import Database, make_engine
+from inventory import service as inventory
+from kiosk_api import migrate
+from kiosk_api.demo import load_demo
+from kiosk_api.kiosks import service as kiosks
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SECRET_KEY = "bench-secret-key-not-for-production"
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def libpq(url: str) -> str:
+    """A SQLAlchemy URL as psycopg takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def create_database(name: str) -> str:
+    """(Re)create an empty PostgreSQL database; return its SQLAlchemy URL."""
+    with psycopg.connect(libpq(ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(libpq(ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class BenchKiosk:
+    code: str
+    key_id: str
+    secret: str
+    slots: list[str]
+
+
+def prepare_database(
+    name: str, kiosk_count: int, *, slots: int = 8, stock: int = 100_000, history: int = 0
+) -> tuple[str, list[BenchKiosk]]:
+    """A migrated database with the demo data and `kiosk_count` stocked, provisioned vend kiosks."""
+    url = create_database(name)
+    say(f"  {name}: migrating and loading the demo data …")
+    migrate.upgrade(url)
+    db = Database(make_engine(url))
+    clock = SystemClock()
+    with db.unit_of_work() as session:
+        load_demo(session, clock)
+    if history:
+        from history import load_history
+
+        load_history(url, history, progress=lambda m: say(f"  {name}: {m}"))
+    made = provision_kiosks(
+        db, kiosk_count, slots=slots, stock=stock, progress=lambda m: say(f"  {name}: {m}")
+    )
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    db.engine.dispose()
+    return url, made
+
+
+def provision_kiosks(
+    db: Database, count: int, *, slots: int, stock: int, progress: Callable[[str], None]
+) -> list[BenchKiosk]:
+    """Create `count` vend kiosks BK-0001… with `slots` slots of stock each, and their device keys."""
+    clock = SystemClock()
+    made: list[BenchKiosk] = []
+    with db.unit_of_work() as session:
+        warehouse = session.execute(
+            text("SELECT code, partner_code FROM locations WHERE kind = 'warehouse'")
+        ).first()
+        products = list(
+            session.scalars(select(Product).where(Product.active).order_by(Product.id).limit(slots))
+        )
+        expires = date.today() + timedelta(days=365)
+        for product in products:  # enough in the warehouse for every kiosk's slots
+            inventory.receive(
+                session,
+                clock,
+                location=warehouse.code,
+                product=product.id,
+                lot=f"BENCH-{product.id}",
+                qty=stock * count,
+                actor="bench",
+                expires_on=expires,
+            )
+    batch = 100
+    for start in range(0, count, batch):
+        with db.unit_of_work() as session:
+            for i in range(start, min(start + batch, count)):
+                code = f"BK-{i + 1:04d}"
+                inventory.create_location(
+                    session,
+                    clock,
+                    code=code,
+                    kind="kiosk",
+                    name_zh=f"基准测试柜 {i + 1}（演示）",
+                    partner=warehouse.partner_code,
+                    mode="vend",
+                    warehouse=warehouse.code,
+                    route="BENCH",
+                )
+                slot_codes = [f"{'ABCDEFGH'[j // 4]}{j % 4 + 1}" for j in range(len(products))]
+                for slot_code, product in zip(slot_codes, products, strict=True):
+                    inventory.add_slot(
+                        session, code, code=slot_code, product=product.id, capacity=stock, par_level=1
+                    )
+                    inventory.transfer(
+                        session,
+                        clock,
+                        source=warehouse.code,
+                        dest=code,
+                        dest_slot=slot_code,
+                        qty=stock,
+                        actor="bench",
+                        product=product.id,
+                        lot=f"BENCH-{product.id}",
+                    )
+                keys = kiosks.provision(session, clock, code, secret_key=SECRET_KEY)
+                made.append(BenchKiosk(code, keys["key_id"], keys["secret"], slot_codes))
+        progress(f"kiosks provisioned: {len(made):,}/{count:,}")
+    return made
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def worker_rss_mb(self) -> list[float]:
+        """Peak resident memory (VmHWM) of each gunicorn worker, in MB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        peaks = []
+        for pid in children:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return peaks
+
+
+@contextmanager
+def gunicorn(
+    url: str, *, port: int, workers: int = 2, threads: int = 8, app: str | None = None
+) -> Iterator[Server]:
+    """Run `dongxi serve --production` (or another WSGI app with the same config) until the block ends."""
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "PUBLIC_BASE_URL": base,
+        "PAYMENT_PROVIDER": "simulated",
+        "DONGXI_BIND": f"127.0.0.1:{port}",
+        "DONGXI_WORKERS": str(workers),
+        "DONGXI_THREADS": str(threads),
+        "DONGXI_ACCESS_LOG": "/dev/null",
+        "DONGXI_LOG_LEVEL": "warning",
+    }
+    if app is None:
+        command = [str(BIN / "dongxi"), "serve", "--production"]
+    else:
+        command = [str(BIN / "gunicorn"), "--config", str(REPO / "kiosk_api" / "gunicorn_conf.py"), app]
+    process = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield Server(process, base)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+class SignedKiosk:
+    """One cabinet: its own keep-alive connection, every request signed as KIOSK_PROTOCOL.md says."""
+
+    def __init__(self, base: str, kiosk: BenchKiosk) -> None:
+        self.base = base
+        self.kiosk = kiosk
+        self.http = requests.Session()
+        self.auth = HTTPSignatureAuth(
+            signature_algorithm=algorithms.HMAC_SHA256,
+            key=kiosk.secret.encode(),
+            key_id=kiosk.key_id,
+            use_nonce=True,
+        )
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.get(f"{self.base}/api/v1/kiosk{path}", auth=self.auth, timeout=30, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> requests.Response:
+        return self.http.post(
+            f"{self.base}/api/v1/kiosk{path}", json=body, auth=self.auth, timeout=30, **kwargs
+        )
+
+    def pay(self, qr_payload: str) -> requests.Response:
+        token = qr_payload.rstrip("/").rsplit("/", 1)[-1]
+        return self.http.post(f"{self.base}/api/v1/pay/{token}/simulate", timeout=30)
+
+
+class Failure(Exception):
+    """A response the benchmark did not expect (counted; the run goes on)."""
+
+    def __init__(self, step: str, response: requests.Response) -> None:
+        super().__init__(f"{step}: {response.status_code} {response.text[:200]}")
+        self.step = step
+        self.status = response.status_code
+
+
+def purchase(kiosk: SignedKiosk, lines: list[dict[str, Any]], timings: dict[str, list[float]]) -> None:
+    """One shopper's visit: session → pay → poll until paid → vend results (all dispensed)."""
+
+    def timed(step: str, call: Callable[[], requests.Response], ok: int = 200) -> requests.Response:
+        t = time.perf_counter()
+        response = call()
+        timings.setdefault(step, []).append(time.perf_counter() - t)
+        if response.status_code != ok:
+            raise Failure(step, response)
+        return response
+
+    started = timed("session", lambda: kiosk.post("/sessions", {"lines": lines}), ok=201).json()
+    timed("pay", lambda: kiosk.pay(started["payment"]["qr_payload"]))
+    for _ in range(50):
+        status = timed("poll", lambda: kiosk.get(f"/orders/{started['order_id']}")).json()["status"]
+        if status == "paid":
+            break
+    else:
+        raise RuntimeError(f"order {started['order_id']} never became paid")
+    report = {
+        "report_id": str(uuid.uuid4()),
+        "results": [
+            {"slot": line["slot"], "requested": line["qty"], "dispensed": line["qty"]} for line in lines
+        ],
+    }
+    timed("vend", lambda: kiosk.post(f"/orders/{started['order_id']}/vend-results", report))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def describe(values: list[float]) -> str:
+    """p50 / p99 in milliseconds."""
+    return f"p50 {percentile(values, 0.5) * 1000:7.1f} ms  p99 {percentile(values, 0.99) * 1000:7.1f} ms"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+INVARIANTS = {
+    "no balance below zero or over-reserved": """
+        SELECT count(*) FROM stock_balances WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand""",
+    "no active hold left on a completed order": """
+        SELECT count(*) FROM reservations r JOIN orders o ON o.id = r.order_ref
+        WHERE r.status = 'active' AND o.status IN ('completed', 'paid', 'refunded', 'partially_refunded')""",
+    "stock ledger sums equal balances": """
+        WITH moved AS (
+            SELECT to_location_id AS location_id, to_slot_id AS slot_id, product_id, lot_id, qty AS delta
+            FROM stock_movements WHERE to_location_id IS NOT NULL
+            UNION ALL
+            SELECT from_location_id, from_slot_id, product_id, lot_id, -qty
+            FROM stock_movements WHERE from_location_id IS NOT NULL),
+        sums AS (SELECT location_id, slot_id, product_id, lot_id, sum(delta) AS total FROM moved
+                 GROUP BY location_id, slot_id, product_id, lot_id)
+        SELECT count(*) FROM stock_balances b FULL JOIN sums s
+          ON s.location_id = b.location_id AND s.slot_id IS NOT DISTINCT FROM b.slot_id
+         AND s.product_id = b.product_id AND s.lot_id = b.lot_id
+        WHERE coalesce(b.on_hand, 0) <> coalesce(s.total, 0)""",
+    "every completed order's revenue equals its capture": """
+        SELECT count(*) FROM orders o
+        LEFT JOIN (SELECT order_id, sum(amount_fen) AS total FROM revenue_entries GROUP BY order_id) r
+          ON r.order_id = o.id
+        WHERE o.status = 'completed' AND o.captured_fen - o.refunded_fen <> coalesce(r.total, 0)""",
+}
+
+
+def check_invariants(url: str, *, sold_units: int | None = None) -> bool:
+    """Print PASS/FAIL for each invariant after a run; return whether all held."""
+    ok = True
+    with psycopg.connect(libpq(url)) as conn:
+        for name, sql in INVARIANTS.items():
+            broken = conn.execute(sql).fetchone()[0]
+            ok &= broken == 0
+            say(f"  {'PASS' if broken == 0 else 'FAIL'}  {name}" + (f" ({broken} rows)" if broken else ""))
+    return ok

@@ -1,0 +1,1 @@
+"""Kiosk devices: a cabinet's signing key, its reported state and the nonces it has used."""
