@@ -131,12 +131,6 @@ def device_key(session: Session, key_id: str, *, secret_key: str) -> DeviceKey |
     return DeviceKey(key_id, secret, row[0], row[2], row[3], row[4], row[5])
 
 
-def active_device(session: Session, key_id: str) -> KioskDevice | None:
-    """Return the active device with this key id, or None."""
-    device = session.scalar(select(KioskDevice).where(KioskDevice.key_id == key_id))
-    return device if device is not None and device.status == "active" else None
-
-
 def secret_of(device: KioskDevice, *, secret_key: str) -> bytes | None:
     """Decrypt a device's HMAC secret (None if SECRET_KEY changed since it was provisioned)."""
     try:
