@@ -29,6 +29,11 @@ def touch(session: Session, location_id: int) -> None:
     session.info.setdefault(_LOCATIONS, set()).add(location_id)
 
 
+def changed_here(session: Session, location_id: int) -> bool:
+    """Whether this transaction has changed the kiosk's catalogue (its bump not yet written)."""
+    return location_id in session.info.get(_LOCATIONS, ())
+
+
 def version(session: Session, location_id: int) -> int:
     """Return a kiosk's catalogue version (one indexed read), counting this transaction's own change."""
     touched = session.info.get(_LOCATIONS, set())

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session, joinedload
 from catalogue.models import Product
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
-from inventory import ledger
+from inventory import catalogue_version, ledger
 from inventory.locations import lot_for_found_stock, slot_for_field, today
-from inventory.models import WRITEOFF_REASONS, Location, Lot, Slot, StockBalance, StockMovement
+from inventory.models import (
+    WRITEOFF_REASONS,
+    Location,
+    Lot,
+    Reservation,
+    Slot,
+    StockBalance,
+    StockMovement,
+)
 from inventory.reservations import expire_due, expire_reservations
 from inventory.withdrawal import withdraw
 
@@ -153,6 +161,28 @@ def _returnable(
         else:
             net[(movement.lot_id, movement.to_slot_id)] -= movement.qty
     return {key: left for key, left in net.items() if left > 0}
+
+
+def catalogue_version_now(session: Session, clock: Clock, location_id: int) -> int:
+    """A kiosk's catalogue version after its lapsed holds go: one indexed read when none lapsed."""
+    lapsed = (
+        select(Reservation.id)
+        .where(
+            Reservation.status == "active",
+            Reservation.expires_at <= clock.now(),
+            Reservation.location_id == location_id,
+        )
+        .exists()
+    )
+    row = session.execute(
+        select(Location.catalogue_version, lapsed).where(Location.id == location_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such location", code="location_not_found")
+    if row[1] or catalogue_version.changed_here(session, location_id):
+        expire_reservations(session, clock, location_id=location_id)
+        return catalogue_version.version(session, location_id)
+    return int(row[0] or 0)
 
 
 def planogram(

@@ -10,9 +10,9 @@ emits no FOR UPDATE, but its transactions start with BEGIN IMMEDIATE (core.db), 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,9 +23,9 @@ from inventory.errors import InsufficientStock
 from inventory.models import StockBalance, StockMovement
 
 
-def lock_balances(session: Session, *criteria: ColumnElement[bool]) -> list[StockBalance]:
-    """Return the balances matching `criteria`, locked in id order and freshly read."""
-    stmt: Select[tuple[StockBalance]] = (
+def lock_statement(*criteria: ColumnElement[bool]) -> Select[tuple[StockBalance]]:
+    """SELECT the balances matching `criteria` FOR UPDATE, in id order, freshly read, with their lots."""
+    return (
         select(StockBalance)
         .where(*criteria)
         .order_by(StockBalance.id)
@@ -33,7 +33,11 @@ def lock_balances(session: Session, *criteria: ColumnElement[bool]) -> list[Stoc
         .options(joinedload(StockBalance.lot, innerjoin=True))  # one statement; only balances are locked
         .execution_options(populate_existing=True)
     )
-    return list(session.scalars(stmt))
+
+
+def lock_balances(session: Session, *criteria: ColumnElement[bool]) -> list[StockBalance]:
+    """Return the balances matching `criteria`, locked in id order and freshly read."""
+    return list(session.scalars(lock_statement(*criteria)))
 
 
 def ensure_balances(session: Session, keys: Iterable[tuple[int, int | None, int, int]]) -> None:
@@ -87,6 +91,69 @@ def _apply(session: Session, balance: StockBalance, guard: ColumnElement[bool], 
     set_committed_value(balance, "on_hand", row.on_hand)
     set_committed_value(balance, "reserved", row.reserved)
     return True
+
+
+def _apply_many(
+    session: Session,
+    amounts: dict[StockBalance, int],
+    guard: Callable[[ColumnElement[int]], ColumnElement[bool]],
+    **values: Callable[[ColumnElement[int]], ColumnElement[int]],
+) -> bool:
+    """One guarded UPDATE of several balances, each by its own amount; whether every row matched.
+
+    `guard` and `values` are given the amount of the row as an SQL expression (a CASE on the id).
+    A row that does not match leaves the others changed: the caller raises, and the transaction
+    rolls back."""
+    by_id = {balance.id: balance for balance in amounts}
+    amount = case({balance.id: qty for balance, qty in amounts.items()}, value=StockBalance.id)
+    stmt = (
+        update(StockBalance)
+        .where(StockBalance.id.in_(sorted(by_id)), guard(amount))
+        .values({name: make(amount) for name, make in values.items()})
+        .returning(StockBalance.id, StockBalance.on_hand, StockBalance.reserved)
+    )
+    rows = session.execute(stmt, execution_options={"synchronize_session": False}).all()
+    for row in rows:
+        set_committed_value(by_id[row.id], "on_hand", row.on_hand)
+        set_committed_value(by_id[row.id], "reserved", row.reserved)
+    return len(rows) == len(by_id)
+
+
+def hold_many(session: Session, amounts: dict[StockBalance, int]) -> bool:
+    """Reserve units of several locked balances in one statement, if each has that many free."""
+    if not _apply_many(
+        session,
+        amounts,
+        lambda qty: StockBalance.on_hand - StockBalance.reserved >= qty,
+        reserved=lambda qty: StockBalance.reserved + qty,
+    ):
+        return False
+    for balance in amounts:
+        if balance.slot_id is not None:  # what the kiosk's catalogue shows as available changed
+            catalogue_version.touch(session, balance.location_id)
+    return True
+
+
+def sell_held(
+    session: Session, clock: Clock, amounts: dict[StockBalance, int], *, actor: str, reference: str
+) -> list[StockMovement]:
+    """Sell units that were reserved, from several balances in one statement, with their movements.
+
+    On hand and reserved fall together, so what a kiosk's catalogue shows as available is unchanged."""
+    if not _apply_many(
+        session,
+        amounts,
+        lambda qty: StockBalance.reserved >= qty,
+        on_hand=lambda qty: StockBalance.on_hand - qty,
+        reserved=lambda qty: StockBalance.reserved - qty,
+    ):
+        raise RuntimeError(f"balances of {reference} hold fewer units than were reserved")
+    movements = [
+        _movement(clock, "sale", qty, actor, source=balance, reference=reference)
+        for balance, qty in amounts.items()
+    ]
+    session.add_all(movements)
+    return movements
 
 
 def hold(session: Session, balance: StockBalance, qty: int) -> bool:
@@ -144,7 +211,28 @@ def post(
             )
     if dest is not None:
         _apply(session, dest, StockBalance.id == dest.id, on_hand=StockBalance.on_hand + qty)
-    movement = StockMovement(
+    movement = _movement(
+        clock, kind, qty, actor, source=source, dest=dest, reason=reason, reference=reference, note=note
+    )
+    session.add(movement)
+    return movement
+
+
+def _movement(
+    clock: Clock,
+    kind: str,
+    qty: int,
+    actor: str,
+    *,
+    source: StockBalance | None = None,
+    dest: StockBalance | None = None,
+    reason: str | None = None,
+    reference: str | None = None,
+    note: str = "",
+) -> StockMovement:
+    balance = source or dest
+    assert balance is not None, "a movement needs a source or a destination"
+    return StockMovement(
         kind=kind,
         product_id=balance.product_id,
         lot_id=balance.lot_id,
@@ -159,5 +247,3 @@ def post(
         note=note[:256],
         at=clock.now(),
     )
-    session.add(movement)
-    return movement

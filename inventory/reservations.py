@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, local_date
@@ -38,6 +38,26 @@ def _release_locked(
     reservation.status = status
     reservation.released_at = clock.now()
     reservation.release_reason = reason[:64]
+
+
+def lock_releasing_lapsed(
+    session: Session, clock: Clock, *criteria: ColumnElement[bool]
+) -> list[StockBalance]:
+    """Lock the balances matching `criteria` (ledger.lock_balances) and release their lapsed holds:
+    one statement when none has lapsed, which it reads in the same statement."""
+    lapsed = (
+        select(Reservation.id)
+        .where(
+            Reservation.balance_id == StockBalance.id,
+            Reservation.status == "active",
+            Reservation.expires_at <= clock.now(),
+        )
+        .exists()
+    )
+    rows = session.execute(ledger.lock_statement(*criteria).add_columns(lapsed)).all()
+    balances = [balance for balance, _lapsed in rows]
+    expire_due(session, clock, [balance for balance, lapsed_here in rows if lapsed_here])
+    return balances
 
 
 def expire_due(session: Session, clock: Clock, balances: list[StockBalance]) -> int:
@@ -161,32 +181,33 @@ def _hold_lines(
         if None not in slot_ids
         else StockBalance.location_id == location_id
     )
-    balances = ledger.lock_balances(
-        session, scope, StockBalance.product_id.in_({line.product_id for line in wanted})
+    balances = lock_releasing_lapsed(
+        session, clock, scope, StockBalance.product_id.in_({line.product_id for line in wanted})
     )
-    expire_due(session, clock, balances)
     now = clock.now()
     plan = _plan(code, wanted, balances, local_date(now))
     by_id = {b.id: b for b in balances}
-    reservations: list[Reservation] = []
-    for line, balance_id, qty in plan:  # the holds' rows are written together, after the loop
-        balance = by_id[balance_id]
-        if not ledger.hold(session, balance, qty):  # the lock makes this unreachable; the guard stays
-            raise OutOfStock("out of stock", fields={line.field: "out of stock"})
-        reservation = Reservation(
+    amounts: dict[StockBalance, int] = defaultdict(int)
+    for _line, balance_id, qty in plan:
+        amounts[by_id[balance_id]] += qty
+    if not ledger.hold_many(session, amounts):  # the lock makes this unreachable; the guard stays
+        raise OutOfStock("out of stock", fields={line.field: "out of stock" for line, _b, _q in plan})
+    reservations = [
+        Reservation(
             order_ref=order_ref,
             line_no=line.index,
-            balance_id=balance.id,
+            balance_id=balance_id,
             location_id=location_id,
-            slot_id=balance.slot_id,
-            product_id=balance.product_id,
-            lot_id=balance.lot_id,
+            slot_id=by_id[balance_id].slot_id,
+            product_id=by_id[balance_id].product_id,
+            lot_id=by_id[balance_id].lot_id,
             qty=qty,
             status="active",
             expires_at=expires_at,
             created_at=now,
         )
-        reservations.append(reservation)
+        for line, balance_id, qty in plan
+    ]
     session.add_all(reservations)
     return reservations
 
@@ -304,23 +325,13 @@ def _sell_holds(
     actor: str,
     now: datetime,
 ) -> list[StockMovement]:
-    movements: list[StockMovement] = []
+    held: dict[StockBalance, int] = defaultdict(int)
     for reservation in pending:
         if reservation.status == "active":
-            movements.append(
-                ledger.post(
-                    session,
-                    clock,
-                    "sale",
-                    qty=reservation.qty,
-                    actor=actor,
-                    source=by_id[reservation.balance_id],
-                    from_reserved=reservation.qty,
-                    reference=order_ref,
-                )
-            )
+            held[by_id[reservation.balance_id]] += reservation.qty
         reservation.status = "fulfilled"
         reservation.fulfilled_at = now
+    movements = ledger.sell_held(session, clock, held, actor=actor, reference=order_ref) if held else []
     for balance_id, qty in retake:
         movements.append(
             ledger.post(

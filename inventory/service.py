@@ -8,7 +8,13 @@ from inventory.alerts import Alert, list_alerts
 from inventory.concurrency import call_with_retry, is_contention, run_in_transaction
 from inventory.counts import CountResult, count
 from inventory.errors import InsufficientStock, OutOfStock, StockBusy
-from inventory.fulfilment import planogram, record_taken, return_sold, slot_availability
+from inventory.fulfilment import (
+    catalogue_version_now,
+    planogram,
+    record_taken,
+    return_sold,
+    slot_availability,
+)
 from inventory.locations import (
     add_slot,
     create_location,
@@ -48,6 +54,7 @@ __all__ = [
     "StockMovement",
     "add_slot",
     "call_with_retry",
+    "catalogue_version_now",
     "count",
     "create_location",
     "expire_reservations",

@@ -219,8 +219,28 @@ def sync_payment(
     refunded: int | None,
     actor: str,
 ) -> Order:
-    """Bring our records up to what the provider reports: authorization, capture, refunds, cancel."""
+    """Bring our records up to what the provider reports: authorization, capture, refunds, cancel.
+
+    The order's and payment's changes are written once, at the next flush, not before each query."""
     order = get_order(session, payment.order_id, lock=True)
+    with session.no_autoflush:
+        _sync(
+            session, clock, order, payment, status=status, received=received, refunded=refunded, actor=actor
+        )
+    return order
+
+
+def _sync(
+    session: Session,
+    clock: Clock,
+    order: Order,
+    payment: Payment,
+    *,
+    status: str | None,
+    received: int | None,
+    refunded: int | None,
+    actor: str,
+) -> None:
     now = clock.now()
     if refunded and received is None and payment.captured_fen == 0:
         # A refund is only possible after a capture: a refund event that overtook its capture implies it.
@@ -242,7 +262,6 @@ def sync_payment(
         "requires_capture",
     ):
         owe_settlement(session, order.id)  # the provider still holds money for an order that lapsed
-    return order
 
 
 def _captured(
@@ -282,6 +301,7 @@ def _captured(
         )
     elif late and order.channel == "kiosk":
         # Nobody waits at the cabinet any more: put the goods back and give the money back.
+        session.flush()  # the sale's movements, which the returns read (the caller holds autoflush)
         for line in order.lines:
             inventory.return_sold(
                 session,

@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app, request
 
 from core.clock import SHANGHAI
-from inventory import catalogue_version
 from inventory import service as inventory
 from kiosk_api.auth.device_http import current_kiosk, device_required
 from kiosk_api.blueprints.base import Blueprint
@@ -82,9 +81,8 @@ def absolute_url(path: str | None) -> str | None:
 
 def catalogue_etag(session: Any, location_id: int) -> str:
     """The kiosk's catalogue tag: its stored version and the day (certification and expiry turn with it)."""
-    inventory.expire_reservations(session, get_clock(), location_id=location_id)  # lapsed holds free stock
     day = inventory.today(get_clock())
-    version = catalogue_version.version(session, location_id)
+    version = inventory.catalogue_version_now(session, get_clock(), location_id)  # lapsed holds go first
     return f'"c{CATALOGUE_FORMAT}-{location_id}-{version}-{day:%Y%m%d}"'
 
 

@@ -8,7 +8,7 @@ poll and the vend report. Statements are counted as SQLAlchemy sends them (tests
 the simulated provider's own bookkeeping (3 statements per call, in its own transaction) is part
 of the count, as it is part of the server's work in the embedded default.
 
-Budgets, per request (statements / transactions), the larger of the SQLite and PostgreSQL counts,
+Budgets, per request (statements / transactions), as PostgreSQL counts them (SQLite a little more, below),
 with the device's key in the app's cache (a cold key costs one query more, once per TTL):
 """
 
@@ -23,24 +23,32 @@ from tests.api.kiosk.conftest import pay, stocked_slots
 from tests.query_counter import count_queries
 
 BUDGET = {
-    "catalogue 304": (3, 1),  # nonce · lapsed holds? · catalogue version
-    "catalogue 200": (6, 1),  # … · kiosk and partner names · slots with products · availability
-    "heartbeat": (4, 1),  # nonce · device row · lapsed holds? · catalogue version
-    # nonce · slots+products · order, its event, its lines · lock balances · lapsed holds? · 2 holds ·
-    # reservations · payment · catalogue version | simulated provider (3) | payment's reference
-    "session, 2 lines": (18, 3),
-    # simulated provider (3) | event claimed · payment · order+lines · balances · holds · 2 balance
-    # updates · holds fulfilled · movements · payment · order · event · commission · revenue ·
-    # rollup · catalogue version
-    "pay": (21, 2),
+    "catalogue 304": (2, 1),  # nonce · catalogue version, with whether any hold here lapsed
+    "catalogue 200": (5, 1),  # … · kiosk and partner names · slots with products · availability
+    "heartbeat": (3, 1),  # nonce · device row · catalogue version
+    # nonce · slots+products · order, its event, its lines · balances locked (and any lapsed hold on
+    # them) · one UPDATE holding every line · holds · payment · catalogue version | simulated
+    # provider (3) | payment's reference
+    "session, 2 lines": (14, 3),
+    # simulated provider (2) | event claimed · payment · order+lines · balances · holds · one UPDATE
+    # selling every hold · holds fulfilled · movements · payment · order · event · commission ·
+    # revenue · rollup (a sale of held units leaves the catalogue as it was)
+    "pay": (16, 2),
     "poll": (2, 1),  # nonce · order with lines
     "vend results, all dispensed": (4, 1),  # nonce · order locked · order · its event
 }
-PURCHASE_BUDGET = (45, 7)  # the four steps together; before issue 10: 99 statements, 24 transactions
+# The four steps together: 31 of dongxi's own statements and 5 of the simulated provider's.
+# Before issue 10: 99 statements, 24 transactions.
+PURCHASE_BUDGET = (36, 7)
+# SQLite writes the rows of a multi-row INSERT one by one where their ids come back (a second order
+# line and hold; a second movement and revenue entry).
+SQLITE_EXTRA = {"session, 2 lines": 2, "pay": 2}
 
 
-def within(counts, name: str) -> None:  # type: ignore[no-untyped-def]
+def within(counts, name: str, engine) -> None:  # type: ignore[no-untyped-def]
     statements, transactions = BUDGET[name]
+    if engine.dialect.name == "sqlite":
+        statements += SQLITE_EXTRA.get(name, 0)
     assert counts.total <= statements and counts.transactions <= transactions, f"{name}: {counts}"
     assert counts.savepoints == 0, f"{name} opened a savepoint: {counts}"
 
@@ -57,11 +65,11 @@ def test_catalogue_sync_costs_a_few_indexed_reads(warm_kiosk, engine) -> None:
     with count_queries(engine) as full:
         first = vend_kiosk.get("/catalogue")
     assert first.status_code == 200
-    within(full, "catalogue 200")
+    within(full, "catalogue 200", engine)
     with count_queries(engine) as hit:
         again = vend_kiosk.get("/catalogue", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    within(hit, "catalogue 304")
+    within(hit, "catalogue 304", engine)
 
 
 def test_a_heartbeat_is_one_short_transaction(warm_kiosk, engine) -> None:
@@ -69,7 +77,7 @@ def test_a_heartbeat_is_one_short_transaction(warm_kiosk, engine) -> None:
     with count_queries(engine) as counts:
         response = vend_kiosk.post("/heartbeat", {"software_version": "1.0", "door": "closed"})
     assert response.status_code == 200
-    within(counts, "heartbeat")
+    within(counts, "heartbeat", engine)
 
 
 def test_a_two_line_purchase_stays_within_its_budget(client, warm_kiosk, engine) -> None:
@@ -80,15 +88,15 @@ def test_a_two_line_purchase_stays_within_its_budget(client, warm_kiosk, engine)
         started = vend_kiosk.post("/sessions", {"lines": lines})
     assert started.status_code == 201, started.get_json()
     order = started.get_json()
-    within(session_counts, "session, 2 lines")
+    within(session_counts, "session, 2 lines", engine)
 
     with count_queries(engine) as pay_counts:
         assert pay(client, order["payment"]["qr_payload"]).status_code == 200
-    within(pay_counts, "pay")
+    within(pay_counts, "pay", engine)
 
     with count_queries(engine) as poll_counts:
         assert vend_kiosk.get(f"/orders/{order['order_id']}").get_json()["status"] == "paid"
-    within(poll_counts, "poll")
+    within(poll_counts, "poll", engine)
 
     report = {
         "report_id": str(uuid.uuid4()),
@@ -100,11 +108,12 @@ def test_a_two_line_purchase_stays_within_its_budget(client, warm_kiosk, engine)
     with count_queries(engine) as vend_counts:
         done = vend_kiosk.post(f"/orders/{order['order_id']}/vend-results", report)
     assert done.get_json()["status"] == "completed"
-    within(vend_counts, "vend results, all dispensed")
+    within(vend_counts, "vend results, all dispensed", engine)
 
     steps = (session_counts, pay_counts, poll_counts, vend_counts)
     total = sum(c.total for c in steps), sum(c.transactions for c in steps)
-    assert total[0] <= PURCHASE_BUDGET[0] and total[1] <= PURCHASE_BUDGET[1], total
+    extra = sum(SQLITE_EXTRA.values()) if engine.dialect.name == "sqlite" else 0
+    assert total[0] <= PURCHASE_BUDGET[0] + extra and total[1] <= PURCHASE_BUDGET[1], total
 
 
 def test_a_failed_request_still_uses_up_its_nonce(vend_kiosk) -> None:
