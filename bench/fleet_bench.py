@@ -114,10 +114,11 @@ class Monitor:
     @staticmethod
     def machine_busy() -> tuple[float, float]:
         """The whole machine's busy and total CPU seconds since boot, from /proc/stat."""
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal (guest time is already within user)
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
         ticks = os.sysconf("SC_CLK_TCK")
-        idle = fields[3] + fields[4]  # idle + iowait
-        return (sum(fields) - idle) / ticks, sum(fields) / ticks
+        busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
+        return busy / ticks, sum(fields) / ticks
 
     def mark(self) -> None:
         """Start the CPU counts here (the window opens; the boot sync is not counted)."""
