@@ -12,6 +12,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -72,9 +73,18 @@ class BenchKiosk:
 
 
 def prepare_database(
-    name: str, kiosk_count: int, *, slots: int = 8, stock: int = 100_000, history: int = 0
+    name: str,
+    kiosk_count: int,
+    *,
+    slots: int = 8,
+    stock: int = 100_000,
+    history: int = 0,
+    bulk: bool = False,
 ) -> tuple[str, list[BenchKiosk]]:
-    """A migrated database with the demo data and `kiosk_count` stocked, provisioned vend kiosks."""
+    """A migrated database with the demo data and `kiosk_count` stocked, provisioned vend kiosks.
+
+    `bulk` writes the kiosks with a few set-based statements (`provision_kiosks_bulk`) instead of
+    one service call per kiosk, slot and transfer: seconds rather than minutes for a fleet."""
     url = create_database(name)
     say(f"  {name}: migrating and loading the demo data …")
     migrate.upgrade(url)
@@ -86,9 +96,8 @@ def prepare_database(
         from history import load_history
 
         load_history(url, history, progress=lambda m: say(f"  {name}: {m}"))
-    made = provision_kiosks(
-        db, kiosk_count, slots=slots, stock=stock, progress=lambda m: say(f"  {name}: {m}")
-    )
+    provision = provision_kiosks_bulk if bulk else provision_kiosks
+    made = provision(db, kiosk_count, slots=slots, stock=stock, progress=lambda m: say(f"  {name}: {m}"))
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     db.engine.dispose()
@@ -101,25 +110,7 @@ def provision_kiosks(
     """Create `count` vend kiosks BK-0001… with `slots` slots of stock each, and their device keys."""
     clock = SystemClock()
     made: list[BenchKiosk] = []
-    with db.unit_of_work() as session:
-        warehouse = session.execute(
-            text("SELECT code, partner_code FROM locations WHERE kind = 'warehouse'")
-        ).first()
-        products = list(
-            session.scalars(select(Product).where(Product.active).order_by(Product.id).limit(slots))
-        )
-        expires = date.today() + timedelta(days=365)
-        for product in products:  # enough in the warehouse for every kiosk's slots
-            inventory.receive(
-                session,
-                clock,
-                location=warehouse.code,
-                product=product.id,
-                lot=f"BENCH-{product.id}",
-                qty=stock * count,
-                actor="bench",
-                expires_on=expires,
-            )
+    warehouse, products = _stock_warehouse(db, count, slots=slots, stock=stock)
     batch = 100
     for start in range(0, count, batch):
         with db.unit_of_work() as session:
@@ -158,6 +149,105 @@ def provision_kiosks(
     return made
 
 
+def _stock_warehouse(db: Database, count: int, *, slots: int, stock: int) -> tuple[Any, list[Product]]:
+    """Receive lots BENCH-<product> into the warehouse: enough for `count` kiosks' `slots` slots."""
+    clock = SystemClock()
+    with db.unit_of_work() as session:
+        warehouse = session.execute(
+            text("SELECT id, code, partner_code FROM locations WHERE kind = 'warehouse'")
+        ).first()
+        products = list(
+            session.scalars(select(Product).where(Product.active).order_by(Product.id).limit(slots))
+        )
+        expires = date.today() + timedelta(days=365)
+        for product in products:
+            inventory.receive(
+                session,
+                clock,
+                location=warehouse.code,
+                product=product.id,
+                lot=f"BENCH-{product.id}",
+                qty=stock * count,
+                actor="bench",
+                expires_on=expires,
+            )
+        session.flush()  # the last receipt's movement, before the products leave the session
+        session.expunge_all()
+    return warehouse, products
+
+
+def provision_kiosks_bulk(
+    db: Database, count: int, *, slots: int, stock: int, progress: Callable[[str], None]
+) -> list[BenchKiosk]:
+    """What `provision_kiosks` writes, in one transaction of set-based statements.
+
+    The warehouse receipts go through the service as before; then the kiosks' locations, slots,
+    slot balances, one transfer movement per slot (so ledger sums still equal balances), the
+    warehouse's balances drawn down, and the device keys encrypted as `kiosks.provision` does.
+    """
+    warehouse, products = _stock_warehouse(db, count, slots=slots, stock=stock)
+    slot_codes = [f"{'ABCDEFGH'[j // 4]}{j % 4 + 1}" for j in range(len(products))]
+    codes = [f"BK-{i + 1:04d}" for i in range(count)]
+    fernet = kiosks._fernet(SECRET_KEY)
+    secrets = [kiosks._new_secret() for _ in codes]
+    key_ids = [f"kiosk-{code}-{uuid.uuid4().hex[:8]}" for code in codes]
+    encrypted = [fernet.encrypt(secret.encode()).decode() for secret in secrets]
+    params = {
+        "wh": warehouse.id,
+        "partner": warehouse.partner_code,
+        "stock": stock,
+        "count": count,
+        "codes": codes,
+        "numbers": list(range(1, count + 1)),
+        "slot_codes": slot_codes,
+        "slot_products": [p.id for p in products],
+        "lot_codes": [f"BENCH-{p.id}" for p in products],
+        "key_ids": key_ids,
+        "encrypted": encrypted,
+    }
+    statements = [
+        """INSERT INTO locations (code, kind, name_zh, name_en, partner_code, mode, warehouse_id, route,
+                                  address, active, created_at, catalogue_version)
+           SELECT c, 'kiosk', '基准测试柜 ' || n || '（演示）', '', :partner, 'vend', :wh, 'BENCH', '',
+                  true, now(), 1
+           FROM unnest(CAST(:codes AS text[]), CAST(:numbers AS int[])) AS k(c, n)""",
+        """INSERT INTO slots (location_id, code, product_id, capacity, par_level, active)
+           SELECT l.id, s.code, s.product_id, :stock, 1, true
+           FROM locations l
+           CROSS JOIN unnest(CAST(:slot_codes AS text[]), CAST(:slot_products AS int[]))
+                AS s(code, product_id)
+           WHERE l.code = ANY(CAST(:codes AS text[]))""",
+        """INSERT INTO stock_balances (location_id, slot_id, product_id, lot_id, on_hand, reserved)
+           SELECT s.location_id, s.id, s.product_id, lot.id, :stock, 0
+           FROM slots s
+           JOIN locations l ON l.id = s.location_id AND l.code = ANY(CAST(:codes AS text[]))
+           JOIN lots lot ON lot.product_id = s.product_id AND lot.code = 'BENCH-' || s.product_id""",
+        """INSERT INTO stock_movements (kind, product_id, lot_id, qty, from_location_id, from_slot_id,
+                                        to_location_id, to_slot_id, actor, note, at)
+           SELECT 'transfer', b.product_id, b.lot_id, b.on_hand, :wh, NULL, b.location_id, b.slot_id,
+                  'bench', '', now()
+           FROM stock_balances b
+           JOIN locations l ON l.id = b.location_id AND l.code = ANY(CAST(:codes AS text[]))""",
+        """UPDATE stock_balances b SET on_hand = b.on_hand - CAST(:stock AS bigint) * CAST(:count AS bigint)
+           FROM lots lot
+           WHERE b.location_id = :wh AND b.slot_id IS NULL AND b.lot_id = lot.id
+             AND lot.code = ANY(CAST(:lot_codes AS text[]))""",
+        """INSERT INTO kiosk_devices (location_id, key_id, secret_encrypted, status, created_at, errors)
+           SELECT l.id, k.key_id, k.enc, 'active', now(), '[]'
+           FROM unnest(CAST(:codes AS text[]), CAST(:key_ids AS text[]), CAST(:encrypted AS text[]))
+                AS k(code, key_id, enc)
+           JOIN locations l ON l.code = k.code""",
+    ]
+    with db.unit_of_work() as session:
+        for sql in statements:
+            session.execute(text(sql), params)
+    progress(f"kiosks provisioned (bulk): {count:,}")
+    return [
+        BenchKiosk(code, key_id, secret, slot_codes)
+        for code, key_id, secret in zip(codes, key_ids, secrets, strict=True)
+    ]
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -165,12 +255,20 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         """Peak resident memory (VmHWM) of each gunicorn worker, in MB."""
+        return list(self.worker_rss_by_pid().values())
+
+    def worker_rss_by_pid(self) -> dict[int, float]:
+        """Peak resident memory (VmHWM) of each live gunicorn worker by pid, in MB."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        peaks = []
+        peaks = {}
         for pid in children:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:  # a worker that just exited (max_requests)
+                continue
+            for line in status.splitlines():
                 if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
+                    peaks[int(pid)] = int(line.split()[1]) / 1024
         return peaks
 
 
@@ -213,19 +311,51 @@ def gunicorn(
         process.wait(timeout=30)
 
 
-class SignedKiosk:
-    """One cabinet: its own keep-alive connection, every request signed as KIOSK_PROTOCOL.md says."""
+class ThreadSessions:
+    """One keep-alive `requests.Session` per thread, shared by every kiosk that thread serves.
 
-    def __init__(self, base: str, kiosk: BenchKiosk) -> None:
+    For a fleet: a bounded pool of load-generator threads stands in for many cabinets, each
+    request still signed with its own cabinet's key (a Session is not safe across threads).
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> requests.Session:
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = requests.Session()
+            with self._lock:
+                self._all.append(http)
+        return http
+
+    def close(self) -> None:
+        with self._lock:
+            for http in self._all:
+                http.close()
+
+
+class SignedKiosk:
+    """One cabinet, every request signed as KIOSK_PROTOCOL.md says: on its own keep-alive
+    connection, or on the calling thread's one from `sessions` (a fleet of many cabinets)."""
+
+    def __init__(self, base: str, kiosk: BenchKiosk, sessions: ThreadSessions | None = None) -> None:
         self.base = base
         self.kiosk = kiosk
-        self.http = requests.Session()
+        self._sessions = sessions
+        self._http = requests.Session() if sessions is None else None
         self.auth = HTTPSignatureAuth(
             signature_algorithm=algorithms.HMAC_SHA256,
             key=kiosk.secret.encode(),
             key_id=kiosk.key_id,
             use_nonce=True,
         )
+
+    @property
+    def http(self) -> requests.Session:
+        return self._http if self._sessions is None else self._sessions.get()
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.http.get(f"{self.base}/api/v1/kiosk{path}", auth=self.auth, timeout=30, **kwargs)
