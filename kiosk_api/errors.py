@@ -10,9 +10,13 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from inventory.errors import StockBusy
+from payments.errors import PaymentProviderError, ProviderUnavailable
 
 STATUS_OF: dict[type[DomainError], int] = {
     StockBusy: 503,  # lock contention that outlasted its retries: try again, nothing was written
+    # The provider's trouble, not the client's request: retried (with the same Idempotency-Key).
+    ProviderUnavailable: 503,
+    PaymentProviderError: 502,
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,
