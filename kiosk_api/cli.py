@@ -191,6 +191,25 @@ def kiosks_revoke(ctx: Context, code: str) -> None:
     _key_command(ctx, "revoke", code)
 
 
+@kiosks.command("prune-nonces")
+@click.option("--batch", default=10_000, show_default=True, help="nonces deleted per transaction")
+@pass_context
+def kiosks_prune_nonces(ctx: Context, batch: int) -> None:
+    """Forget the signature nonces too old to be replayed (run it every few minutes from cron or a
+    timer, as `holds release-expired`): the replay table stays the size of a few minutes' traffic."""
+    from kiosk_api.kiosks.service import prune_nonces
+
+    total = 0
+    while True:
+        with ctx.db.unit_of_work() as session:
+            pruned = prune_nonces(session, ctx.clock, limit=batch)
+        total += pruned
+        if pruned < batch:
+            break
+        click.echo(f"  pruned {total:,} so far …")
+    click.echo(f"old nonces pruned: {total:,}")
+
+
 @main.group()
 def payments() -> None:
     """Payments."""

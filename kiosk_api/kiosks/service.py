@@ -169,10 +169,15 @@ def keep_nonce(db: Database, clock: Clock, key_id: str, nonce: str) -> None:
         _insert_nonce(session, clock, key_id, nonce)
 
 
-def prune_nonces(session: Session, clock: Clock) -> int:
-    """Forget nonces older than any signature that could still be accepted."""
+def prune_nonces(session: Session, clock: Clock, *, limit: int = 10_000) -> int:
+    """Forget up to `limit` of the nonces older than any signature that could still be accepted
+    (oldest first, by the seen_at index); return how many. A replay of one of them would fail the
+    signature's age check anyway, so the table only needs the last few minutes."""
     cutoff = clock.now() - MAX_AGE - MAX_FUTURE - timedelta(minutes=1)
-    return session.execute(delete(DeviceNonce).where(DeviceNonce.seen_at < cutoff)).rowcount or 0
+    oldest = (
+        select(DeviceNonce.id).where(DeviceNonce.seen_at < cutoff).order_by(DeviceNonce.seen_at).limit(limit)
+    )
+    return session.execute(delete(DeviceNonce).where(DeviceNonce.id.in_(oldest))).rowcount or 0
 
 
 def record_heartbeat(session: Session, clock: Clock, device_id: int, report: dict[str, Any]) -> None:
