@@ -14,13 +14,11 @@ from payments.providers.base import PaymentProvider
 from sales.models import Order
 from sales.payment_flow import create_request, record_created, settle_order, sync_with_answer
 
-UNSETTLED_ORDER_STATUSES = (
-    "awaiting_payment",
-    "awaiting_authorization",
-    "authorized",
-    "expired",
-    "cancelled",
-)
+# Orders still waiting on the provider, and payments it may still move (take, hold or release
+# money). A lapsed order whose payment the provider cancelled or failed is settled and drops out;
+# a late capture on one is a refund's business (process_pending_refunds), not this run's.
+WAITING_ORDER_STATUSES = ("awaiting_payment", "awaiting_authorization", "authorized")
+OPEN_PAYMENT_STATUSES = ("pending", "requires_payment", "requires_payment_method", "requires_capture")
 
 
 def repair_unsettled_payments(
@@ -33,8 +31,7 @@ def repair_unsettled_payments(
             .join(Order, Order.id == Payment.order_id)
             .where(
                 Payment.provider == provider.name,
-                (Order.status.in_(UNSETTLED_ORDER_STATUSES))
-                | (Payment.status.in_(("pending", "requires_capture"))),
+                Order.status.in_(WAITING_ORDER_STATUSES) | Payment.status.in_(OPEN_PAYMENT_STATUSES),
             )
             .order_by(Payment.id)
         ).all()
