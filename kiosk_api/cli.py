@@ -256,6 +256,32 @@ def holds_release_expired(ctx: Context, batch: int) -> None:
 
 
 @main.group()
+def orders() -> None:
+    """Orders."""
+
+
+@orders.command("expire")
+@click.option("--batch", default=200, show_default=True, help="orders looked at per round")
+@pass_context
+def orders_expire(ctx: Context, batch: int) -> None:
+    """Expire the orders still awaiting payment past their expiry, put their stock back and cancel
+    their payment at the provider (run it every minute from cron or a timer, beside
+    `holds release-expired`; a kiosk's poll does the same for its own order)."""
+    from kiosk_api.payments_ext import build_provider
+    from sales.checkout import expire_lapsed_orders
+
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
+    total = 0
+    while True:
+        expired = expire_lapsed_orders(ctx.db, ctx.clock, provider, limit=batch)
+        total += expired
+        if expired < batch:
+            break
+        click.echo(f"  expired {total:,} so far …")
+    click.echo(f"lapsed orders expired: {total:,}")
+
+
+@main.group()
 def statements() -> None:
     """Monthly statements (月度对账单)."""
 

@@ -8,13 +8,16 @@ call follows that commit (STYLE.md rule 7) and its answer is recorded in one mor
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import Clock
-from core.db import UnitOfWork
+from core.db import Database, UnitOfWork
 from core.errors import Conflict, NotFound
+from payments.errors import PaymentProviderError
 from payments.models import Payment
 from payments.providers.base import PaymentProvider
 from sales import kiosk as kiosk_sales
@@ -140,6 +143,31 @@ def poll_order(
             kiosk_sales.cancel_open_order(uow.session, clock, order, actor=kiosk.actor, expired=True)
             _settle_owed(uow, clock, provider)
     return order
+
+
+def expire_lapsed_orders(db: Database, clock: Clock, provider: PaymentProvider, *, limit: int = 200) -> int:
+    """Expire up to `limit` orders still open past their expiry (the scheduled job: a kiosk that
+    went offline never polls again); each releases its stock in a unit of work of its own and then
+    has its payment cancelled at the provider. Return how many expired."""
+    with db.unit_of_work() as session:
+        due = session.scalars(
+            select(Order.id)
+            .where(Order.status.in_(OPEN_STATUSES), Order.expires_at <= clock.now())
+            .order_by(Order.expires_at)
+            .limit(limit)
+        ).all()
+    expired = 0
+    for order_id in due:
+        with db.unit_of_work() as session:
+            order = get_order(session, order_id, lock=True)
+            if order.status not in OPEN_STATUSES:  # paid or cancelled meanwhile
+                continue
+            kiosk_sales.cancel_open_order(session, clock, order, actor="system:expiry", expired=True)
+        expired += 1
+        # If the provider is down, the payment stays open there: `payments reconcile` cancels it later.
+        with suppress(PaymentProviderError):
+            settle_order(db, clock, provider, order_id)
+    return expired
 
 
 def cancel_order(
