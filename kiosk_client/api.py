@@ -1,4 +1,4 @@
-"""Signed HTTP client for the kiosk device protocol (../shared/KIOSK_PROTOCOL.md)."""
+"""Signed HTTP client for the kiosk device protocol (docs/KIOSK_PROTOCOL.md)."""
 
 from __future__ import annotations
 
