@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 REGION_LEVELS = ("province", "prefecture", "county")
 SUPPLIER_KINDS = ("cooperative", "enterprise")
@@ -111,7 +111,7 @@ class Product(Base):
     name_en: Mapped[str] = mapped_column(String(256), default="")
     category: Mapped[str] = mapped_column(String(32))
     spec: Mapped[str] = mapped_column(String(64))
-    price_fen: Mapped[int]
+    price_fen: Mapped[int] = mapped_column(FEN)
     county_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     certification_no: Mapped[str | None] = mapped_column(String(64))

@@ -8,8 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.errors import InvalidInput
 
-# The largest amount a form may type: ¥10,000,000.00, well inside the 32-bit INTEGER fen columns.
+# The largest amount a form may type: ¥10,000,000.00.
 MAX_PARSED_FEN = 1_000_000_000
+# The largest amount anything may carry (an order's total, a transfer, a price, a quota): ¥10 billion.
+# Far above any real order, far below the 64-bit (BIGINT) fen columns, and sums of many still fit.
+MAX_AMOUNT_FEN = 1_000_000_000_000
 # Yuan as people type them: 12, 12.5, 1234.50, ¥1,234.50 (commas only between groups of three).
 _YUAN_TEXT = re.compile(r"(-)?[¥￥]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
 
