@@ -49,7 +49,16 @@ class Money:
 
     def apply_rate(self, basis_points: int) -> Money:
         """Return this amount times basis_points/10000, rounded half away from zero to the fen."""
-        exact = Decimal(self.fen) * Decimal(basis_points) / Decimal(10000)
+        return self.share(basis_points, 10000)
+
+    def share(self, part: int, whole: int) -> Money:
+        """Return this amount times part/whole, rounded half away from zero to the fen.
+
+        Taken of running totals (the share of everything so far, less what earlier shares gave),
+        successive shares never add up to more than the amount, and the whole gives it exactly."""
+        if whole <= 0 or part < 0:
+            raise ValueError("a share needs 0 <= part and 0 < whole")
+        exact = Decimal(self.fen) * Decimal(part) / Decimal(whole)
         return Money(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
     def allocate(self, weights: list[int]) -> list[Money]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import SHANGHAI
@@ -51,7 +51,7 @@ def _entry(
     qty: int,
     amount_fen: int,
     at: datetime,
-    rate: int,
+    commission_fen: int,
     refund_id: int | None = None,
 ) -> RevenueEntry:
     entry = RevenueEntry(
@@ -70,7 +70,7 @@ def _entry(
         certified=line.certified,
         qty=qty,
         amount_fen=amount_fen,
-        commission_fen=Money(amount_fen).apply_rate(rate).fen,
+        commission_fen=commission_fen,
         period=period_of(at),
         at=at,
     )
@@ -90,12 +90,46 @@ def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEnt
             qty=line.qty,
             amount_fen=line.line_total_fen,
             at=at,
-            rate=rates[line.supplier_id],
+            commission_fen=Money(line.line_total_fen).apply_rate(rates[line.supplier_id]).fen,
         )
         for line in order.lines
     ]
     rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
     return entries
+
+
+def _booked(session: Session, line_ids: set[int]) -> dict[int, dict[str, list[int]]]:
+    """Per line and kind, the [amount, commission] the ledger holds (one query for all lines)."""
+    rows = session.execute(
+        select(
+            RevenueEntry.order_line_id,
+            RevenueEntry.kind,
+            func.sum(RevenueEntry.amount_fen),
+            func.sum(RevenueEntry.commission_fen),
+        )
+        .where(RevenueEntry.order_line_id.in_(sorted(line_ids)))
+        .group_by(RevenueEntry.order_line_id, RevenueEntry.kind)
+    )
+    booked: dict[int, dict[str, list[int]]] = {}
+    for line_id, kind, amount, commission in rows:
+        booked.setdefault(line_id, {})[kind] = [int(amount), int(commission)]
+    return booked
+
+
+def _commission_reversed(booked: dict[str, list[int]], amount: int) -> int:
+    """The commission a refund of `amount` gives back: its share of the sale's own commission.
+
+    The share is of the running total refunded, less what earlier refunds gave back, so the
+    reversals never pass the sale's commission and a full refund nets it to exactly 0."""
+    sale_amount, sale_commission = booked.get("sale", [0, 0])
+    refund = booked.setdefault("refund", [0, 0])
+    if sale_amount <= 0:
+        return 0
+    refunded_after = min(-refund[0] + amount, sale_amount)
+    owed = Money(sale_commission).share(refunded_after, sale_amount).fen
+    reversed_now = max(owed - -refund[1], 0)
+    refund[0], refund[1] = refund[0] - amount, refund[1] - reversed_now
+    return reversed_now
 
 
 def record_refund(
@@ -105,9 +139,12 @@ def record_refund(
     at: datetime,
     refund_id: int | None,
 ) -> list[RevenueEntry]:
-    """Write one negative entry per refunded (line, qty, amount_fen)."""
+    """Write one negative entry per refunded (line, qty, amount_fen), reversing its share of the
+    sale's commission (the rate of the sale, not today's)."""
     refunded = [(line, qty, amount) for line, qty, amount in parts if amount > 0]
-    rates = commission_rates(session, order.channel, {line.supplier_id for line, _, _ in refunded})
+    if not refunded:
+        return []
+    booked = _booked(session, {line.id for line, _, _ in refunded})
     entries = [
         _entry(
             session,
@@ -117,7 +154,7 @@ def record_refund(
             qty=-qty,
             amount_fen=-amount,
             at=at,
-            rate=rates[line.supplier_id],
+            commission_fen=-_commission_reversed(booked.setdefault(line.id, {}), amount),
             refund_id=refund_id,
         )
         for line, qty, amount in refunded
