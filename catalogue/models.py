@@ -89,6 +89,19 @@ class Supplier(Base):
     products: Mapped[list[Product]] = relationship(back_populates="supplier")
 
 
+def certification_status(
+    number: str | None, valid_from: date | None, valid_until: date | None, on: date
+) -> str:
+    """A certificate's state on a day: 'certified', 'lapsed', 'not_yet_valid' or 'none'."""
+    if not number or valid_from is None or valid_until is None:
+        return "none"
+    if on < valid_from:
+        return "not_yet_valid"
+    if on > valid_until:
+        return "lapsed"
+    return "certified"
+
+
 class Product(Base):
     """A product for sale, with its origin county, supplier and poverty-alleviation certification."""
 
@@ -134,13 +147,7 @@ class Product(Base):
 
     def certification_status(self, on: date) -> str:
         """Return 'certified', 'lapsed', 'not_yet_valid' or 'none' for the given day."""
-        if not self.certification_no or self.certified_from is None or self.certified_until is None:
-            return "none"
-        if on < self.certified_from:
-            return "not_yet_valid"
-        if on > self.certified_until:
-            return "lapsed"
-        return "certified"
+        return certification_status(self.certification_no, self.certified_from, self.certified_until, on)
 
     def is_certified(self, on: date) -> bool:
         """Only a certificate valid on that day counts; a lapsed one does not."""

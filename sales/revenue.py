@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.clock import SHANGHAI
+from catalogue.models import Product, certification_status
+from core.clock import SHANGHAI, local_date
 from core.money import Money
 from sales.models import CommissionRate, Order, OrderLine, RevenueEntry
 from sales.statements import rollup
+
+date_range = tuple[str | None, date | None, date | None]  # certification_no, from, until
 
 
 def period_of(at: datetime) -> str:
@@ -78,9 +81,44 @@ def _entry(
     return entry
 
 
+def _sale_terms(session: Session, order: Order) -> tuple[dict[int, int], dict[int, date_range]]:
+    """The commission rate of each line's supplier on the order's channel, and each product's
+    certification dates, in one statement (the capture is on the kiosk's hot path)."""
+    supplier_ids = sorted({line.supplier_id for line in order.lines})
+    rows = session.execute(
+        select(
+            Product.id,
+            Product.certification_no,
+            Product.certified_from,
+            Product.certified_until,
+            CommissionRate.supplier_id,
+            CommissionRate.basis_points,
+        )
+        .select_from(Product)
+        .outerjoin(
+            CommissionRate,
+            (CommissionRate.channel == order.channel)
+            & (CommissionRate.supplier_id.in_(supplier_ids) | CommissionRate.supplier_id.is_(None)),
+        )
+        .where(Product.id.in_(sorted({line.product_id for line in order.lines})))
+    ).all()
+    by_supplier = {s: bp for *_, s, bp in rows if bp is not None}
+    rates = {s: by_supplier.get(s, by_supplier.get(None, 0)) for s in supplier_ids}
+    certification = {pid: (no, start, end) for pid, no, start, end, _s, _bp in rows}
+    return rates, certification
+
+
+def _certified(certification: date_range, day: date) -> bool:
+    return certification_status(*certification, day) == "certified"
+
+
 def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEntry]:
-    """Write one sale entry per order line with a quantity (at capture)."""
-    rates = commission_rates(session, order.channel, {line.supplier_id for line in order.lines})
+    """Write one sale entry per order line (at capture). Certification is judged on the day of the
+    sale, not the day the order was drafted: a certificate that lapsed in between no longer counts."""
+    rates, certification = _sale_terms(session, order)
+    day = local_date(at)
+    for line in order.lines:
+        line.certified = _certified(certification[line.product_id], day)
     entries = [
         _entry(
             session,
