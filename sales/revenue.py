@@ -21,30 +21,6 @@ def period_of(at: datetime) -> str:
     return at.astimezone(SHANGHAI).strftime("%Y-%m")
 
 
-def commission_basis_points(session: Session, channel: str, supplier_id: int) -> int:
-    """Return the commission rate for a supplier on a channel: its own override, else the channel's."""
-    rates = session.execute(
-        select(CommissionRate.supplier_id, CommissionRate.basis_points).where(
-            CommissionRate.channel == channel,
-            (CommissionRate.supplier_id == supplier_id) | CommissionRate.supplier_id.is_(None),
-        )
-    ).all()
-    by_supplier = {s: bp for s, bp in rates}
-    return by_supplier.get(supplier_id, by_supplier.get(None, 0))
-
-
-def commission_rates(session: Session, channel: str, supplier_ids: set[int]) -> dict[int, int]:
-    """Return the commission rate of each supplier on a channel (one query for all of them)."""
-    rows = session.execute(
-        select(CommissionRate.supplier_id, CommissionRate.basis_points).where(
-            CommissionRate.channel == channel,
-            CommissionRate.supplier_id.in_(sorted(supplier_ids)) | CommissionRate.supplier_id.is_(None),
-        )
-    ).all()
-    by_supplier = dict(rows)
-    return {s: by_supplier.get(s, by_supplier.get(None, 0)) for s in supplier_ids}
-
-
 def _entry(
     session: Session,
     order: Order,
@@ -154,7 +130,7 @@ def _booked(session: Session, line_ids: set[int]) -> dict[int, dict[str, list[in
     return booked
 
 
-def _commission_reversed(booked: dict[str, list[int]], amount: int) -> int:
+def commission_to_reverse(booked: dict[str, list[int]], amount: int) -> int:
     """The commission a refund of `amount` gives back: its share of the sale's own commission.
 
     The share is of the running total refunded, less what earlier refunds gave back, so the
@@ -192,7 +168,7 @@ def record_refund(
             qty=-qty,
             amount_fen=-amount,
             at=at,
-            commission_fen=-_commission_reversed(booked.setdefault(line.id, {}), amount),
+            commission_fen=-commission_to_reverse(booked.setdefault(line.id, {}), amount),
             refund_id=refund_id,
         )
         for line, qty, amount in refunded
