@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 REGION_LEVELS = ("province", "prefecture", "county")
 SUPPLIER_KINDS = ("cooperative", "enterprise")
@@ -89,6 +89,19 @@ class Supplier(Base):
     products: Mapped[list[Product]] = relationship(back_populates="supplier")
 
 
+def certification_status(
+    number: str | None, valid_from: date | None, valid_until: date | None, on: date
+) -> str:
+    """A certificate's state on a day: 'certified', 'lapsed', 'not_yet_valid' or 'none'."""
+    if not number or valid_from is None or valid_until is None:
+        return "none"
+    if on < valid_from:
+        return "not_yet_valid"
+    if on > valid_until:
+        return "lapsed"
+    return "certified"
+
+
 class Product(Base):
     """A product for sale, with its origin county, supplier and poverty-alleviation certification."""
 
@@ -111,7 +124,7 @@ class Product(Base):
     name_en: Mapped[str] = mapped_column(String(256), default="")
     category: Mapped[str] = mapped_column(String(32))
     spec: Mapped[str] = mapped_column(String(64))
-    price_fen: Mapped[int]
+    price_fen: Mapped[int] = mapped_column(FEN)
     county_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     certification_no: Mapped[str | None] = mapped_column(String(64))
@@ -134,13 +147,7 @@ class Product(Base):
 
     def certification_status(self, on: date) -> str:
         """Return 'certified', 'lapsed', 'not_yet_valid' or 'none' for the given day."""
-        if not self.certification_no or self.certified_from is None or self.certified_until is None:
-            return "none"
-        if on < self.certified_from:
-            return "not_yet_valid"
-        if on > self.certified_until:
-            return "lapsed"
-        return "certified"
+        return certification_status(self.certification_no, self.certified_from, self.certified_until, on)
 
     def is_certified(self, on: date) -> bool:
         """Only a certificate valid on that day counts; a lapsed one does not."""

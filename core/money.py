@@ -8,8 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.errors import InvalidInput
 
-# The largest amount a form may type: ¥10,000,000.00, well inside the 32-bit INTEGER fen columns.
+# The largest amount a form may type: ¥10,000,000.00.
 MAX_PARSED_FEN = 1_000_000_000
+# The largest amount anything may carry (an order's total, a transfer, a price, a quota): ¥10 billion.
+# Far above any real order, far below the 64-bit (BIGINT) fen columns, and sums of many still fit.
+MAX_AMOUNT_FEN = 1_000_000_000_000
 # Yuan as people type them: 12, 12.5, 1234.50, ¥1,234.50 (commas only between groups of three).
 _YUAN_TEXT = re.compile(r"(-)?[¥￥]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
 
@@ -46,7 +49,16 @@ class Money:
 
     def apply_rate(self, basis_points: int) -> Money:
         """Return this amount times basis_points/10000, rounded half away from zero to the fen."""
-        exact = Decimal(self.fen) * Decimal(basis_points) / Decimal(10000)
+        return self.share(basis_points, 10000)
+
+    def share(self, part: int, whole: int) -> Money:
+        """Return this amount times part/whole, rounded half away from zero to the fen.
+
+        Taken of running totals (the share of everything so far, less what earlier shares gave),
+        successive shares never add up to more than the amount, and the whole gives it exactly."""
+        if whole <= 0 or part < 0:
+            raise ValueError("a share needs 0 <= part and 0 < whole")
+        exact = Decimal(self.fen) * Decimal(part) / Decimal(whole)
         return Money(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
     def allocate(self, weights: list[int]) -> list[Money]:

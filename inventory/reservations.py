@@ -21,6 +21,8 @@ from inventory.errors import OutOfStock
 from inventory.models import Location, Reservation, Slot, StockBalance, StockMovement
 from inventory.stock_lines import StockLine, describe_shortage, resolve_lines
 
+LOT_EXPIRED = "lot expired"  # a hold released because its lot expired before the order was paid
+
 
 def _candidates(balances: list[StockBalance], used: dict[int, int]) -> list[Candidate]:
     return [
@@ -125,6 +127,8 @@ def reserve(
         wanted=wanted,
         order_ref=order_ref,
         expires_at=expires_at,
+        # A hold of days (a bulk order's week) must not sell a lot that expires before it ends.
+        good_through=local_date(expires_at),
     )
     session.flush()  # callers keep the reservations' ids
     return reservations
@@ -174,6 +178,7 @@ def _hold_lines(
     wanted: list[StockLine],
     order_ref: str,
     expires_at: datetime,
+    good_through: date | None = None,
 ) -> list[Reservation]:
     slot_ids = {line.slot_id for line in wanted}
     scope = (
@@ -185,7 +190,7 @@ def _hold_lines(
         session, clock, scope, StockBalance.product_id.in_({line.product_id for line in wanted})
     )
     now = clock.now()
-    plan = _plan(code, wanted, balances, local_date(now))
+    plan = _plan(code, wanted, balances, max(local_date(now), good_through or local_date(now)))
     by_id = {b.id: b for b in balances}
     amounts: dict[StockBalance, int] = defaultdict(int)
     for _line, balance_id, qty in plan:
@@ -215,7 +220,8 @@ def _hold_lines(
 def _plan(
     code: str, wanted: list[StockLine], balances: list[StockBalance], today: date
 ) -> list[tuple[StockLine, int, int]]:
-    """Allocate every line against the locked balances; the same product/slot counts its sum."""
+    """Allocate every line against the locked balances, from lots unexpired on `today` (for a
+    hold, the day it ends); the same product/slot counts its sum."""
     used: dict[int, int] = defaultdict(int)
     groups: dict[tuple[int, int | None], list[StockLine]] = defaultdict(list)
     for line in wanted:
@@ -291,7 +297,8 @@ def release_reservations(session: Session, clock: Clock, *, order_ref: str, reas
 
 
 def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor: str) -> list[StockMovement]:
-    """Turn an order's holds into sale movements; stock whose hold lapsed is taken again (FEFO)."""
+    """Turn an order's holds into sale movements; stock whose hold lapsed, or whose lot has expired
+    since it was held, is taken again from unexpired lots (FEFO) — an expired lot is never sold."""
     open_statuses = ("active", "released", "expired")
     # The order's own balances, locked first (the module's lock order), then its holds read fresh.
     held = select(Reservation.balance_id).where(
@@ -301,13 +308,18 @@ def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor
     pending = _order_reservations(session, order_ref, open_statuses)
     if not pending:
         return []
-    if any(r.status != "active" for r in pending):
-        # A hold lapsed: its stock may have to come from other lots of the same slot.
+    today = local_date(clock.now())
+    expired_lots = {b.id for b in balances if b.lot.expires_on < today}
+    if any(r.status != "active" or r.balance_id in expired_lots for r in pending):
+        # A hold lapsed or its lot expired: its stock may have to come from other lots of the slot.
         balances = _lock_for_order(session, pending)
         pending = _order_reservations(session, order_ref, open_statuses)
     by_id = {b.id: b for b in balances}
+    for reservation in pending:
+        if reservation.status == "active" and by_id[reservation.balance_id].lot.expires_on < today:
+            _release_locked(session, clock, reservation, "released", LOT_EXPIRED)
     lapsed = [r for r in pending if r.status != "active"]
-    retake = _plan_retake(session, lapsed, balances, local_date(clock.now())) if lapsed else []
+    retake = _plan_retake(session, lapsed, balances, today) if lapsed else []
     now = clock.now()
     movements: list[StockMovement] = []
     with session.no_autoflush:  # movements and holds are written together, not before each UPDATE
@@ -367,11 +379,14 @@ def _plan_retake(
         pool = FefoPool(_candidates(eligible, used), today)
         if pool.total_free < reservation.qty:
             field = f"lines.{reservation.line_no}" + (".slot" if slot is not None else "")
-            shortages[field] = f"the hold lapsed and only {pool.total_free} are left"
+            why = "the held lot expired" if reservation.release_reason == LOT_EXPIRED else "the hold lapsed"
+            shortages[field] = f"{why} and only {pool.total_free} unexpired are left"
             continue
         for candidate, qty in pool.take(reservation.qty):
             used[candidate.key] += qty
             plan.append((candidate.key, qty))
     if shortages:
-        raise OutOfStock("the order's hold lapsed and the stock is gone", fields=shortages)
+        raise OutOfStock(
+            "the order's hold lapsed or its lot expired, and no other stock is left", fields=shortages
+        )
     return plan

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 PAYMENT_STATUSES = ("pending", "requires_payment", "requires_capture", "succeeded", "canceled", "failed")
 
@@ -31,9 +31,9 @@ class Payment(Base):
     method: Mapped[str] = mapped_column(String(32), default="any")
     capture_mode: Mapped[str] = mapped_column(String(16), default="automatic")
     status: Mapped[str] = mapped_column(String(32), default="pending")
-    amount_fen: Mapped[int]
-    captured_fen: Mapped[int] = mapped_column(default=0)
-    refunded_fen: Mapped[int] = mapped_column(default=0)
+    amount_fen: Mapped[int] = mapped_column(FEN)
+    captured_fen: Mapped[int] = mapped_column(FEN, default=0)
+    refunded_fen: Mapped[int] = mapped_column(FEN, default=0)
     qr_payload: Mapped[str | None] = mapped_column(Text)
     client_secret: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -51,7 +51,7 @@ class Refund(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(FEN)
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_ref: Mapped[str | None] = mapped_column(String(128))
@@ -72,7 +72,7 @@ class BankReceipt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     reference: Mapped[str] = mapped_column(String(128), unique=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(FEN)
     recorded_by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 

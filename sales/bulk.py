@@ -32,7 +32,7 @@ from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
 from sales.org_models import BulkOrder
-from sales.organizations import get_organization, require_member
+from sales.organizations import get_organization, partner_of, require_member
 from sales.payment_flow import new_payment, sync_payment
 from sales.status import transition
 
@@ -219,7 +219,7 @@ def approve_bulk_order(
         prefer_partners={city, city[:4] + "00"},  # the unit's own city's, or its parent city's
     )
     order.location_id = warehouse.id
-    order.partner_code = warehouse.partner_code
+    order.partner_code = partner_of(bulk.organization)  # the unit's city, not the shipping warehouse's
     bulk.decided_by, bulk.decided_at, bulk.decision_note = user_id, now, note
     transition(order, "awaiting_payment", actor=f"user:{user_id}", at=now, reason=note or "approved")
     return order

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 CHANNELS = ("kiosk", "storefront", "bulk", "shop")
 BUYER_KINDS = (
@@ -45,10 +45,10 @@ class Order(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     partner_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    total_fen: Mapped[int] = mapped_column(default=0)
-    hold_fen: Mapped[int] = mapped_column(default=0)
-    captured_fen: Mapped[int] = mapped_column(default=0)
-    refunded_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(FEN, default=0)
+    hold_fen: Mapped[int] = mapped_column(FEN, default=0)
+    captured_fen: Mapped[int] = mapped_column(FEN, default=0)
+    refunded_fen: Mapped[int] = mapped_column(FEN, default=0)
     pay_token: Mapped[str] = mapped_column(String(64), unique=True)
     idempotency_scope: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
@@ -90,10 +90,10 @@ class OrderLine(Base):
     certified: Mapped[bool]
     slot_code: Mapped[str | None] = mapped_column(String(16))
     qty: Mapped[int]
-    unit_price_fen: Mapped[int]
-    line_total_fen: Mapped[int]
+    unit_price_fen: Mapped[int] = mapped_column(FEN)
+    line_total_fen: Mapped[int] = mapped_column(FEN)
     refunded_qty: Mapped[int] = mapped_column(default=0)
-    refunded_fen: Mapped[int] = mapped_column(default=0)
+    refunded_fen: Mapped[int] = mapped_column(FEN, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -158,7 +158,7 @@ class RevenueEntry(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     certified: Mapped[bool]
     qty: Mapped[int]
-    amount_fen: Mapped[int]
-    commission_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(FEN)
+    commission_fen: Mapped[int] = mapped_column(FEN)
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM in Asia/Shanghai
     at: Mapped[datetime] = mapped_column(UTCDateTime())

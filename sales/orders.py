@@ -14,10 +14,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalogue.models import Product
 from core.clock import local_date
+from core.errors import InvalidInput
 from core.ids import new_token
+from core.money import MAX_AMOUNT_FEN, format_fen
 from sales.errors import IdempotencyMismatch, OrderNotFound
 from sales.models import Order, OrderLine
 from sales.status import transition
+
+MAX_IDEMPOTENCY_KEY = Order.__table__.c.idempotency_key.type.length
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,15 @@ class Idempotency:
     scope: str
     key: str
     request_hash: str
+
+    def __post_init__(self) -> None:
+        # Refused here, before anything is written: the column would refuse it later with a DataError.
+        if len(self.key) > MAX_IDEMPOTENCY_KEY:
+            raise InvalidInput(
+                f"the Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters",
+                code="idempotency_key_too_long",
+                fields={"Idempotency-Key": f"at most {MAX_IDEMPOTENCY_KEY} characters"},
+            )
 
 
 def request_hash(body: Any) -> str:
@@ -140,4 +153,11 @@ def set_lines(order: Order, lines: list[LineRequest], *, on_day: Any) -> None:
         )
         for i, req in enumerate(lines, 1)
     ]
-    order.total_fen = sum(line.line_total_fen for line in order.lines)
+    total = sum(line.line_total_fen for line in order.lines)
+    if total > MAX_AMOUNT_FEN:
+        raise InvalidInput(
+            f"the order comes to more than {format_fen(MAX_AMOUNT_FEN)}",
+            code="order_too_large",
+            fields={"lines": f"at most {format_fen(MAX_AMOUNT_FEN)} in one order"},
+        )
+    order.total_fen = total

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 # kind → (RevenueEntry.buyer_kind, name zh, name en)
 ORG_KINDS: dict[str, tuple[str, str, str]] = {
@@ -93,10 +93,10 @@ class OrganizationQuota(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     year: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))
-    fixed_fen: Mapped[int | None]
+    fixed_fen: Mapped[int | None] = mapped_column(FEN)
     members: Mapped[int | None]
-    per_member_fen: Mapped[int | None]
-    budget_fen: Mapped[int | None]  # the declared canteen food budget of the year
+    per_member_fen: Mapped[int | None] = mapped_column(FEN)
+    budget_fen: Mapped[int | None] = mapped_column(FEN)  # the declared canteen food budget of the year
     share_bp: Mapped[int | None]  # basis points of that budget reserved for paired counties
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -143,6 +143,13 @@ def unit_of_member(session: Session, user_id: int) -> Organization | None:
     return member.organization
 
 
+def partner_of(org: Organization) -> str:
+    """The eastern partner a unit's purchases are credited to: the city (or district) it sits in.
+
+    Its effort made the sale, whichever warehouse ships the goods."""
+    return org.city_code
+
+
 def require_member(
     session: Session, user_id: int, org_id: int, roles: tuple[str, ...] = MEMBER_ROLES
 ) -> OrganizationMember:

@@ -16,7 +16,7 @@ from sales.errors import EmptyOrder
 from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order
-from sales.organizations import unit_of_member
+from sales.organizations import get_organization, partner_of, unit_of_member
 from sales.payment_flow import new_payment
 
 STOREFRONT_HOLD = timedelta(minutes=15)
@@ -56,6 +56,8 @@ def place_order(
     unit = unit_of_member(session, user_id) if user_id is not None and organization_id is None else None
     if unit is not None:  # a signed-in member's own purchase counts toward the unit
         organization_id, buyer_kind = unit.id, unit.buyer_kind
+    if organization_id is not None:  # and is credited to the unit's city, whose effort made it
+        partner_code = partner_of(unit or get_organization(session, organization_id))
     now = clock.now()
     order = new_order(
         session,

@@ -2,6 +2,8 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from core.money import MAX_AMOUNT_FEN
+
 
 class StrictSchema(Schema):
     """A load schema that refuses fields it does not know."""
@@ -30,6 +32,10 @@ class PageArgs(StrictSchema):
 
 
 def Fen(**kwargs):
-    """An integer amount of fen; strings and floats are refused."""
+    """An integer amount of fen up to MAX_AMOUNT_FEN; strings and floats are refused."""
     kwargs.setdefault("metadata", {}).setdefault("description", "amount in fen (1/100 yuan)")
-    return fields.Integer(strict=True, **kwargs)
+    given = kwargs.pop("validate", None)
+    checks = list(given) if isinstance(given, (list, tuple)) else [given] if given else []
+    # Above it an amount is no real one, and would overflow the 64-bit columns as a 500.
+    checks.append(validate.Range(max=MAX_AMOUNT_FEN, error=f"at most {MAX_AMOUNT_FEN} fen"))
+    return fields.Integer(strict=True, validate=checks, **kwargs)

@@ -168,3 +168,16 @@ def test_a_payment_after_expiry_at_a_kiosk_is_refunded_automatically(
     assert order["status"] == "refunded" and order["refunded_fen"] == a["product"]["price_fen"]
     assert available(vend_kiosk, a["slot"]) == a["available"]
     assert revenue_total(session, started["order_id"]) == 0
+
+
+def test_an_idempotency_key_over_128_characters_is_a_422_and_nothing_is_held(vend_kiosk, session) -> None:
+    (a,) = stocked_slots(vend_kiosk)[:1]
+    before = session.scalar(select(func.count()).select_from(Order))
+    response = vend_kiosk.post(
+        "/sessions", {"lines": [{"slot": a["slot"], "qty": 1}]}, headers={"Idempotency-Key": "k" * 129}
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "Idempotency-Key" in response.get_json()["error"]["fields"]
+    assert session.scalar(select(func.count()).select_from(Order)) == before
+    after = {s["slot"]: s["available"] for s in vend_kiosk.get("/catalogue").get_json()["slots"]}
+    assert after[a["slot"]] == a["available"]

@@ -145,3 +145,15 @@ def test_operators_register_units_members_and_quotas(client, auth, session) -> N
     behind = client.get("/api/v1/orgs/behind-quota?year=2026", headers=auth("auditor")).get_json()
     assert org_id in [unit["organization"]["id"] for unit in behind]
     assert client.get("/api/v1/orgs/behind-quota", headers=auth("org_buyer")).status_code == 403
+
+
+def test_a_transfer_amount_beyond_any_sane_total_is_a_422_naming_the_field(
+    client, auth, session, units
+) -> None:
+    response = client.post(
+        f"/api/v1/bulk-orders/{units['order_a']}/mark-paid",
+        json={"bank_reference": "ICBC-HUGE-1", "amount_fen": 10**19},
+        headers=auth("operator"),
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "amount_fen" in response.get_json()["error"]["fields"]
