@@ -30,7 +30,7 @@ class Payment(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(128))
     method: Mapped[str] = mapped_column(String(32), default="any")
     capture_mode: Mapped[str] = mapped_column(String(16), default="automatic")
-    status: Mapped[str] = mapped_column(String(32), default="pending")
+    status: Mapped[str] = mapped_column(String(32), default="pending", index=True)
     amount_fen: Mapped[int] = mapped_column(FEN)
     captured_fen: Mapped[int] = mapped_column(FEN, default=0)
     refunded_fen: Mapped[int] = mapped_column(FEN, default=0)

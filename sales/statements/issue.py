@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
@@ -64,6 +64,17 @@ def _check_rollup(session: Session, period: str) -> None:
         )
 
 
+def lock_period(session: Session, period: str) -> None:
+    """Take a month's lock exclusively until this transaction ends (PostgreSQL): every revenue entry
+    takes it shared as it is written (the trigger that refuses entries in issued months), so this
+    waits for the month's writers in flight and keeps new ones out until the issue is committed —
+    and then they are refused, into the current month. SQLite runs one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"dongxi.period.{period}"}
+        )
+
+
 def issue_period(
     session: Session,
     clock: Clock,
@@ -74,6 +85,7 @@ def issue_period(
 ) -> IssueResult:
     """Freeze every statement of a finished month; a month already issued is left as it was."""
     check_period(period)
+    lock_period(session, period)  # before anything is read: the month's writers in flight finish first
     done = issued_period(session, period)
     if done is not None:
         progress(f"{period} was issued at {done.issued_at.isoformat()}: nothing to do")
