@@ -57,6 +57,7 @@ def create_location(
     warehouse: str | None = None,
     route: str | None = None,
     address: str = "",
+    open_door_hold_fen: int | None = None,
 ) -> Location:
     """Add a warehouse, shop or kiosk; a kiosk needs its mode and the warehouse that restocks it."""
     if session.scalar(select(Location.id).where(Location.code == code)) is not None:
@@ -71,6 +72,7 @@ def create_location(
         )
     if kind != "kiosk" and mode is not None:
         raise InvalidInput("only kiosks have a mode", fields={"mode": "only for a kiosk"})
+    _check_open_door_hold(mode, open_door_hold_fen)
     source = location_for_field(session, warehouse, "warehouse", ("warehouse",)) if warehouse else None
     location = Location(
         code=code,
@@ -84,8 +86,27 @@ def create_location(
         address=address,
         active=True,
         created_at=clock.now(),
+        open_door_hold_fen=open_door_hold_fen,
     )
     session.add(location)
+    return location
+
+
+def _check_open_door_hold(mode: str | None, hold_fen: int | None) -> None:
+    if hold_fen is not None and mode != "open_door":
+        raise InvalidInput(
+            "only an open-door kiosk holds money per visit",
+            fields={"open_door_hold_fen": "only for an open-door kiosk"},
+        )
+
+
+def set_open_door_hold(session: Session, code: str, hold_fen: int | None) -> Location:
+    """Size an open-door kiosk's authorization hold per visit (None: the server's default). A
+    shopper who takes more than the hold is charged the hold; the rest is shrinkage. The cabinet's
+    next visits use it once the device key cache turns over (DEVICE_KEY_TTL_SECONDS)."""
+    location = get_location(session, code)
+    _check_open_door_hold(location.mode, hold_fen)
+    location.open_door_hold_fen = hold_fen
     return location
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Product
-from core.db import Base, UTCDateTime
+from core.db import FEN, Base, UTCDateTime
 
 LOCATION_KINDS = ("warehouse", "shop", "kiosk")
 KIOSK_MODES = ("vend", "open_door")
@@ -50,6 +50,8 @@ class Location(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A kiosk's catalogue ETag: bumped by every write that changes its catalogue (catalogue_version.py).
     catalogue_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An open-door kiosk's authorization hold per visit; None takes the server's OPEN_DOOR_HOLD_FEN.
+    open_door_hold_fen: Mapped[int | None] = mapped_column(FEN)
 
     warehouse: Mapped[Location | None] = relationship(remote_side=[id])
     slots: Mapped[list[Slot]] = relationship(back_populates="location", order_by="Slot.code")

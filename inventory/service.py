@@ -22,6 +22,7 @@ from inventory.locations import (
     list_locations,
     list_lots,
     location_names,
+    set_open_door_hold,
     today,
     update_slot,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "return_sold",
     "route_pick_list",
     "run_in_transaction",
+    "set_open_door_hold",
     "slot_availability",
     "today",
     "transfer",

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput
+from core.money import Money, format_fen
 from inventory import service as inventory
+from inventory.alerts import Alert
 from inventory.errors import OutOfStock
-from inventory.models import Slot
+from inventory.models import Location, Slot
 from payments.models import Payment
 from sales.errors import EmptyOrder, ReportConflict
 from sales.lines import merge_lines
@@ -37,6 +39,7 @@ class Cabinet:
     code: str
     mode: str
     partner_code: str
+    open_door_hold_fen: int | None = None  # None: the server's default hold
 
     @property
     def actor(self) -> str:
@@ -231,6 +234,22 @@ def record_vend_results(
     return True
 
 
+def _price_at_the_hold(order: Any) -> None:
+    """The shopper took more than the visit's hold: the capture can collect the hold and no more.
+
+    The order is charged what can be collected — the hold, spread over the lines in proportion to
+    their prices (largest remainder, so the lines add up to it exactly) — so that the capture, the
+    revenue entries and any later refund all agree with the money that moved. The rest is
+    shrinkage: kept on the order (`uncollected_fen`) and shown to operators as an alert."""
+    priced = order.total_fen
+    shares = Money(order.hold_fen).allocate([line.line_total_fen for line in order.lines])
+    for line, share in zip(order.lines, shares, strict=True):
+        line.line_total_fen = share.fen
+    order.total_fen = order.hold_fen
+    order.uncollected_fen = priced - order.hold_fen
+    order.details = {**order.details, "priced_fen": priced, "over_hold_fen": order.uncollected_fen}
+
+
 def record_door_closed(
     session: Session,
     clock: Clock,
@@ -270,7 +289,7 @@ def record_door_closed(
             requests.append(LineRequest(slot.product, qty, code))
     set_lines(order, requests, on_day=inventory.today(clock))
     if order.total_fen > order.hold_fen:
-        order.details = {**order.details, "over_hold_fen": order.total_fen - order.hold_fen}
+        _price_at_the_hold(order)
     if order.total_fen == 0:
         transition(order, "completed", actor=actor, at=clock.now(), reason="nothing taken; hold released")
     owe_settlement(session, order.id)  # capture what was taken, or release the hold
@@ -298,3 +317,29 @@ def cancel_open_order(
         reason="hold lapsed" if expired else "cancelled at the kiosk",
     )
     owe_settlement(session, order.id)  # the provider's payment (or hold) is cancelled after the commit
+
+
+def uncollected_alerts(session: Session, clock: Clock, *, within_days: int = 7) -> list[Alert]:
+    """Open-door visits of the last days that took more than their hold: the shrinkage an operator
+    sees beside the stock alerts (and may answer by raising that cabinet's hold)."""
+    since = clock.now() - timedelta(days=within_days)
+    rows = session.execute(
+        select(Order, Location)
+        .join(Location, Location.id == Order.location_id)
+        .where(Order.uncollected_fen > 0, Order.created_at >= since)
+        .order_by(Order.created_at)
+    ).all()
+    return [
+        Alert(
+            kind="uncollected",
+            severity="warning",
+            location=location,
+            product=None,
+            qty=0,
+            message=(
+                f"{location.code} 订单 {order.id}：取货超出预授权 {format_fen(order.uncollected_fen)}，"
+                f"未能收取 · took {format_fen(order.uncollected_fen)} beyond the hold, not collected"
+            ),
+        )
+        for order, location in rows
+    ]

@@ -49,6 +49,8 @@ class Order(Base):
     hold_fen: Mapped[int] = mapped_column(FEN, default=0)
     captured_fen: Mapped[int] = mapped_column(FEN, default=0)
     refunded_fen: Mapped[int] = mapped_column(FEN, default=0)
+    # What an open-door visit took beyond its hold, which the capture could not collect (shrinkage).
+    uncollected_fen: Mapped[int] = mapped_column(FEN, default=0, server_default="0")
     pay_token: Mapped[str] = mapped_column(String(64), unique=True)
     idempotency_scope: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))

@@ -33,6 +33,7 @@ class CallingKiosk:
     code: str
     mode: str
     partner_code: str
+    open_door_hold_fen: int | None
 
 
 def current_kiosk() -> CallingKiosk:
@@ -117,6 +118,7 @@ def _authenticate() -> CallingKiosk:
         code=key.code,
         mode=key.mode,
         partner_code=key.partner_code,
+        open_door_hold_fen=key.open_door_hold_fen,
     )
 
 

@@ -16,6 +16,7 @@ from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.kiosks.service import kiosk_alerts
 from kiosk_api.schemas import inventory as s
+from sales.kiosk import uncollected_alerts
 
 inventory = Blueprint(
     "inventory", __name__, url_prefix="/api/v1/inventory", description="库存 · Inventory and stock ledger"
@@ -91,6 +92,16 @@ def create_location(data: dict[str, Any]) -> Any:
 def get_location(code: str) -> Any:
     """Show a location and its slots."""
     return service.get_location(get_session(), code)
+
+
+@inventory.route("/locations/<string:code>", methods=["PATCH"])
+@require_roles(*INVENTORY_EDITORS)
+@inventory.arguments(s.LocationPatch)
+@inventory.response(200, s.LocationOut)
+@retried
+def update_location(data: dict[str, Any], code: str) -> Any:
+    """Change a location's settings: an open-door kiosk's hold per visit."""
+    return service.set_open_door_hold(get_session(), code, data["open_door_hold_fen"])
 
 
 @inventory.route("/locations/<string:code>/slots", methods=["POST"])
@@ -261,4 +272,5 @@ def route_pick_list(route: str) -> Any:
 def list_alerts(args: dict[str, Any]) -> Any:
     """Low or empty slots, expiring lots, expired goods, unrecorded takes, kiosks offline or left open."""
     session, clock = get_session(), get_clock()
-    return kiosk_alerts(session, clock) + service.list_alerts(session, clock, **args)
+    uncollected = uncollected_alerts(session, clock, within_days=args.get("within_days", 7))
+    return kiosk_alerts(session, clock) + uncollected + service.list_alerts(session, clock, **args)

@@ -40,7 +40,13 @@ def rfc3339(at: Any) -> str | None:
 
 def _cabinet() -> Cabinet:
     k = current_kiosk()
-    return Cabinet(location_id=k.location_id, code=k.code, mode=k.mode, partner_code=k.partner_code)
+    return Cabinet(
+        location_id=k.location_id,
+        code=k.code,
+        mode=k.mode,
+        partner_code=k.partner_code,
+        open_door_hold_fen=k.open_door_hold_fen,
+    )
 
 
 def _lines(order: Order) -> list[dict[str, Any]]:
@@ -173,12 +179,13 @@ def start_session(body: dict[str, Any]) -> Any:
 @device.response(201, schemas.DoorSessionOut)
 def start_door_session(_body: dict[str, Any]) -> Any:
     """Open-door mode: start a visit; the door unlocks once the hold is authorized."""
+    kiosk = _cabinet()
     order, payment = checkout.start_door_visit(
         request_unit_of_work(),
         get_clock(),
         get_provider(),
-        kiosk=_cabinet(),
-        hold_fen=current_app.config["OPEN_DOOR_HOLD_FEN"],
+        kiosk=kiosk,
+        hold_fen=kiosk.open_door_hold_fen or current_app.config["OPEN_DOOR_HOLD_FEN"],
         hold_seconds=current_app.config["KIOSK_HOLD_SECONDS"],
     )
     return {

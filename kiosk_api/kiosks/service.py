@@ -106,6 +106,7 @@ class DeviceKey:
     code: str
     mode: str
     partner_code: str
+    open_door_hold_fen: int | None  # the cabinet's own hold per visit, if set
 
 
 def device_key(session: Session, key_id: str, *, secret_key: str) -> DeviceKey | None:
@@ -118,6 +119,7 @@ def device_key(session: Session, key_id: str, *, secret_key: str) -> DeviceKey |
             Location.code,
             Location.mode,
             Location.partner_code,
+            Location.open_door_hold_fen,
         )
         .join(Location, Location.id == KioskDevice.location_id)
         .where(KioskDevice.key_id == key_id, KioskDevice.status == "active", Location.active.is_(True))
@@ -128,7 +130,7 @@ def device_key(session: Session, key_id: str, *, secret_key: str) -> DeviceKey |
         secret = _fernet(secret_key).decrypt(row[1].encode())
     except InvalidToken:  # SECRET_KEY changed since the key was provisioned
         return None
-    return DeviceKey(key_id, secret, row[0], row[2], row[3], row[4], row[5])
+    return DeviceKey(key_id, secret, row[0], row[2], row[3], row[4], row[5], row[6])
 
 
 def secret_of(device: KioskDevice, *, secret_key: str) -> bytes | None:

@@ -9,7 +9,7 @@ from inventory.models import (
     RESERVATION_STATUSES,
     WRITEOFF_REASONS,
 )
-from kiosk_api.schemas.base import PageArgs, StrictSchema
+from kiosk_api.schemas.base import Fen, PageArgs, StrictSchema
 
 LOCATION_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}$", error="upper-case letters, digits and '-'")
 SLOT_CODE = validate.Regexp(r"^[A-Z0-9]{1,8}$", error="1–8 upper-case letters or digits")
@@ -40,6 +40,21 @@ class LocationIn(StrictSchema):
     warehouse = fields.String(load_default=None, allow_none=True, validate=LOCATION_CODE)
     route = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
     address = fields.String(load_default="", validate=validate.Length(max=256))
+    open_door_hold_fen = Fen(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=100),
+        metadata={"description": "an open-door kiosk's hold per visit (default: the server's)"},
+    )
+
+
+class LocationPatch(StrictSchema):
+    open_door_hold_fen = Fen(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=100),
+        metadata={"description": "an open-door kiosk's hold per visit; null: the server's default"},
+    )
 
 
 class LocationQuery(StrictSchema):
@@ -192,6 +207,7 @@ class LocationOut(Schema):
     route = fields.String(allow_none=True)
     address = fields.String()
     active = fields.Boolean()
+    open_door_hold_fen = fields.Integer(allow_none=True)
     slots = fields.List(fields.Nested(SlotOut))
 
 
