@@ -193,8 +193,6 @@ def post(
     """
     if qty <= 0:
         raise ValueError("a movement moves a positive quantity")
-    balance = source or dest
-    assert balance is not None, "a movement needs a source or a destination"
     if source is not None:
         taken = _apply(
             session,
