@@ -24,6 +24,7 @@ from sales.orders import LineRequest, get_order, new_order
 from sales.payment_flow import apply_event, new_payment, request_refund, start_payment
 from sales.provider_repair import reconcile
 from sales.refunds import process_pending_refunds
+from sales.statements import rollup
 
 
 @pytest.fixture
@@ -203,6 +204,8 @@ def test_a_failed_refund_is_booked_back_and_raises_an_alert(db, clock, provider,
             )
         ).all()
         assert len(alerts) == 1
+        for period in ("2026-11", "2026-12"):  # the rollup statements read still equals the ledger
+            assert rollup.rollup_rows(session, period) == rollup.ledger_rows(session, period)
 
     # Failing again (a late webhook, a repeated answer) books nothing twice.
     process_pending_refunds(db, clock, provider, only_order=order_id)
