@@ -218,13 +218,37 @@ def payments() -> None:
 @payments.command("reconcile")
 @pass_context
 def payments_reconcile(ctx: Context) -> None:
-    """Fetch unsettled payments from the provider and repair what missed webhooks or crashes left."""
+    """Fetch unsettled payments from the provider and repair what missed webhooks or crashes left;
+    pay out the refunds the provider never answered and settle those it answered pending."""
     from kiosk_api.payments_ext import build_provider
-    from sales.provider_repair import repair_unsettled_payments
+    from sales.provider_repair import reconcile
 
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
-    counts = repair_unsettled_payments(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
+    counts = reconcile(ctx.db, ctx.clock, provider, log=lambda msg: click.echo(f"  {msg}"))
     click.echo("reconciled: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@payments.command("retry-refund")
+@click.argument("refund_id", type=int)
+@pass_context
+def payments_retry_refund(ctx: Context, refund_id: int) -> None:
+    """Refund again what a refund the provider failed should have given back (a new refund of the
+    same units, paid out at once)."""
+    from kiosk_api.payments_ext import build_provider
+    from payments.models import Refund
+    from sales.refunds import process_pending_refunds, retry_refund
+
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
+    try:
+        with ctx.db.unit_of_work() as session:
+            refund = retry_refund(session, ctx.clock, refund_id, actor="cli")
+            new_id, order_id = refund.id, refund.payment.order_id
+    except DomainError as error:
+        _fail(error)
+    process_pending_refunds(ctx.db, ctx.clock, provider, only_order=order_id)
+    with ctx.db.unit_of_work() as session:
+        status = session.get(Refund, new_id).status
+    click.echo(f"refund {refund_id} retried as refund {new_id}: {status}")
 
 
 @main.group()

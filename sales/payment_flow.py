@@ -28,7 +28,13 @@ from sales import revenue
 from sales.models import Order
 from sales.orders import get_order
 from sales.provider_calls import owe_settlement, settlements_owed
-from sales.refunds import process_pending_refunds, refunded_at_provider, request_refund
+from sales.refunds import (
+    apply_refund_answer,
+    process_pending_refunds,
+    refund_by_provider_ref,
+    refunded_at_provider,
+    request_refund,
+)
 from sales.status import OPEN_STATUSES, transition
 
 
@@ -178,6 +184,13 @@ def apply_event(
     )
     if payment is None:
         return True, None
+    if event.type == "refund_updated" and event.refund is not None:
+        refund_id = refund_by_provider_ref(session, payment, event.refund.provider_ref)
+        if refund_id is None:  # a refund made at the provider: its charge.refunded event books it
+            return True, None
+        actor = f"{provider_name}:{event.event_id}"
+        apply_refund_answer(session, clock, payment, refund_id, event.refund, actor=actor)
+        return True, get_order(session, payment.order_id)
     order = sync_payment(
         session,
         clock,

@@ -13,6 +13,7 @@ from payments.models import Payment
 from payments.providers.base import PaymentProvider
 from sales.models import Order
 from sales.payment_flow import create_request, record_created, settle_order, sync_with_answer
+from sales.refunds import check_answered_refunds, pay_out_refunds
 
 # Orders still waiting on the provider, and payments it may still move (take, hold or release
 # money). A lapsed order whose payment the provider cancelled or failed is settled and drops out;
@@ -46,6 +47,27 @@ def repair_unsettled_payments(
         if i % 50 == 0 or i == len(rows):
             log(f"{i}/{len(rows)} payments checked")
     return counts
+
+
+def reconcile(
+    db: Database, clock: Clock, provider: PaymentProvider, log: Callable[[str], None] = lambda _m: None
+) -> dict[str, int]:
+    """`dongxi payments reconcile`: repair the unsettled payments, then settle the pending refunds."""
+    counts = repair_unsettled_payments(db, clock, provider, log)
+    return counts | repair_pending_refunds(db, clock, provider, log)
+
+
+def repair_pending_refunds(
+    db: Database, clock: Clock, provider: PaymentProvider, log: Callable[[str], None] = lambda _m: None
+) -> dict[str, int]:
+    """Pay out the pending refunds the provider never answered (a crash, a failed call), then ask it
+    about those it answered `pending`; return counts by the status each ends in."""
+    paid_out = pay_out_refunds(db, clock, provider, log=log)
+    log(f"{paid_out.total()} unanswered refunds sent to the provider")
+    checked = check_answered_refunds(db, clock, provider, log=log)
+    log(f"{checked.total()} refunds pending at the provider checked")
+    both = paid_out + checked
+    return {f"refunds_{status}": both[status] for status in ("succeeded", "pending", "failed", "unanswered")}
 
 
 def _repair_one(db: Database, clock: Clock, provider: PaymentProvider, payment_id: int, order_id: str) -> int:

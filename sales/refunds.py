@@ -1,26 +1,32 @@
 """Refunds: ours (units of lines, paid out after the commit) and the provider's (running totals).
 
 A refund is written as `pending` with its amount reserved on the payment and its negative ledger
-entries; `process_pending_refunds` calls the provider afterwards, outside any lock.
+entries; `process_pending_refunds` calls the provider afterwards, outside any lock. It stays
+`pending` until the provider says `succeeded` or `failed` (its answer, a webhook, or reconcile's
+`get_refund`); one that failed is booked back by compensating entries and alerts an operator.
+`dongxi payments reconcile` pays out what a crash or a failed call left unanswered.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit import service as audit
 from core.clock import Clock
 from core.db import Database
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.ids import new_token
 from core.money import Money
 from payments.errors import PaymentProviderError
 from payments.models import Payment, Refund
-from payments.providers.base import PaymentProvider
+from payments.providers.base import PaymentProvider, ProviderRefund
 from sales import revenue
-from sales.models import Order, OrderLine
+from sales.models import Order, OrderEvent, OrderLine
+from sales.orders import get_order
 from sales.provider_calls import owe_settlement
 from sales.status import transition
 
@@ -143,16 +149,31 @@ def process_pending_refunds(
     log: Callable[[str], None] = lambda _m: None,
 ) -> int:
     """Pay out pending refunds at the provider, each in its own unit of work; return how many succeeded."""
+    return pay_out_refunds(db, clock, provider, only_order=only_order, log=log)["succeeded"]
+
+
+def pay_out_refunds(
+    db: Database,
+    clock: Clock,
+    provider: PaymentProvider,
+    only_order: str | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> Counter[str]:
+    """Ask the provider to pay out every pending refund it has not answered yet (after a crash or a
+    failed call too: the same idempotency key makes a repeat harmless); count the answers by status,
+    and `unanswered` for the calls that failed."""
     with db.unit_of_work() as session:
         stmt = (
             select(Refund.id)
             .join(Payment)
-            .where(Refund.status == "pending", Payment.provider == provider.name)
+            .where(
+                Refund.status == "pending", Refund.provider_ref.is_(None), Payment.provider == provider.name
+            )
         )
         if only_order is not None:
             stmt = stmt.where(Payment.order_id == only_order)
         pending = list(session.scalars(stmt.order_by(Refund.id)))
-    done = 0
+    counts: Counter[str] = Counter()
     for refund_id in pending:
         with db.unit_of_work() as session:
             refund = session.get(Refund, refund_id)
@@ -166,10 +187,149 @@ def process_pending_refunds(
             answer = provider.refund(ref, amount_fen=amount, idempotency_key=key, reason=reason)
         except PaymentProviderError as exc:
             log(f"refund {refund_id} not paid out yet: {exc}")
+            counts["unanswered"] += 1
             continue
-        with db.unit_of_work() as session:
-            refund = session.get(Refund, refund_id)
-            refund.provider_ref = answer.provider_ref
-            refund.status = "succeeded" if answer.status in ("succeeded", "pending") else "failed"
-            done += refund.status == "succeeded"
-    return done
+        counts[record_refund_answer(db, clock, refund_id, answer, actor=f"{provider.name}:refund")] += 1
+    return counts
+
+
+def check_answered_refunds(
+    db: Database, clock: Clock, provider: PaymentProvider, log: Callable[[str], None] = lambda _m: None
+) -> Counter[str]:
+    """Ask the provider about every refund it answered `pending`, and record what it says now."""
+    with db.unit_of_work() as session:
+        waiting = list(
+            session.execute(
+                select(Refund.id, Refund.provider_ref)
+                .join(Payment)
+                .where(
+                    Refund.status == "pending",
+                    Refund.provider_ref.is_not(None),
+                    Payment.provider == provider.name,
+                )
+                .order_by(Refund.id)
+            )
+        )
+    counts: Counter[str] = Counter()
+    for refund_id, ref in waiting:
+        try:
+            answer = provider.get_refund(ref)
+        except PaymentProviderError as exc:
+            log(f"refund {refund_id}: the provider did not answer: {exc}")
+            counts["unanswered"] += 1
+            continue
+        counts[record_refund_answer(db, clock, refund_id, answer, actor=f"{provider.name}:reconcile")] += 1
+    return counts
+
+
+def record_refund_answer(
+    db: Database, clock: Clock, refund_id: int, answer: ProviderRefund, actor: str
+) -> str:
+    """In a unit of work of its own, apply what the provider answered about a refund; return its status."""
+    with db.unit_of_work() as session:
+        payment_id = session.scalar(select(Refund.payment_id).where(Refund.id == refund_id))
+        payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+        return apply_refund_answer(session, clock, payment, refund_id, answer, actor=actor)
+
+
+def apply_refund_answer(
+    session: Session, clock: Clock, payment: Payment, refund_id: int, answer: ProviderRefund, *, actor: str
+) -> str:
+    """Apply the provider's view of one of our refunds (the caller holds the payment's row lock).
+
+    `pending` stays pending with the provider's reference; `succeeded` is kept; `failed` (even after
+    a success: some methods fail later) puts the money back on the books and raises an alert. A
+    failed refund is final here: an operator retries it as a new refund (`retry_refund`)."""
+    refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund.status == "failed":
+        return refund.status
+    refund.provider_ref = refund.provider_ref or answer.provider_ref
+    if answer.status == "succeeded":
+        refund.status = "succeeded"
+    elif answer.status == "failed":
+        _book_back(session, clock, payment, refund, actor)
+    return refund.status
+
+
+def refund_by_provider_ref(session: Session, payment: Payment, provider_ref: str) -> int | None:
+    """The id of the refund of this payment that the provider knows by provider_ref, if any."""
+    return session.scalar(
+        select(Refund.id).where(Refund.payment_id == payment.id, Refund.provider_ref == provider_ref)
+    )
+
+
+def _book_back(session: Session, clock: Clock, payment: Payment, refund: Refund, actor: str) -> None:
+    """Undo a failed refund's booking: its reservation on the payment, the lines' and order's refunded
+    amounts, the order's status, and its ledger entries (by compensating entries); alert an operator."""
+    before = refund.status
+    order = get_order(session, payment.order_id, lock=True)
+    lines = {line.id: line for line in order.lines}
+    for part in refund.lines:
+        line = lines[part["line_id"]]
+        line.refunded_qty -= part["qty"]
+        line.refunded_fen -= part["amount_fen"]
+    order.refunded_fen -= refund.amount_fen
+    payment.refunded_fen -= refund.amount_fen
+    refund.status = "failed"
+    target = "partially_refunded" if order.refunded_fen > 0 else _status_before_refunds(session, order)
+    transition(
+        order, target, actor=actor, at=clock.now(), reason=f"refund {refund.id} failed at the provider"
+    )
+    revenue.record_refund_reversal(session, refund.id, clock.now())
+    audit.record(
+        session,
+        clock,
+        actor=actor,
+        actor_role="system",
+        action="refund.failed",
+        target_type="refund",
+        target_id=refund.id,
+        before={"status": before},
+        after={
+            "status": "failed",
+            "order_id": order.id,
+            "amount_fen": refund.amount_fen,
+            "provider_ref": refund.provider_ref,
+            "retry": f"dongxi payments retry-refund {refund.id}",
+        },
+        via="provider",
+    )
+
+
+def _status_before_refunds(session: Session, order: Order) -> str:
+    """The status the order had before its first refund (paid, fulfilled or completed)."""
+    refunding = ("partially_refunded", "refunded")
+    before = session.scalar(
+        select(OrderEvent.from_status)
+        .where(
+            OrderEvent.order_id == order.id,
+            OrderEvent.to_status.in_(refunding),
+            OrderEvent.from_status.not_in(refunding),
+        )
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+    )
+    return before if before in ("paid", "fulfilled", "completed") else "paid"
+
+
+def retry_refund(session: Session, clock: Clock, refund_id: int, *, actor: str) -> Refund:
+    """Write a failed refund again as a new pending refund of the same units (a new idempotency key:
+    the provider remembers the failure under the old one); it is paid out after the commit."""
+    failed = session.get(Refund, refund_id)
+    if failed is None:
+        raise NotFound(f"no refund {refund_id}", code="refund_not_found")
+    if failed.status != "failed":
+        raise Conflict(
+            f"refund {refund_id} is {failed.status}; only a failed refund is retried",
+            code="refund_not_failed",
+            fields={"refund": failed.status},
+        )
+    payment = session.scalar(select(Payment).where(Payment.id == failed.payment_id).with_for_update())
+    order = get_order(session, payment.order_id, lock=True)
+    lines = {line.id: line for line in order.lines}
+    parts = [(lines[part["line_id"]], part["qty"]) for part in failed.lines]
+    reason = f"retry of refund {failed.id}: {failed.reason}"
+    refund = request_refund(session, clock, order, payment, parts, reason=reason, actor=actor)
+    if refund is None:
+        raise Conflict(f"refund {refund_id} has nothing left to refund", code="refund_nothing_left")
+    return refund

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product, certification_status
@@ -113,16 +113,22 @@ def record_sale(session: Session, order: Order, at: datetime) -> list[RevenueEnt
 
 
 def _booked(session: Session, line_ids: set[int]) -> dict[int, dict[str, list[int]]]:
-    """Per line and kind, the [amount, commission] the ledger holds (one query for all lines)."""
+    """Per line and kind, the [amount, commission] the ledger holds (one query for all lines).
+
+    What put back a failed refund counts with the refunds, netting them, not as another sale."""
+    kind = case(
+        ((RevenueEntry.kind == "sale") & RevenueEntry.refund_id.is_(None), literal("sale")),
+        else_=literal("refund"),
+    )
     rows = session.execute(
         select(
             RevenueEntry.order_line_id,
-            RevenueEntry.kind,
+            kind,
             func.sum(RevenueEntry.amount_fen),
             func.sum(RevenueEntry.commission_fen),
         )
         .where(RevenueEntry.order_line_id.in_(sorted(line_ids)))
-        .group_by(RevenueEntry.order_line_id, RevenueEntry.kind)
+        .group_by(RevenueEntry.order_line_id, kind)
     )
     booked: dict[int, dict[str, list[int]]] = {}
     for line_id, kind, amount, commission in rows:
@@ -173,5 +179,44 @@ def record_refund(
         )
         for line, qty, amount in refunded
     ]
+    rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
+    return entries
+
+
+def record_refund_reversal(session: Session, refund_id: int, at: datetime) -> list[RevenueEntry]:
+    """Put back the money of a refund that failed: one entry per entry of the refund, cancelling it
+    exactly (amount, units, commission, attribution), kind 'sale' naming the refund, dated `at`.
+
+    The refund's own entries are never edited (the ledger is append-only); the reversal is dated
+    now, so a refund of an issued month is put back in the current one."""
+    originals = session.scalars(
+        select(RevenueEntry)
+        .where(RevenueEntry.refund_id == refund_id, RevenueEntry.kind == "refund")
+        .order_by(RevenueEntry.id)
+    ).all()
+    entries = [
+        RevenueEntry(
+            kind="sale",
+            order_id=e.order_id,
+            order_line_id=e.order_line_id,
+            refund_id=refund_id,
+            product_id=e.product_id,
+            county_code=e.county_code,
+            supplier_id=e.supplier_id,
+            channel=e.channel,
+            buyer_kind=e.buyer_kind,
+            organization_id=e.organization_id,
+            partner_code=e.partner_code,
+            location_id=e.location_id,
+            certified=e.certified,
+            qty=-e.qty,
+            amount_fen=-e.amount_fen,
+            commission_fen=-e.commission_fen,
+            period=period_of(at),
+            at=at,
+        )
+        for e in originals
+    ]
+    session.add_all(entries)
     rollup.add_entries(session, entries)  # the monthly rollup statements read, kept in step
     return entries

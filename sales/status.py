@@ -20,11 +20,12 @@ TRANSITIONS: dict[str | None, frozenset[str]] = {
     "paid": frozenset({"fulfilled", "completed", "partially_refunded", "refunded"}),
     "fulfilled": frozenset({"completed", "partially_refunded", "refunded"}),
     "completed": frozenset({"partially_refunded", "refunded"}),
-    "partially_refunded": frozenset({"partially_refunded", "refunded", "completed", "fulfilled"}),
+    # A refund the provider failed is booked back: the order returns to where it was (see sales.refunds).
+    "partially_refunded": frozenset({"partially_refunded", "refunded", "completed", "fulfilled", "paid"}),
     # Money that arrives after a hold lapsed is honoured (or refunded): see sales.payment_flow.
     "expired": frozenset({"paid", "refunded"}),
     "cancelled": frozenset({"paid", "refunded"}),
-    "refunded": frozenset(),
+    "refunded": frozenset({"partially_refunded", "paid", "fulfilled", "completed"}),
     "rejected": frozenset(),
 }
 OPEN_STATUSES = frozenset({"awaiting_payment", "awaiting_authorization"})

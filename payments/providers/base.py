@@ -30,6 +30,7 @@ EventType = Literal[
     "payment_failed",  # an attempt was declined
     "payment_canceled",  # the payment or its hold was released
     "payment_refunded",  # some or all captured money went back to the shopper
+    "refund_updated",  # one of our refunds moved at the provider (succeeded, failed): see `refund`
     "ignored",  # verified, but nothing for orders to do (store its id all the same)
 ]
 
@@ -83,6 +84,7 @@ class ProviderEvent:
     amount_refunded_fen: int | None
     created: datetime  # timezone-aware
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    refund: ProviderRefund | None = None  # the refund a `refund_updated` event is about
 
 
 class PaymentProvider(Protocol):
@@ -126,6 +128,10 @@ class PaymentProvider(Protocol):
         self, provider_ref: str, *, amount_fen: int, idempotency_key: str, reason: str
     ) -> ProviderRefund:
         """Refund amount_fen of a captured payment; several partial refunds may follow each other."""
+        ...
+
+    def get_refund(self, provider_ref: str) -> ProviderRefund:
+        """Fetch the provider's current view of a refund (reconciling one it answered `pending`)."""
         ...
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:

@@ -196,7 +196,17 @@ class SimulatedProvider:
                 refund_ref = f"simre_{new_token(12)}"
                 raw = {"id": refund_ref, "payment": provider_ref, "amount_fen": amount_fen, "reason": reason}
                 out.result = ProviderRefund(refund_ref, provider_ref, "succeeded", amount_fen, raw)
+                # Kept by its own reference too, for get_refund (the store remembers results by key).
+                store.remember(_refund_key(refund_ref), "", out.result)
             return out.result
+
+    def get_refund(self, provider_ref: str) -> ProviderRefund:
+        """Return a refund as it stands (a simulated refund succeeds at once)."""
+        with self._step() as store:
+            found = store.recall(_refund_key(provider_ref))
+        if found is None:
+            raise PaymentNotFound(f"no simulated refund {provider_ref}")
+        return found[1]
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Refuse: nothing sends webhooks to a simulated provider, so any that arrives is not genuine."""
@@ -284,6 +294,10 @@ class SimulatedProvider:
             client_secret=None,
             raw=raw,
         )
+
+
+def _refund_key(refund_ref: str) -> str:
+    return f"refund-ref:{refund_ref}"
 
 
 def _load(store: SimulatedStoreTransaction, provider_ref: str) -> SimulatedRecord:

@@ -40,6 +40,9 @@ _REFUND_STATUSES: dict[str, RefundStatus] = {
     "canceled": "failed",
 }
 
+# Events about one Refund object: its status moved (pending → succeeded, failed or canceled).
+_REFUND_EVENTS = ("charge.refund.updated", "refund.updated", "refund.failed")
+
 _INTENT_EVENTS: dict[str, EventType] = {
     "payment_intent.succeeded": "payment_succeeded",
     "payment_intent.amount_capturable_updated": "payment_authorized",
@@ -154,6 +157,19 @@ def event_from_stripe(event: Mapping[str, Any]) -> ProviderEvent:
             amount_capturable_fen=0,
             amount_received_fen=int(obj.get("amount_captured", 0)),
             amount_refunded_fen=refunded,
+            **base,
+        )
+    if kind == "refund" and stripe_type in _REFUND_EVENTS and in_cny and obj.get("payment_intent"):
+        refund = refund_from_stripe(obj)
+        return ProviderEvent(
+            type="refund_updated",
+            provider_ref=refund.payment_ref,
+            status=None,
+            amount_fen=None,
+            amount_capturable_fen=None,
+            amount_received_fen=None,
+            amount_refunded_fen=None,
+            refund=refund,
             **base,
         )
     ref = obj.get("payment_intent") if kind != "payment_intent" else obj.get("id")

@@ -185,6 +185,12 @@ class StripeProvider:
             )
         return refund_from_stripe(refund.to_dict())
 
+    def get_refund(self, provider_ref: str) -> ProviderRefund:
+        """Retrieve a Refund (one Stripe answered `pending` settles later)."""
+        with _translated():
+            refund = self._client.v1.refunds.retrieve(provider_ref)
+        return refund_from_stripe(refund.to_dict())
+
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify the Stripe-Signature header with the library (tolerance 300 s) and normalise the event."""
         signature = header(headers, "Stripe-Signature")

@@ -18,12 +18,26 @@ KEY_COLUMNS = ROLLUP_KEY
 VALUE_COLUMNS = ("sale_fen", "refund_fen", "sale_qty", "refund_qty", "commission_fen", "entry_count")
 
 
+def _is_reversal(entry: RevenueEntry) -> bool:
+    """A 'sale' entry that names a refund puts back the money of a refund that failed: it counts
+    with the refunds (netting them), in the month of the line's sale, not as a new sale."""
+    return entry.kind == "sale" and entry.refund_id is not None
+
+
+def _counts_as_sale(entry: RevenueEntry) -> bool:
+    return entry.kind == "sale" and entry.refund_id is None
+
+
 def _sale_periods(session: Session, line_ids: set[int]) -> dict[int, str]:
     if not line_ids:
         return {}
     rows = session.execute(
         select(RevenueEntry.order_line_id, func.min(RevenueEntry.period))
-        .where(RevenueEntry.order_line_id.in_(line_ids), RevenueEntry.kind == "sale")
+        .where(
+            RevenueEntry.order_line_id.in_(line_ids),
+            RevenueEntry.kind == "sale",
+            RevenueEntry.refund_id.is_(None),
+        )
         .group_by(RevenueEntry.order_line_id)
     ).all()
     return dict(rows)
@@ -49,13 +63,13 @@ def add_entries(session: Session, entries: Iterable[RevenueEntry]) -> None:
     entries = list(entries)
     if not entries:
         return
-    refunds = {e.order_line_id for e in entries if e.kind == "refund"}
+    refunds = {e.order_line_id for e in entries if not _counts_as_sale(e)}
     sale_period_of = _sale_periods(session, refunds)
     sums: dict[tuple[Any, ...], list[int]] = {}
     for e in entries:
-        sale_period = e.period if e.kind == "sale" else sale_period_of.get(e.order_line_id, e.period)
+        is_sale = _counts_as_sale(e)
+        sale_period = e.period if is_sale else sale_period_of.get(e.order_line_id, e.period)
         acc = sums.setdefault(_key(e, sale_period), [0] * len(VALUE_COLUMNS))
-        is_sale = e.kind == "sale"
         for i, value in enumerate(
             (
                 e.amount_fen if is_sale else 0,
@@ -90,19 +104,18 @@ def _ledger_rollup_select(period: str | None) -> Select[Any]:
     refund, sale = aliased(RevenueEntry), aliased(RevenueEntry)
     # The sale month of every line refunded in the month, joined once (a hash join over the month's
     # refunds) rather than looked up entry by entry.
-    refunded = select(refund.order_line_id).where(refund.kind == "refund")
+    # Refunds, and the entries putting back a failed refund (a 'sale' that names the refund).
+    refunded = select(refund.order_line_id).where((refund.kind == "refund") | refund.refund_id.is_not(None))
     if period is not None:
         refunded = refunded.where(refund.period == period)
     sale_periods = (
         select(sale.order_line_id.label("order_line_id"), func.min(sale.period).label("sale_period"))
-        .where(sale.kind == "sale", sale.order_line_id.in_(refunded.distinct()))
+        .where(sale.kind == "sale", sale.refund_id.is_(None), sale.order_line_id.in_(refunded.distinct()))
         .group_by(sale.order_line_id)
         .subquery()
     )
-    sale_period = case(
-        (e.kind == "sale", e.period), else_=func.coalesce(sale_periods.c.sale_period, e.period)
-    )
-    is_sale = e.kind == "sale"
+    is_sale = (e.kind == "sale") & e.refund_id.is_(None)
+    sale_period = case((is_sale, e.period), else_=func.coalesce(sale_periods.c.sale_period, e.period))
     keys: list[ColumnElement[Any]] = [
         e.period.label("period"),
         sale_period.label("sale_period"),

@@ -76,6 +76,20 @@ def test_partial_then_full_refund(provider: StripeProvider, localstripe_url: str
     assert (charge["amount_refunded"], charge["refunded"]) == (8970, True)
 
 
+def test_a_refund_is_fetched_again_by_its_reference(provider: StripeProvider) -> None:
+    payment = _pay_by_card(provider, 2990, "refund-fetch")
+    made = provider.refund(payment.provider_ref, amount_fen=1000, idempotency_key="fetch:r1", reason="x")
+
+    fetched = provider.get_refund(made.provider_ref)
+
+    assert (fetched.provider_ref, fetched.payment_ref, fetched.status, fetched.amount_fen) == (
+        made.provider_ref,
+        payment.provider_ref,
+        "succeeded",
+        1000,
+    )
+
+
 def test_hold_is_captured_for_a_smaller_amount(provider: StripeProvider, localstripe_url: str) -> None:
     held = _pay_by_card(provider, 20000, "door", capture="manual")
     assert (held.status, held.amount_capturable_fen, held.amount_received_fen) == (
