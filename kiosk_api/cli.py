@@ -414,8 +414,8 @@ def audit() -> None:
 @pass_context
 def audit_money(ctx: Context, period: str | None) -> None:
     """Check the money invariants (read-only): each PASS/FAIL with what breaks it; exit 1 on any FAIL."""
-    from audit.money import audit_money as run_audit
-    from audit.money_text import check_lines, summary_line
+    from sales.money_audit import audit_money as run_audit
+    from sales.money_audit_text import check_lines, summary_line
 
     try:
         with ctx.db.unit_of_work() as session:

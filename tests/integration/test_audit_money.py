@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select, text, update
 
-from audit.money import audit_money
 from core.clock import SHANGHAI
 from core.db import Database, make_engine
 from kiosk_api import migrate
@@ -17,6 +16,7 @@ from kiosk_api.cli import Context, main
 from kiosk_api.demo import load_demo
 from payments.models import BankReceipt, Refund
 from sales.models import CommissionRate, RevenueEntry
+from sales.money_audit import audit_money
 from sales.payment_flow import request_refund
 from sales.statements.issue import issue_period
 from sales.statements.models import RevenueRollup

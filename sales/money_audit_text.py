@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from audit.money import Check, MoneyAudit
 from core.money import format_fen
+from sales.money_audit import Check, MoneyAudit
 
 # Row fields shown first, in this order; the rest follow as they come.
 _FIRST = ("order_id", "refund_id", "period", "scope", "name", "place", "products")
