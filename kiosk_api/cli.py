@@ -426,3 +426,33 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def audit() -> None:
+    """Audits of the books (审计)."""
+
+
+@audit.command("money")
+@click.option("--period", default=None, help="check the statements of this month YYYY-MM only")
+@pass_context
+def audit_money(ctx: Context, period: str | None) -> None:
+    """Check the money invariants (read-only): each PASS/FAIL with what breaks it; exit 1 on any FAIL."""
+    from sales.money_audit import audit_money as run_audit
+    from sales.money_audit_text import check_lines, summary_line
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            result = run_audit(
+                session,
+                ctx.clock,
+                period=period,
+                progress=click.echo,
+                on_check=lambda check: click.echo("\n".join(check_lines(check, label=False))),
+            )
+            session.rollback()  # read-only: nothing to keep
+    except DomainError as error:
+        _fail(error)
+    click.echo(summary_line(result))
+    if not result.passed:
+        sys.exit(1)
