@@ -22,7 +22,7 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 class Alert:
     kind: str
     severity: str
-    location: Location
+    location: Location | None  # None for an order of no place (a web-shop refund)
     product: Product | None  # None for alerts about the cabinet itself (offline, door open)
     qty: int
     message: str

@@ -20,7 +20,9 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, NotFound
 from core.ids import new_token
-from core.money import Money
+from core.money import Money, format_fen
+from inventory.alerts import Alert
+from inventory.models import Location
 from payments.errors import PaymentProviderError
 from payments.models import Payment, Refund
 from payments.providers.base import PaymentProvider, ProviderRefund
@@ -333,3 +335,35 @@ def retry_refund(session: Session, clock: Clock, refund_id: int, *, actor: str) 
     if refund is None:
         raise Conflict(f"refund {refund_id} has nothing left to refund", code="refund_nothing_left")
     return refund
+
+
+def failed_refund_alerts(session: Session) -> list[Alert]:
+    """Failed refunds not yet retried: money a shopper is owed, for an operator to retry
+    (`dongxi payments retry-refund ID`) or settle by hand."""
+    retried = {
+        int(reason.split(":", 1)[0].removeprefix("retry of refund "))
+        for reason in session.scalars(select(Refund.reason).where(Refund.reason.like("retry of refund %:%")))
+    }
+    rows = session.execute(
+        select(Refund, Order, Location)
+        .join(Payment, Payment.id == Refund.payment_id)
+        .join(Order, Order.id == Payment.order_id)
+        .outerjoin(Location, Location.id == Order.location_id)
+        .where(Refund.status == "failed")
+        .order_by(Refund.id)
+    ).all()
+    return [
+        Alert(
+            kind="refund_failed",
+            severity="critical",
+            location=location,
+            product=None,
+            qty=0,
+            message=(
+                f"订单 {order.id} 退款 {format_fen(refund.amount_fen)} 失败，请重试 · refund {refund.id} of "
+                f"{format_fen(refund.amount_fen)} failed: dongxi payments retry-refund {refund.id}"
+            ),
+        )
+        for refund, order, location in rows
+        if refund.id not in retried
+    ]

@@ -17,6 +17,7 @@ from kiosk_api.database import get_clock, get_session
 from kiosk_api.kiosks.service import kiosk_alerts
 from kiosk_api.schemas import inventory as s
 from sales.kiosk import uncollected_alerts
+from sales.refunds import failed_refund_alerts
 
 inventory = Blueprint(
     "inventory", __name__, url_prefix="/api/v1/inventory", description="库存 · Inventory and stock ledger"
@@ -272,5 +273,7 @@ def route_pick_list(route: str) -> Any:
 def list_alerts(args: dict[str, Any]) -> Any:
     """Low or empty slots, expiring lots, expired goods, unrecorded takes, kiosks offline or left open."""
     session, clock = get_session(), get_clock()
-    uncollected = uncollected_alerts(session, clock, within_days=args.get("within_days", 7))
-    return kiosk_alerts(session, clock) + uncollected + service.list_alerts(session, clock, **args)
+    money = failed_refund_alerts(session) + uncollected_alerts(
+        session, clock, within_days=args.get("within_days", 7)
+    )
+    return kiosk_alerts(session, clock) + money + service.list_alerts(session, clock, **args)

@@ -23,7 +23,7 @@ from sales.models import RevenueEntry
 from sales.orders import LineRequest, get_order, new_order
 from sales.payment_flow import apply_event, new_payment, request_refund, start_payment
 from sales.provider_repair import reconcile
-from sales.refunds import process_pending_refunds
+from sales.refunds import failed_refund_alerts, process_pending_refunds
 from sales.statements import rollup
 
 
@@ -204,6 +204,9 @@ def test_a_failed_refund_is_booked_back_and_raises_an_alert(db, clock, provider,
             )
         ).all()
         assert len(alerts) == 1
+        # Operators see it beside the stock alerts, until it is retried.
+        [shown] = [a for a in failed_refund_alerts(session) if f"refund {refund_id} " in a.message]
+        assert shown.severity == "critical" and order_id in shown.message
         for period in ("2026-11", "2026-12"):  # the rollup statements read still equals the ledger
             assert rollup.rollup_rows(session, period) == rollup.ledger_rows(session, period)
 
@@ -220,6 +223,8 @@ def test_a_failed_refund_is_booked_back_and_raises_an_alert(db, clock, provider,
     process_pending_refunds(db, clock, provider, only_order=order_id)
     assert refund_row(db, retry_id)[0] == "succeeded"
     assert_books_balance(db, order_id)
+    with db.unit_of_work() as session:
+        assert not [a for a in failed_refund_alerts(session) if f"refund {refund_id} " in a.message]
 
 
 def stripe_refund_event(event_type: str, refund_ref: str, payment_ref: str, status: str) -> dict:
