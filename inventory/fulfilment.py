@@ -14,6 +14,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from inventory import catalogue_version, ledger
 from inventory.locations import lot_for_found_stock, slot_for_field, today
 from inventory.models import (
+    ACTIVE_HOLD,
     WRITEOFF_REASONS,
     Location,
     Lot,
@@ -168,7 +169,7 @@ def catalogue_version_now(session: Session, clock: Clock, location_id: int) -> i
     lapsed = (
         select(Reservation.id)
         .where(
-            Reservation.status == "active",
+            Reservation.status == ACTIVE_HOLD,
             Reservation.expires_at <= clock.now(),
             Reservation.location_id == location_id,
         )

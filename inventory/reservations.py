@@ -18,7 +18,7 @@ from core.errors import InvalidInput
 from inventory import ledger
 from inventory.allocation import Candidate, FefoPool
 from inventory.errors import OutOfStock
-from inventory.models import Location, Reservation, Slot, StockBalance, StockMovement
+from inventory.models import ACTIVE_HOLD, Location, Reservation, Slot, StockBalance, StockMovement
 from inventory.stock_lines import StockLine, describe_shortage, resolve_lines
 
 LOT_EXPIRED = "lot expired"  # a hold released because its lot expired before the order was paid
@@ -51,7 +51,7 @@ def lock_releasing_lapsed(
         select(Reservation.id)
         .where(
             Reservation.balance_id == StockBalance.id,
-            Reservation.status == "active",
+            Reservation.status == ACTIVE_HOLD,
             Reservation.expires_at <= clock.now(),
         )
         .exists()
@@ -70,7 +70,7 @@ def expire_due(session: Session, clock: Clock, balances: list[StockBalance]) -> 
         select(Reservation)
         .where(
             Reservation.balance_id.in_([b.id for b in balances]),
-            Reservation.status == "active",
+            Reservation.status == ACTIVE_HOLD,
             Reservation.expires_at <= clock.now(),
         )
         .order_by(Reservation.id)
@@ -87,7 +87,7 @@ def expire_reservations(
     """Release holds whose expiry has passed (the scheduled job, and lazily before stock is read)."""
     stmt = (
         select(Reservation.balance_id)
-        .where(Reservation.status == "active", Reservation.expires_at <= clock.now())
+        .where(Reservation.status == ACTIVE_HOLD, Reservation.expires_at <= clock.now())
         .distinct()
         .limit(limit)
     )
@@ -252,7 +252,7 @@ def release_holds_on(
     released = 0
     holds = session.scalars(
         select(Reservation)
-        .where(Reservation.balance_id == balance.id, Reservation.status == "active")
+        .where(Reservation.balance_id == balance.id, Reservation.status == ACTIVE_HOLD)
         .order_by(Reservation.id.desc())
         .execution_options(populate_existing=True)
     )
