@@ -314,6 +314,10 @@ def _status_before_refunds(session: Session, order: Order) -> str:
     return before if before in ("paid", "fulfilled", "completed") else "paid"
 
 
+# A retry's reason names the refund it retries ("retry of refund 12: …"); the alerts read it back.
+RETRY_OF = "retry of refund "
+
+
 def retry_refund(session: Session, clock: Clock, refund_id: int, *, actor: str) -> Refund:
     """Write a failed refund again as a new pending refund of the same units (a new idempotency key:
     the provider remembers the failure under the old one); it is paid out after the commit."""
@@ -330,7 +334,7 @@ def retry_refund(session: Session, clock: Clock, refund_id: int, *, actor: str) 
     order = get_order(session, payment.order_id, lock=True)
     lines = {line.id: line for line in order.lines}
     parts = [(lines[part["line_id"]], part["qty"]) for part in failed.lines]
-    reason = f"retry of refund {failed.id}: {failed.reason}"
+    reason = f"{RETRY_OF}{failed.id}: {failed.reason}"
     refund = request_refund(session, clock, order, payment, parts, reason=reason, actor=actor)
     if refund is None:
         raise Conflict(f"refund {refund_id} has nothing left to refund", code="refund_nothing_left")
@@ -341,8 +345,8 @@ def failed_refund_alerts(session: Session) -> list[Alert]:
     """Failed refunds not yet retried: money a shopper is owed, for an operator to retry
     (`dongxi payments retry-refund ID`) or settle by hand."""
     retried = {
-        int(reason.split(":", 1)[0].removeprefix("retry of refund "))
-        for reason in session.scalars(select(Refund.reason).where(Refund.reason.like("retry of refund %:%")))
+        int(reason.split(":", 1)[0].removeprefix(RETRY_OF))
+        for reason in session.scalars(select(Refund.reason).where(Refund.reason.like(f"{RETRY_OF}%:%")))
     }
     rows = session.execute(
         select(Refund, Order, Location)
