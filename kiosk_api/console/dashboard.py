@@ -69,8 +69,10 @@ def dashboard() -> str:
     by_county = month_sales(session, period, RevenueRollup.county_code)
     by_partner = month_sales(session, period, RevenueRollup.partner_code)
     kiosks = kiosk_states(session, now)
-    alerts = [{"severity": a.severity, "message": a.message} for a in list_alerts(session, clock)]
-    alerts += [{"severity": a["severity"], "message": a["message"]} for a in kiosk_alerts(session, clock)]
+    alerts = [
+        {"severity": a.severity, "message": a.message}
+        for a in (*kiosk_alerts(session, clock), *list_alerts(session, clock))
+    ]
     return render_template(
         "console/dashboard.html",
         today=local_date(now),

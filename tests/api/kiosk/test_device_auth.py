@@ -114,3 +114,15 @@ def test_an_offline_kiosk_shows_in_the_operators_alerts(vend_kiosk, client, auth
     alerts = client.get("/api/v1/alerts", headers=auth("operator")).get_json()
     offline = [a for a in alerts if a["kind"] == "kiosk_offline" and a["location"] == "FZ-0001"]
     assert len(offline) == 1 and offline[0]["product"] is None
+
+
+def test_the_console_dashboard_lists_an_open_door_and_an_offline_kiosk(vend_kiosk, client, clock) -> None:
+    from tests.api.test_login import sign_in
+
+    vend_kiosk.post("/heartbeat", {"door": "open"})
+    clock.advance(minutes=6)  # silent for six minutes with the door open
+    sign_in(client, "operator")
+    response = client.get("/console/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "FZ-0001 离线" in html and "FZ-0001 柜门已开 6 分钟" in html
