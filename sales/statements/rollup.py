@@ -82,20 +82,29 @@ def add_entries(session: Session, entries: Iterable[RevenueEntry]) -> None:
         ):
             acc[i] += value
     # Keys in sorted order: two transactions adding to the same rows lock them in the same order.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = RevenueRollup.__table__
     rows = [
         dict(zip(KEY_COLUMNS, key, strict=True)) | dict(zip(VALUE_COLUMNS, sums[key], strict=True))
         for key in sorted(sums)
     ]
-    # One statement for every row: the keys are distinct, so no row is touched twice.
-    stmt = insert(table).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={c: table.c[c] + stmt.excluded[c] for c in VALUE_COLUMNS},
-    )
-    session.execute(stmt)
+    # One statement, its rows as parameters (the keys are distinct, so no row is touched twice): a
+    # multi-row VALUES would make a new statement for every number of rows, compiled each time.
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT a rollup row, or add its values to the row with its key (built once per dialect)."""
+    if dialect not in _UPSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = RevenueRollup.__table__
+        stmt = insert(table)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=list(KEY_COLUMNS),
+            set_={c: table.c[c] + stmt.excluded[c] for c in VALUE_COLUMNS},
+        )
+    return _UPSERTS[dialect]
 
 
 def _ledger_rollup_select(period: str | None) -> Select[Any]:
