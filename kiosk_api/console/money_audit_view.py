@@ -123,14 +123,22 @@ class Cell:
 
 
 @dataclass
+class Table:
+    """Rows of one shape: a check's rows are grouped by the fields they carry (the statements check
+    lists statements that differ, and month totals that do not add up, in two tables)."""
+
+    columns: list[tuple[str, str, str]]  # (field, 中文, English)
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+@dataclass
 class CheckView:
     """One check as the page shows it."""
 
     check: Check
     number: int
     scope: tuple[str, str]
-    columns: list[tuple[str, str, str]] = field(default_factory=list)  # (field, 中文, English)
-    rows: list[list[Cell]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     figures: list[tuple[str, str, str]] = field(default_factory=list)  # (中文, English, value)
     months: list[dict[str, Any]] = field(default_factory=list)
 
@@ -219,10 +227,15 @@ def present(session: Session, result: MoneyAudit, order_url: Callable[[str], str
         else:
             scope = ("全部月份", "all months")
         view = CheckView(check, number, scope, figures=_figures(check), months=check.info.get("months", []))
-        names = [f for f in _fields(check.rows) if f not in HIDDEN_ON_PAGE]
-        view.columns = [(f, *COLUMNS.get(f, (f, ""))) for f in names]
         places = _places(session, check.rows)
-        view.rows = [[_cell(f, row.get(f), places, order_url) for f in names] for row in check.rows]
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in check.rows:
+            shapes.setdefault(tuple(row), []).append(row)
+        for rows in shapes.values():
+            names = [f for f in _fields(rows) if f not in HIDDEN_ON_PAGE]
+            table = Table([(f, *COLUMNS.get(f, (f, ""))) for f in names])
+            table.rows = [[_cell(f, row.get(f), places, order_url) for f in names] for row in rows]
+            view.tables.append(table)
         views.append(view)
     return views
 

@@ -49,7 +49,9 @@ def _stray_entry(session, clock, order) -> RevenueEntry:  # type: ignore[no-unty
 
 
 def _states(html: str) -> tuple[int, int]:
-    return html.count('class="check-state pass"'), html.count('class="check-state fail"')
+    """(passed, failed) in the table of checks."""
+    checks = html.split('<table class="data rows checks">', 1)[1].split("</table>", 1)[0]
+    return checks.count('class="check-state pass"'), checks.count('class="check-state fail"')
 
 
 def test_every_check_passes_on_the_demo_data(client) -> None:
@@ -114,6 +116,13 @@ def test_the_csv_holds_the_failing_rows(session, client, clock, october) -> None
     quiet = list(csv.reader(io.StringIO(passing.data.decode("utf-8-sig"))))
     assert quiet[quiet.index([]) + 2] == ["check", "check_label"] and quiet[-1] == ["check", "check_label"]
     assert "2026-11" in response.headers["Content-Disposition"]
+
+
+def test_english_comes_first_when_the_visitor_switches_to_it(client) -> None:
+    sign_in(client, "auditor")
+    html = client.get("/console/audit/money?lang=en").get_data(as_text=True)
+    assert 'Money audit <span class="alt" lang="zh-CN">资金核查</span>' in html
+    assert 'passed <span class="alt" lang="zh-CN">通过</span>' in html
 
 
 @pytest.mark.parametrize("role", ["operator", "admin"])
