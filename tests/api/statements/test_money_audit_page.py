@@ -91,6 +91,19 @@ def test_a_stray_revenue_entry_fails_and_the_page_names_the_order(session, clien
     assert "/console/orders/" + order.id in client.get("/console/audit/money").get_data(as_text=True)
 
 
+def test_a_failed_refund_is_listed_with_its_order_and_beijing_time(session, client, october) -> None:
+    refund = session.scalars(select(Refund).order_by(Refund.id)).first()
+    session.execute(update(Refund).where(Refund.id == refund.id).values(status="failed"))
+    session.commit()
+    sign_in(client, "auditor")
+    html = client.get("/console/audit/money").get_data(as_text=True)
+    section = html.split('id="failed_refunds"', 1)[1].split("</section>", 1)[0]
+    order_id = refund.payment.order_id
+    assert f'href="/console/orders/{order_id}"' in section
+    assert "申请时间（北京时间）" in section
+    assert refund.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in section
+
+
 def test_the_csv_holds_the_failing_rows(session, client, clock, october) -> None:
     sign_in(client, "auditor")
     passing = client.get("/console/audit/money.csv?period=2026-10")
