@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from core.money import format_fen
@@ -13,8 +14,9 @@ _FIRST = ("order_id", "refund_id", "period", "scope", "name", "place", "products
 
 
 def _value(name: str, value: Any) -> str:
-    if name.endswith("_fen") and isinstance(value, int):
-        return format_fen(value)
+    # PostgreSQL returns arithmetic on SUM()s of fen as Decimal: still a whole number of fen.
+    if name.endswith("_fen") and isinstance(value, int | Decimal) and value == int(value):
+        return format_fen(int(value))
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M} (Asia/Shanghai)"
     return "—" if value is None else str(value)

@@ -7,7 +7,13 @@ from flask import Blueprint
 
 def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
-    from kiosk_api.console import dashboard, operations, records, statement_pages  # noqa: F401  (routes)
+    from kiosk_api.console import (  # noqa: F401  (routes)
+        dashboard,
+        money_audit_page,
+        operations,
+        records,
+        statement_pages,
+    )
     from kiosk_api.console.access import console
     from kiosk_api.console.verify import verify
 

@@ -76,6 +76,7 @@ def console_nav() -> list[tuple[str, str, str]]:
         ("console.orders", "订单", "Orders"),
         ("console.statements", "对账单", "Statements"),
         ("console.reconciliation", "对账核查", "Reconciliation"),
+        ("console.money_audit", "资金核查", "Money audit"),
         ("console.ledger", "台账", "Ledgers"),
     ]
     if user.role in AUDIT_READERS:
