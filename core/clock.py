@@ -40,6 +40,11 @@ class FixedClock:
         self._at = at.astimezone(UTC)
 
 
+def local_minute(at: datetime) -> str:
+    """A moment as China reads it, to the minute: 2026-11-26 15:00 (Asia/Shanghai; label it)."""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def local_date(at: datetime) -> date:
     """Return the calendar date in Asia/Shanghai of an aware datetime: business days are China's."""
     return at.astimezone(SHANGHAI).date()

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from core.clock import local_minute
 from core.money import format_fen
 from sales.money_audit import Check, MoneyAudit
 
@@ -18,7 +19,7 @@ def _value(name: str, value: Any) -> str:
     if name.endswith("_fen") and isinstance(value, int | Decimal) and value == int(value):
         return format_fen(int(value))
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M} (Asia/Shanghai)"
+        return f"{local_minute(value)} (Asia/Shanghai)"
     return "—" if value is None else str(value)
 
 
@@ -57,7 +58,7 @@ def summary_line(result: MoneyAudit) -> str:
     """The verdict of the whole run."""
     failed = [c for c in result.checks if not c.passed]
     scope = result.period or "all months"
-    at = f"{result.at:%Y-%m-%d %H:%M} (Asia/Shanghai)"
+    at = f"{local_minute(result.at)} (Asia/Shanghai)"
     if not failed:
         return f"全部通过 all {len(result.checks)} checks PASS ({scope}, {at})"
     return f"未通过 {len(failed)} of {len(result.checks)} checks FAIL ({scope}, {at}): " + ", ".join(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 
 from accounts.roles import STAFF_READERS
+from core.clock import local_minute
 from kiosk_api.console.access import console, page_roles
-from kiosk_api.console.money_audit_view import beijing_time, months_with_sales, present, render_csv
+from kiosk_api.console.money_audit_view import months_with_sales, present, render_csv
 from kiosk_api.database import get_clock, get_session
 from sales.money_audit import MAX_ROWS, MoneyAudit, audit_money
 from sales.revenue import period_of
@@ -51,7 +52,7 @@ def money_audit() -> str:
         failed=[c for c in checks if not c.check.passed],
         chosen=chosen,
         months=months,
-        run_at=beijing_time(result.at),
+        run_at=local_minute(result.at),
         max_rows=MAX_ROWS,
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import SHANGHAI
+from core.clock import SHANGHAI, local_minute
 from core.money import format_fen
 from inventory.models import Location
 from sales.models import RevenueEntry
@@ -26,21 +26,6 @@ from sales.statements.models import StatementPeriod
 # The checks that read one month (or every month); the others always cover every order.
 MONTHLY = frozenset({"statements_match_ledger", "rollup_matches_ledger"})
 
-ORDER_STATUSES = {
-    "draft": ("草稿", "Draft"),
-    "awaiting_approval": ("待审批", "Awaiting approval"),
-    "awaiting_payment": ("待付款", "Awaiting payment"),
-    "awaiting_authorization": ("待授权", "Awaiting authorization"),
-    "authorized": ("已授权", "Authorized"),
-    "paid": ("已付款", "Paid"),
-    "fulfilled": ("已送达", "Delivered"),
-    "completed": ("已完成", "Completed"),
-    "rejected": ("已驳回", "Rejected"),
-    "cancelled": ("已取消", "Cancelled"),
-    "expired": ("已过期", "Expired"),
-    "refunded": ("已退款", "Refunded"),
-    "partially_refunded": ("部分退款", "Partly refunded"),
-}
 PROVIDERS = {
     "simulated": ("模拟支付", "Simulated"),
     "stripe": ("Stripe", "Stripe"),
@@ -56,7 +41,7 @@ SCOPES = {
     "month": ("月合计", "Month total"),
 }
 CODES: dict[str, dict[str, tuple[str, str]]] = {
-    "status": ORDER_STATUSES,
+    "status": labels.ORDER_STATUSES,
     "provider": PROVIDERS,
     "source": SOURCES,
     "scope": SCOPES,
@@ -148,11 +133,6 @@ class CheckView:
         return max(self.check.count - len(self.check.rows), 0)
 
 
-def beijing_time(at: datetime) -> str:
-    """2026-11-26 15:00 in Asia/Shanghai (the page labels it 北京时间)."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 def _fields(rows: list[dict[str, Any]]) -> list[str]:
     """The fields of a check's rows: the known ones in COLUMNS order, then any others as they come."""
     seen: list[str] = []
@@ -192,7 +172,7 @@ def _cell(name: str, value: Any, places: dict[int, str], order_url: Callable[[st
     if name.endswith("_count") and whole is not None:
         return Cell(f"{whole:,}", numeric=True)
     if isinstance(value, datetime):
-        return Cell(beijing_time(value))
+        return Cell(local_minute(value))
     if isinstance(value, bool):
         return Cell("是 yes" if value else "否 no")
     if name == "location_id":

@@ -12,13 +12,14 @@ from flask import Blueprint, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from accounts.models import User
-from core.clock import SHANGHAI
+from core.clock import local_minute
 from core.errors import DomainError
 from core.money import format_fen
 from kiosk_api.auth.http import current_user
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
 from kiosk_api.storefront import cart
+from sales.statements.labels import ORDER_STATUSES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,12 +50,18 @@ def register_context(blueprint: Blueprint) -> None:
 
     @blueprint.app_context_processor
     def _storefront_helpers() -> dict[str, Any]:
-        return {"L": pick, "fen": format_fen, "when": when, "cart_count": cart.count()}
+        return {
+            "L": pick,
+            "fen": format_fen,
+            "when": when,
+            "cart_count": cart.count(),
+            "order_statuses": ORDER_STATUSES,
+        }
 
 
 def when(at: datetime | None) -> str:
     """A moment as China reads it: 2026-11-26 15:00 (Asia/Shanghai)."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else ""
+    return local_minute(at) if at else ""
 
 
 def resolve_page_user() -> None:

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+# An order's status as its buyer and the console read it.
+ORDER_STATUSES = {
+    "draft": ("草稿", "Draft"),
+    "awaiting_approval": ("待审批", "Awaiting approval"),
+    "awaiting_payment": ("待付款", "Awaiting payment"),
+    "awaiting_authorization": ("待授权", "Awaiting authorization"),
+    "authorized": ("已授权", "Authorized"),
+    "paid": ("已付款", "Paid"),
+    "fulfilled": ("已送达", "Delivered"),
+    "completed": ("已完成", "Completed"),
+    "rejected": ("已驳回", "Rejected"),
+    "cancelled": ("已取消", "Cancelled"),
+    "expired": ("已过期", "Expired"),
+    "refunded": ("已退款", "Refunded"),
+    "partially_refunded": ("部分退款", "Partly refunded"),
+}
 CHANNELS = {
     "kiosk": ("无人售货柜", "Kiosk"),
     "storefront": ("网上商城", "Web shop"),
