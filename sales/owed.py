@@ -11,6 +11,7 @@ Shared by the money audit (sales.money_audit) and the month's reconciliation
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
@@ -24,7 +25,7 @@ def _positive(expr: Any) -> Any:
     return case((expr > 0, expr), else_=literal(0))
 
 
-def overpayments() -> Any:
+def overpayments(before: datetime | None = None) -> Any:
     """Per order with money it did not need not yet returned: total, received, overpaid, returned,
     owed (pending returns) and unrecorded fen, and where it came from (payments or bank_transfers)."""
     paid = (
@@ -78,12 +79,12 @@ def overpayments() -> Any:
         .outerjoin(returns, returns.c.order_id == Order.id)
         .outerjoin(receipts, receipts.c.order_id == Order.id)
         .where((paid.c.order_id.is_not(None)) | (receipts.c.order_id.is_not(None)))
-        .where(unreturned > 0)
+        .where(unreturned > 0, *([Order.created_at < before] if before is not None else []))
         .order_by(Order.id)
     )
 
 
-def payouts_owed() -> Any:
+def payouts_owed(before: datetime | None = None) -> Any:
     """Refunds on bank transfers an operator has not paid out (or failed) yet, oldest first."""
     return (
         select(
@@ -96,5 +97,6 @@ def payouts_owed() -> Any:
         )
         .join(Payment, Payment.id == Refund.payment_id)
         .where(Payment.provider == BANK_TRANSFER, Refund.status == "pending")
+        .where(*([Refund.created_at < before] if before is not None else []))
         .order_by(Refund.created_at, Refund.id)
     )
