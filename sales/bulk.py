@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product
@@ -376,6 +376,10 @@ def record_delivery(session: Session, clock: Clock, order_id: str, *, actor: str
 def summary(session: Session, order: Order, bulk: BulkOrder) -> dict[str, Any]:
     """A bulk order's figures for pages, the API and the pro-forma invoice."""
     due = bank_settlement(session, order)
+    # Money the order did not need, on its payments (a transfer above the total, a second payment).
+    surplus = session.scalar(
+        select(func.coalesce(func.sum(Payment.surplus_fen), 0)).where(Payment.order_id == order.id)
+    )
     return {
         "order_id": order.id,
         "number": bulk.number,
@@ -385,7 +389,7 @@ def summary(session: Session, order: Order, bulk: BulkOrder) -> dict[str, Any]:
         "captured_fen": order.captured_fen,
         "transferred_fen": due.received_fen,
         "outstanding_fen": 0 if order.captured_fen >= order.total_fen else due.outstanding_fen,
-        "overpaid_fen": due.overpaid_fen,
+        "overpaid_fen": max(int(surplus or 0), due.overpaid_fen),
         "payment_route": bulk.payment_route,
         "expires_at": order.expires_at,
     }
