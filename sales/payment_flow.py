@@ -301,7 +301,9 @@ def still_needed(order: Order) -> int:
     """What a capture may still apply to the order: nothing once it is paid (or can no longer be)."""
     if order.captured_fen > 0:  # one payment pays an order; an open-door visit is captured once
         return 0
-    if order.mode != "open_door" and not can_transition(order.status, "paid"):
+    if order.mode == "open_door":
+        return order.total_fen if order.status in ("authorized", "completed") else 0
+    if not can_transition(order.status, "paid"):
         return 0  # not payable (a draft, a rejected order): whatever arrives goes back
     return order.total_fen
 
