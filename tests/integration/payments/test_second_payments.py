@@ -12,6 +12,7 @@ from sqlalchemy import select
 from catalogue.models import Product
 from core.db import UnitOfWork
 from payments.models import Payment, Refund
+from payments.providers.base import ProviderRefund
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_db_store import DatabaseSimulatedStore
 from sales import bulk
@@ -155,3 +156,63 @@ def test_a_second_capture_on_a_paid_shop_order_is_refunded_automatically(db, clo
         assert [(r.amount_fen, r.status) for r in refunds_of(session, second.id)] == [(total, "succeeded")]
         assert revenue_total(session, order_id) == total
         assert audit_rows(session, clock, order_id) == {}
+
+
+def test_transfers_received_before_an_online_capture_paid_the_order_are_owed_back(
+    db, clock, provider
+) -> None:
+    order_id, payment_id, total = bulk_order_paying_online(db, clock, provider)
+    with db.unit_of_work() as session:
+        ref = session.get(Payment, payment_id).provider_ref
+        bulk.record_bank_transfer(
+            session, clock, order_id, bank_reference="ICBC-PART-1", amount_fen=100, actor="op"
+        )
+    webhook(db, clock, provider, provider.simulate_pay(ref))  # the online payment pays the order
+
+    with db.unit_of_work() as session:
+        order = get_order(session, order_id)
+        assert (order.status, order.captured_fen) == ("paid", total)
+        transfer = session.scalar(
+            select(Payment).where(Payment.order_id == order_id, Payment.provider == "bank_transfer")
+        )
+        assert (transfer.captured_fen, transfer.surplus_fen) == (100, 100)
+        assert [(r.kind, r.amount_fen, r.status) for r in refunds_of(session, transfer.id)] == [
+            ("overpayment", 100, "pending")
+        ]
+        assert revenue_total(session, order_id) == total
+
+
+def test_a_surplus_refund_the_provider_failed_leaves_the_order_alone_and_is_retried(
+    db, clock, provider, monkeypatch
+) -> None:
+    from sales.refunds import process_pending_refunds, retry_refund
+
+    order_id, payment_id, total = bulk_order_paying_online(db, clock, provider)
+    with db.unit_of_work() as session:
+        ref = session.get(Payment, payment_id).provider_ref
+        bulk.record_bank_transfer(
+            session, clock, order_id, bank_reference="ICBC-FAIL-1", amount_fen=total, actor="op"
+        )
+    real_refund = provider.refund
+
+    def refused(ref: str, *, amount_fen: int, idempotency_key: str, reason: str = "") -> ProviderRefund:
+        return ProviderRefund(f"re_refused_{idempotency_key}", ref, "failed", amount_fen)
+
+    monkeypatch.setattr(provider, "refund", refused)
+    webhook(db, clock, provider, provider.simulate_pay(ref))
+
+    with db.unit_of_work() as session:
+        order, online = get_order(session, order_id), session.get(Payment, payment_id)
+        [failed] = refunds_of(session, payment_id)
+        assert (failed.kind, failed.status) == ("overpayment", "failed")
+        assert (order.status, order.refunded_fen, online.refunded_fen) == ("paid", 0, 0)
+        assert revenue_total(session, order_id) == total
+        rows = audit_rows(session, clock, order_id)
+        assert rows["overpayments"][0]["unrecorded_fen"] == total and "failed_refunds" in rows
+        retried = retry_refund(session, clock, failed.id, actor="test")
+        assert (retried.kind, retried.amount_fen, retried.lines) == ("overpayment", total, [])
+    monkeypatch.setattr(provider, "refund", real_refund)
+    process_pending_refunds(db, clock, provider, only_order=order_id)
+    with db.unit_of_work() as session:
+        assert [r.status for r in refunds_of(session, payment_id)] == ["failed", "succeeded"]
+        assert "overpayments" not in audit_rows(session, clock, order_id)
