@@ -107,10 +107,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         csrf.exempt(blueprint)
     app.register_blueprint(pages)
     app.register_blueprint(pay)
-    from kiosk_api.blueprints import orgs
+    from kiosk_api.blueprints import orgs, payouts
     from kiosk_api.storefront import page_blueprints
 
-    for blueprint in orgs.BLUEPRINTS:
+    for blueprint in (*orgs.BLUEPRINTS, *payouts.BLUEPRINTS):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer token, or session cookie with X-CSRFToken (auth/http.py)
     for blueprint in page_blueprints():

@@ -251,6 +251,26 @@ def payments_retry_refund(ctx: Context, refund_id: int) -> None:
     click.echo(f"refund {refund_id} retried as refund {new_id}: {status}")
 
 
+@payments.command("payouts")
+@pass_context
+def payments_payouts(ctx: Context) -> None:
+    """List the payouts owed: refunds on bank transfers (bulk lines, overpayments) an operator has
+    not yet paid out; record each with POST /api/v1/payouts/{refund}/paid (or /failed)."""
+    from core.money import format_fen
+    from sales.payouts import list_owed_payouts
+
+    with ctx.db.unit_of_work() as session:
+        owed = list_owed_payouts(session)
+    for row in owed:
+        click.echo(
+            f"  refund {row['refund_id']}  {format_fen(row['amount_fen'])}  {row['kind']}"
+            f"  order {row['number'] or row['order_id']}  since {row['created_at']:%Y-%m-%d %H:%M}"
+            f"  {row['reason']}"
+        )
+    total = sum(row["amount_fen"] for row in owed)
+    click.echo(f"payouts owed: {len(owed)}, {format_fen(total)}")
+
+
 @main.group()
 def holds() -> None:
     """Stock held (reserved) for orders awaiting payment."""

@@ -1,10 +1,14 @@
-"""Payment and refund records, bank receipts and received webhook events."""
+"""Payment and refund records, bank receipts, payouts of bank-transfer refunds and received webhook events.
+
+An order may have several payments: what a payment captured beyond what its order still needed is
+its `surplus_fen`, given back by a refund of kind `overpayment` (no lines, no revenue entries). A
+refund on a bank-transfer payment is paid out by an operator: its `Payout` records how."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import FEN, Base, UTCDateTime
@@ -34,6 +38,8 @@ class Payment(Base):
     amount_fen: Mapped[int] = mapped_column(FEN)
     captured_fen: Mapped[int] = mapped_column(FEN, default=0)
     refunded_fen: Mapped[int] = mapped_column(FEN, default=0)
+    # Captured beyond what the order needed (it was paid already): never revenue, owed back.
+    surplus_fen: Mapped[int] = mapped_column(FEN, default=0, server_default="0")
     qr_payload: Mapped[str | None] = mapped_column(Text)
     client_secret: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -54,6 +60,8 @@ class Refund(Base):
     amount_fen: Mapped[int] = mapped_column(FEN)
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # order: money of the order's lines; overpayment: a payment's surplus, given back (no lines).
+    kind: Mapped[str] = mapped_column(String(16), default="order", server_default="order")
     provider_ref: Mapped[str | None] = mapped_column(String(128))
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     lines: Mapped[list] = mapped_column(JSON, default=list)  # [{"line_id": 1, "qty": 1, "amount_fen": 2990}]
@@ -73,6 +81,26 @@ class BankReceipt(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     reference: Mapped[str] = mapped_column(String(128), unique=True)
     amount_fen: Mapped[int] = mapped_column(FEN)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Payout(Base):
+    """How an operator settled a bank-transfer refund: paid out with a bank reference, or failed."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("status IN ('paid', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    bank_reference: Mapped[str | None] = mapped_column(String(128), unique=True)
+    amount_fen: Mapped[int] = mapped_column(FEN)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -7,8 +7,11 @@
   taken again at payment if the stock is still there (sales.payment_flow), else refunded.
 - Payment is by bank transfer, which an operator records with the bank reference (partial
   transfers add up, payments.providers.bank_transfer), or online through the configured provider.
-  When transfers cover the total, the capture goes through sales.payment_flow.sync_payment, so the
-  sale movement and the revenue entries are written exactly as for any other channel.
+  When transfers cover the total, the capture goes through sales.payment_flow (collect_transfers),
+  so the sale movement and the revenue entries are written exactly as for any other channel.
+- An order may be paid twice (online while an operator records a transfer, or transfers above the
+  total): every transfer is recorded on the order's bank-transfer payment, and what the order did
+  not need is owed back to the unit as a payout an operator makes (sales.payouts).
 - An operator records the delivery.
 """
 
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product
@@ -33,8 +36,8 @@ from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
 from sales.org_models import BulkOrder
 from sales.organizations import get_organization, partner_of, require_member
-from sales.payment_flow import new_payment, sync_payment
-from sales.status import transition
+from sales.payment_flow import collect_transfers, new_payment
+from sales.status import can_transition, transition
 
 BULK_HOLD = timedelta(days=7)
 MAX_QTY = 99_999  # units of one product on one bulk order (the API, the page and order sheets)
@@ -275,7 +278,11 @@ def record_bank_transfer(
     actor: str,
     received_at: datetime | None = None,
 ) -> TransferResult:
-    """An operator records a transfer from the bank statement; once transfers cover the total, it is paid."""
+    """An operator records a transfer from the bank statement; once transfers cover the total, it is paid.
+
+    Money that arrives when the order needs none (paid already, online or by transfer, or no longer
+    payable) is recorded all the same, on the order's bank-transfer payment, and owed back to the
+    unit as a payout (`sales.payouts`); so is what transfers bring beyond the total."""
     order, bulk = get_bulk_order(session, order_id, lock=True)
     known = receipts(session, order.id)
     transfers = [bank_transfer.BankTransfer(r.reference, r.amount_fen, r.at) for r in known]
@@ -285,7 +292,7 @@ def record_bank_transfer(
     )
     if len(updated) == len(transfers):  # the same transfer, entered again
         return TransferResult(bank_settlement(session, order), False, False, [])
-    if order.status not in ("awaiting_payment", "expired"):
+    if order.status in ("draft", "awaiting_approval"):
         raise Conflict(f"the order is {order.status}: no transfer is due", code="not_awaiting_payment")
     reference = updated[-1].bank_reference
     if session.scalar(select(BankReceipt.id).where(BankReceipt.reference == reference)) is not None:
@@ -300,8 +307,14 @@ def record_bank_transfer(
         )
     )
     due = bank_transfer.settlement(order.total_fen, updated)
-    bulk.payment_route = "bank_transfer"
-    if not due.fully_paid:
+    payable = order.captured_fen == 0 and can_transition(order.status, "paid")
+    if payable:
+        bulk.payment_route = "bank_transfer"
+    if payable and not due.fully_paid:
+        return TransferResult(due, True, False, [])
+    session.flush()  # the receipt, which collect_transfers sums
+    collect_transfers(session, clock, order, actor)
+    if not payable:
         return TransferResult(due, True, False, [])
     stale = list(
         session.scalars(
@@ -311,20 +324,6 @@ def record_bank_transfer(
                 Payment.status.in_(OPEN_ONLINE_STATUSES),
             )
         )
-    )
-    payment = new_payment(
-        session,
-        order,
-        provider=bank_transfer.PROVIDER_NAME,
-        amount_fen=order.total_fen,
-        capture_mode="automatic",
-        method="bank_transfer",
-        at=clock.now(),
-    )
-    payment.provider_ref = f"bank:{order.id}"
-    session.flush()  # sync_payment reads the payment back under the order's lock
-    sync_payment(
-        session, clock, payment, status="succeeded", received=order.total_fen, refunded=None, actor=actor
     )
     return TransferResult(due, True, True, stale)
 
@@ -377,6 +376,10 @@ def record_delivery(session: Session, clock: Clock, order_id: str, *, actor: str
 def summary(session: Session, order: Order, bulk: BulkOrder) -> dict[str, Any]:
     """A bulk order's figures for pages, the API and the pro-forma invoice."""
     due = bank_settlement(session, order)
+    # Money the order did not need, on its payments (a transfer above the total, a second payment).
+    surplus = session.scalar(
+        select(func.coalesce(func.sum(Payment.surplus_fen), 0)).where(Payment.order_id == order.id)
+    )
     return {
         "order_id": order.id,
         "number": bulk.number,
@@ -386,7 +389,7 @@ def summary(session: Session, order: Order, bulk: BulkOrder) -> dict[str, Any]:
         "captured_fen": order.captured_fen,
         "transferred_fen": due.received_fen,
         "outstanding_fen": 0 if order.captured_fen >= order.total_fen else due.outstanding_fen,
-        "overpaid_fen": due.overpaid_fen,
+        "overpaid_fen": max(int(surplus or 0), due.overpaid_fen),
         "payment_route": bulk.payment_route,
         "expires_at": order.expires_at,
     }

@@ -1,4 +1,5 @@
-"""The money audit as text: each check with PASS/FAIL, its figures and the rows that break it."""
+"""The money audit as text: each check with PASS/OWED/FAIL, its figures and the rows that break it
+(or, for OWED, the money owed back)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def row_text(row: dict[str, Any]) -> str:
 
 def check_lines(check: Check, *, label: bool = True) -> list[str]:
     """The lines of one check: verdict (and label), figures, then each offending row."""
-    verdict = "PASS" if check.passed else "FAIL"
+    verdict = check.verdict
     lines = [f"  {verdict}  {check.label + '  ' if label else ''}({check.seconds:.2f} s)"]
     info = check.info
     if "ledger_fen" in info and "orders" in info:
@@ -47,8 +48,11 @@ def check_lines(check: Check, *, label: bool = True) -> list[str]:
             f" · partner {format_fen(month['partner_fen'])}"
             f" (ledger with a partner {format_fen(month['partner_ledger_fen'])})"
         )
+    if info.get("owed_fen"):
+        lines.append(f"        owed back {format_fen(info['owed_fen'])}")
+    mark = "!" if not check.passed else "·"  # an owed row is listed, not an error
     for row in check.rows:
-        lines.append(f"    ! {row_text(row)}")
+        lines.append(f"    {mark} {row_text(row)}")
     if check.count > len(check.rows):
         lines.append(f"    … and {check.count - len(check.rows):,} more ({check.count:,} in all)")
     return lines
@@ -59,8 +63,10 @@ def summary_line(result: MoneyAudit) -> str:
     failed = [c for c in result.checks if not c.passed]
     scope = result.period or "all months"
     at = f"{local_minute(result.at)} (Asia/Shanghai)"
+    owing = [c.code for c in result.checks if c.verdict == "OWED"]
     if not failed:
-        return f"全部通过 all {len(result.checks)} checks PASS ({scope}, {at})"
+        tail = f"; owed back, recorded: {', '.join(owing)}" if owing else ""
+        return f"全部通过 all {len(result.checks)} checks PASS ({scope}, {at}){tail}"
     return f"未通过 {len(failed)} of {len(result.checks)} checks FAIL ({scope}, {at}): " + ", ".join(
         c.code for c in failed
     )

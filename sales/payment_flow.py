@@ -5,6 +5,13 @@ Providers are never called while stock or order rows are locked: a refund is fir
 `process_pending_refunds` calls the provider and records the answer in a unit of work of its own.
 Provider state is applied cumulatively (captured so far, refunded so far), so an event delivered
 twice, late or out of order changes nothing that was already applied.
+
+An order may have several payments (a bulk order paid online and by transfer, a pay page opened
+twice). A capture applies to the order only what it still needs; the rest is the payment's
+surplus, recorded on it and given back at once by a refund of kind `overpayment` (no lines, no
+revenue entries): paid out by the provider after the commit, or, for a bank transfer, owed as a
+payout an operator makes (`sales.payouts`). So a late capture is never refused, and revenue is
+booked once, for the money the order needed.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,7 +29,8 @@ from core.db import Database, UnitOfWork
 from core.ids import new_token
 from inventory import service as inventory
 from inventory.errors import OutOfStock
-from payments.models import Payment, WebhookEvent
+from payments.models import BankReceipt, Payment, WebhookEvent
+from payments.providers import bank_transfer
 from payments.providers.base import PaymentProvider, ProviderEvent, ProviderPayment
 from sales import revenue
 from sales.models import Order
@@ -32,10 +40,11 @@ from sales.refunds import (
     apply_refund_answer,
     process_pending_refunds,
     refund_by_provider_ref,
+    refund_overpayment,
     refunded_at_provider,
     request_refund,
 )
-from sales.status import OPEN_STATUSES, transition
+from sales.status import OPEN_STATUSES, can_transition, transition
 
 
 def new_payment(
@@ -57,6 +66,9 @@ def new_payment(
         capture_mode=capture_mode,
         status="pending",
         amount_fen=amount_fen,
+        captured_fen=0,
+        refunded_fen=0,
+        surplus_fen=0,
         idempotency_key=f"pay-{order.id}-{new_token(8)}",
         created_at=at,
         updated_at=at,
@@ -66,8 +78,14 @@ def new_payment(
 
 
 def payment_of(session: Session, order_id: str, *, lock: bool = False) -> Payment | None:
-    """Return an order's latest payment."""
-    stmt = select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc()).limit(1)
+    """Return the payment that paid an order (refunds of its lines go on it), else its latest."""
+    paid_the_order = case((Payment.captured_fen > Payment.surplus_fen, 1), else_=0)
+    stmt = (
+        select(Payment)
+        .where(Payment.order_id == order_id)
+        .order_by(paid_the_order.desc(), Payment.id.desc())
+        .limit(1)
+    )
     if lock:
         stmt = stmt.with_for_update()
     return session.scalar(stmt)
@@ -124,10 +142,12 @@ def record_created(payment: Payment, answer: ProviderPayment, at: datetime) -> N
     payment.updated_at = at
 
 
-def sync_with_answer(db: Database, clock: Clock, order_id: str, answer: ProviderPayment, actor: str) -> None:
-    """In a unit of work of its own, bring the order's payment up to what a provider call answered."""
+def sync_with_answer(
+    db: Database, clock: Clock, payment_id: int, answer: ProviderPayment, actor: str
+) -> None:
+    """In a unit of work of its own, bring a payment up to what a provider call answered about it."""
     with db.unit_of_work() as session:
-        payment = payment_of(session, order_id, lock=True)
+        payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
         sync_payment(
             session,
             clock,
@@ -277,12 +297,32 @@ def _sync(
         owe_settlement(session, order.id)  # the provider still holds money for an order that lapsed
 
 
+def still_needed(order: Order) -> int:
+    """What a capture may still apply to the order: nothing once it is paid (or can no longer be)."""
+    if order.captured_fen > 0:  # one payment pays an order; an open-door visit is captured once
+        return 0
+    if order.mode == "open_door":
+        return order.total_fen if order.status in ("authorized", "completed") else 0
+    if not can_transition(order.status, "paid"):
+        return 0  # not payable (a draft, a rejected order): whatever arrives goes back
+    return order.total_fen
+
+
 def _captured(
     session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
 ) -> None:
     now = clock.now()
     payment.captured_fen += amount
     payment.status = "succeeded"
+    applied = min(amount, still_needed(order))
+    if applied < amount:
+        # Money the order did not need (paid already by another payment, or a transfer above the
+        # total): recorded on the payment, never revenue, and given back.
+        payment.surplus_fen += amount - applied
+        refund_overpayment(session, clock, payment, amount - applied, actor=actor)
+    if applied == 0:
+        return
+    amount = applied
     order.captured_fen += amount
     if order.mode == "open_door":
         # What was taken is already priced and out of the cabinet (door-closed); the capture confirms it.
@@ -302,6 +342,8 @@ def _captured(
     transition(order, "paid", actor=actor, at=now, reason="late payment" if late else "payment received")
     revenue.record_sale(session, order, now)
     everything = [(line, line.qty) for line in order.lines]
+    if order.channel == "bulk" and payment.provider != bank_transfer.PROVIDER_NAME:
+        collect_transfers(session, clock, order, actor)  # transfers received before this capture
     if not stock_taken:
         request_refund(
             session,
@@ -338,6 +380,37 @@ def _captured(
         )
 
 
+def collect_transfers(session: Session, clock: Clock, order: Order, actor: str) -> Payment | None:
+    """Record on the order's bank-transfer payment every transfer received for it: what the order
+    still needs pays it, the rest is surplus owed back (the caller holds the order's row lock)."""
+    received = session.scalar(
+        select(func.coalesce(func.sum(BankReceipt.amount_fen), 0)).where(BankReceipt.order_id == order.id)
+    )
+    payment = session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.provider == bank_transfer.PROVIDER_NAME)
+        .with_for_update()
+    )
+    if payment is None:
+        if not received:
+            return None
+        payment = new_payment(
+            session,
+            order,
+            provider=bank_transfer.PROVIDER_NAME,
+            amount_fen=order.total_fen,
+            capture_mode="automatic",
+            method="bank_transfer",
+            at=clock.now(),
+        )
+        payment.provider_ref = f"bank:{order.id}"
+    if received > payment.captured_fen:
+        with session.no_autoflush:
+            _captured(session, clock, order, payment, received - payment.captured_fen, actor)
+    payment.updated_at = clock.now()
+    return payment
+
+
 def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id: str) -> None:
     """After an order's unit of work committed, make the provider calls it left owing.
 
@@ -349,7 +422,12 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
         payment = payment_of(session, order_id)
         if payment is None or payment.provider_ref is None or payment.provider != provider.name:
             return
-        ref, key, status = payment.provider_ref, payment.idempotency_key, payment.status
+        payment_id, ref, key, status = (
+            payment.id,
+            payment.provider_ref,
+            payment.idempotency_key,
+            payment.status,
+        )
         to_capture = 0
         if (
             order.mode == "open_door"
@@ -368,4 +446,4 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
         answer = provider.cancel(ref, idempotency_key=f"{key}-cancel")
     else:
         return
-    sync_with_answer(db, clock, order_id, answer, actor=f"{provider.name}:settle")
+    sync_with_answer(db, clock, payment_id, answer, actor=f"{provider.name}:settle")

@@ -83,7 +83,7 @@ def _repair_one(db: Database, clock: Clock, provider: PaymentProvider, payment_i
             record_created(session.get(Payment, payment_id), answer, clock.now())
         ref = answer.provider_ref
     state = provider.get_payment(ref)
-    sync_with_answer(db, clock, order_id, state, actor=f"{provider.name}:reconcile")
+    sync_with_answer(db, clock, payment_id, state, actor=f"{provider.name}:reconcile")
     settle_order(db, clock, provider, order_id)
     with db.unit_of_work() as session:
         payment = session.get(Payment, payment_id)

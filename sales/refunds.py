@@ -5,6 +5,10 @@ entries; `process_pending_refunds` calls the provider afterwards, outside any lo
 `pending` until the provider says `succeeded` or `failed` (its answer, a webhook, or reconcile's
 `get_refund`); one that failed is booked back by compensating entries and alerts an operator.
 `dongxi payments reconcile` pays out what a crash or a failed call left unanswered.
+
+A refund of kind `overpayment` gives back a payment's surplus (money its order did not need): it
+has no lines and no ledger entries and leaves the order's figures and status alone. A refund on a
+bank transfer is not paid by a provider: it is a payout an operator makes (`sales.payouts`).
 """
 
 from __future__ import annotations
@@ -80,6 +84,37 @@ def request_refund(
     return refund
 
 
+OVERPAYMENT = "overpayment: money the order did not need"
+
+
+def refund_overpayment(
+    session: Session, clock: Clock, payment: Payment, amount: int, *, actor: str, reason: str = OVERPAYMENT
+) -> Refund:
+    """Write a pending refund of a payment's surplus (no lines, no ledger entries, the order as it
+    is): the provider pays it out after the commit; on a bank transfer it is a payout owed."""
+    refund = Refund(
+        payment=payment,
+        amount_fen=amount,
+        kind="overpayment",
+        reason=reason,
+        status="pending",
+        actor=actor,
+        idempotency_key=f"overpaid-{payment.order_id}-{new_token(8)}",
+        created_at=clock.now(),
+        lines=[],
+    )
+    session.add(refund)
+    payment.refunded_fen += amount  # reserved now, as for any refund
+    owe_settlement(session, payment.order_id)  # paid out after the commit
+    return refund
+
+
+def unreturned_surplus(payment: Payment) -> int:
+    """What of a payment's surplus no refund (pending or succeeded) gives back yet."""
+    returning = sum(r.amount_fen for r in payment.refunds if r.kind == "overpayment" and r.status != "failed")
+    return max(payment.surplus_fen - returning, 0)
+
+
 EXTERNAL_REFUND = "refunded at the provider"
 
 
@@ -90,7 +125,15 @@ def refunded_at_provider(
 
     The provider only tells the running total, so the running total is what is spread: each line's
     share of everything refunded this way so far is computed afresh, and the difference is written.
-    Two refunds therefore end the same to the fen whichever of their events arrives first."""
+    Two refunds therefore end the same to the fen whichever of their events arrives first.
+    A payment's surplus not yet being given back is what such a refund returns first."""
+    surplus = min(unreturned_surplus(payment), amount)
+    if surplus:
+        refund = refund_overpayment(session, clock, payment, surplus, actor=actor, reason=EXTERNAL_REFUND)
+        refund.status = "succeeded"
+        amount -= surplus
+    if amount <= 0 or payment.captured_fen <= payment.surplus_fen:
+        return
     before: dict[int, int] = {}
     for earlier in payment.refunds:
         if earlier.reason == EXTERNAL_REFUND:
@@ -265,6 +308,11 @@ def _book_back(session: Session, clock: Clock, payment: Payment, refund: Refund,
     amounts, the order's status, and its ledger entries (by compensating entries); alert an operator."""
     before = refund.status
     order = get_order(session, payment.order_id, lock=True)
+    if refund.kind == "overpayment":  # the surplus is still held: the order itself is as it was
+        payment.refunded_fen -= refund.amount_fen
+        refund.status = "failed"
+        _audit_failed(session, clock, order, refund, before, actor)
+        return
     lines = {line.id: line for line in order.lines}
     for part in refund.lines:
         line = lines[part["line_id"]]
@@ -278,6 +326,12 @@ def _book_back(session: Session, clock: Clock, payment: Payment, refund: Refund,
         order, target, actor=actor, at=clock.now(), reason=f"refund {refund.id} failed at the provider"
     )
     revenue.record_refund_reversal(session, refund.id, clock.now())
+    _audit_failed(session, clock, order, refund, before, actor)
+
+
+def _audit_failed(
+    session: Session, clock: Clock, order: Order, refund: Refund, before: str, actor: str
+) -> None:
     audit.record(
         session,
         clock,
@@ -332,9 +386,14 @@ def retry_refund(session: Session, clock: Clock, refund_id: int, *, actor: str) 
         )
     payment = session.scalar(select(Payment).where(Payment.id == failed.payment_id).with_for_update())
     order = get_order(session, payment.order_id, lock=True)
+    reason = f"{RETRY_OF}{failed.id}: {failed.reason}"
+    if failed.kind == "overpayment":
+        amount = min(failed.amount_fen, unreturned_surplus(payment))
+        if amount <= 0:
+            raise Conflict(f"refund {refund_id} has nothing left to refund", code="refund_nothing_left")
+        return refund_overpayment(session, clock, payment, amount, actor=actor, reason=reason)
     lines = {line.id: line for line in order.lines}
     parts = [(lines[part["line_id"]], part["qty"]) for part in failed.lines]
-    reason = f"{RETRY_OF}{failed.id}: {failed.reason}"
     refund = request_refund(session, clock, order, payment, parts, reason=reason, actor=actor)
     if refund is None:
         raise Conflict(f"refund {refund_id} has nothing left to refund", code="refund_nothing_left")

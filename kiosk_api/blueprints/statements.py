@@ -172,9 +172,15 @@ def issue_statements(period: str) -> Any:
 @statements.arguments(s.PeriodQuery, location="query")
 @statements.response(200, s.ReconciliationOut)
 def reconciliation(args: dict[str, Any]) -> Any:
-    """Payments captured − refunds = revenue entries = statement totals, with every difference."""
+    """Payments captured − refunds = revenue entries = statement totals, with every difference and
+    the money still owed back to buyers."""
     report = reconcile_period(get_session(), args["period"])
-    return report.__dict__ | {"payments_net_fen": report.payments_net_fen, "balanced": report.balanced}
+    return report.__dict__ | {
+        "payments_net_fen": report.payments_net_fen,
+        "balanced": report.balanced,
+        "owed_fen": report.owed_fen,
+        "settled": report.settled,
+    }
 
 
 @audit.route("")

@@ -53,11 +53,22 @@ class IssueOut(Schema):
 
 
 class ReconciliationLineOut(Schema):
-    kind = fields.String(metadata={"description": "order | county | supplier"})
+    kind = fields.String(
+        metadata={"description": "order | county | supplier | overpayment (returned by no refund)"}
+    )
     key = fields.String()
     expected_fen = fields.Integer()
     found_fen = fields.Integer()
     difference_fen = fields.Integer()
+
+
+class OwedOut(Schema):
+    kind = fields.String(
+        metadata={"description": "overpayment (not yet returned) | payout (a bank-transfer refund)"}
+    )
+    order_id = fields.String()
+    refund_id = fields.Integer(allow_none=True)
+    amount_fen = fields.Integer()
 
 
 class ReconciliationOut(Schema):
@@ -69,8 +80,15 @@ class ReconciliationOut(Schema):
     ledger_fen = fields.Integer()
     county_statements_fen = fields.Integer()
     supplier_statements_fen = fields.Integer()
-    balanced = fields.Boolean()
+    balanced = fields.Boolean(
+        metadata={"description": "payments − refunds = revenue = statements, no difference"}
+    )
     differences = fields.List(fields.Nested(ReconciliationLineOut))
+    owed_fen = fields.Integer(
+        metadata={"description": "money owed back to buyers (not revenue), still unpaid"}
+    )
+    owed = fields.List(fields.Nested(OwedOut))
+    settled = fields.Boolean(metadata={"description": "balanced and nothing owed back"})
 
 
 class AuditEntryOut(Schema):

@@ -2,7 +2,9 @@
 
 No provider is called. Transfers add up: an order is paid once they reach its total, and a partial
 amount leaves it awaiting payment. A bank reference is recorded once; entering the same transfer
-again changes nothing, and the same reference with another amount is refused.
+again changes nothing, and the same reference with another amount is refused. What transfers bring
+beyond the total (or after the order was paid another way) is owed back: sales.bulk records it on
+the order's bank-transfer payment as surplus, and an operator pays it out (sales.payouts).
 """
 
 from __future__ import annotations

@@ -1,5 +1,12 @@
 """The month's reconciliation: payments captured − refunds = revenue entries = statement totals.
 
+Money an order did not need (a second payment, a transfer above the total) is not revenue: its
+capture (a payment's surplus) and the refunds of kind `overpayment` that return it are left out of
+both sides. What is still owed back — overpayments not yet returned, bank-transfer refunds not yet
+paid out — is listed as `owed` beside the verdict, not counted as a difference: the books balance
+(that money is a debt to the buyer, recorded as a pending refund, never revenue), and the auditor
+sees the debt until it is paid. An overpayment no pending refund covers is a difference as well.
+
 Each side is summed by the database; the differences are found by the database too (a UNION ALL
 of both sides grouped by order, keeping the orders whose sides disagree), so only disagreements
 come back, line by line."""
@@ -9,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from payments.models import Payment, Refund
+from sales import owed
 from sales.models import OrderEvent, RevenueEntry
 from sales.statements.compute import period_bounds
 from sales.statements.issue import Visibility, issued_period, list_statements
@@ -28,6 +36,11 @@ class Reconciliation:
     county_statements_fen: int
     supplier_statements_fen: int
     differences: list[dict[str, Any]] = field(default_factory=list)
+    owed: list[dict[str, Any]] = field(default_factory=list)  # money still to give back, by order
+
+    @property
+    def owed_fen(self) -> int:
+        return sum(o["amount_fen"] for o in self.owed)
 
     @property
     def payments_net_fen(self) -> int:
@@ -42,6 +55,11 @@ class Reconciliation:
             self.supplier_statements_fen,
         }
         return len(sums) == 1 and not self.differences
+
+    @property
+    def settled(self) -> bool:
+        """Balanced, and nothing owed back to a buyer any more."""
+        return self.balanced and not self.owed
 
 
 def _captures(period: str) -> Any:
@@ -62,9 +80,11 @@ def _captures(period: str) -> Any:
         .subquery()
     )
     return (
-        select(Payment.order_id.label("order_id"), Payment.captured_fen.label("amount"))
+        select(
+            Payment.order_id.label("order_id"), (Payment.captured_fen - Payment.surplus_fen).label("amount")
+        )
         .join(captured_at, captured_at.c.order_id == Payment.order_id)
-        .where(captured_at.c.at >= start, captured_at.c.at < end, Payment.captured_fen > 0)
+        .where(captured_at.c.at >= start, captured_at.c.at < end, Payment.captured_fen > Payment.surplus_fen)
     )
 
 
@@ -73,8 +93,24 @@ def _refunds(period: str) -> Any:
     return (
         select(Payment.order_id.label("order_id"), (-Refund.amount_fen).label("amount"))
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(Refund.created_at >= start, Refund.created_at < end)
+        .where(Refund.created_at >= start, Refund.created_at < end, Refund.kind == "order")
     )
+
+
+def owed_at_end(session: Session, period: str) -> list[dict[str, Any]]:
+    """What is owed back now of the month and before: overpayments not returned (an order's
+    unrecorded part is a difference too), and bank-transfer refunds of lines not yet paid out."""
+    _start, end = period_bounds(period)
+    rows = [
+        {"kind": "overpayment", "order_id": r.order_id, "refund_id": None, "amount_fen": int(r.overpaid_fen)}
+        for r in session.execute(owed.overpayments(before=end))
+    ]
+    rows += [
+        {"kind": "payout", "order_id": r.order_id, "refund_id": r.refund_id, "amount_fen": int(r.amount_fen)}
+        for r in session.execute(owed.payouts_owed(before=end))
+        if r.kind == "order"  # an overpayment's payout is counted with its overpayment above
+    ]
+    return rows
 
 
 def reconcile_period(session: Session, period: str) -> Reconciliation:
@@ -123,6 +159,13 @@ def reconcile_period(session: Session, period: str) -> Reconciliation:
         for key in sorted(set(booked_by) | set(by_scope[scope])):
             if booked_by.get(key, 0) != by_scope[scope].get(key, 0):
                 differences.append(_line(scope, key, booked_by.get(key, 0), by_scope[scope].get(key, 0)))
+    owed_now = owed_at_end(session, period)
+    unrecorded = session.execute(
+        select(owed.overpayments(before=period_bounds(period)[1]).subquery()).where(
+            literal_column("unrecorded_fen") > 0
+        )
+    ).all()
+    differences += [_line("overpayment", r.order_id, 0, int(r.unrecorded_fen)) for r in unrecorded]
     return Reconciliation(
         period=period,
         issued=issued_period(session, period) is not None,
@@ -132,6 +175,7 @@ def reconcile_period(session: Session, period: str) -> Reconciliation:
         county_statements_fen=sum(by_scope["county"].values()),
         supplier_statements_fen=sum(by_scope["supplier"].values()),
         differences=differences,
+        owed=owed_now,
     )
 
 

@@ -150,8 +150,15 @@ def test_partial_transfers_add_up_and_the_capture_writes_the_ledger(session, clo
         == total
     )
 
-    with pytest.raises(Conflict):  # paid in full: no transfer is due any more
-        bulk.record_bank_transfer(session, clock, order.id, bank_reference="ICBC-3", amount_fen=1, actor="op")
+    # Paid in full: a further transfer is recorded all the same, and owed back to the unit.
+    extra = bulk.record_bank_transfer(
+        session, clock, order.id, bank_reference="ICBC-3", amount_fen=1, actor="op"
+    )
+    assert (extra.recorded, extra.paid_now) == (True, False)
+    session.flush()
+    assert (payment.captured_fen, payment.surplus_fen, order.captured_fen) == (total + 1, 1, total)
+    assert [(r.kind, r.amount_fen, r.status) for r in payment.refunds] == [("overpayment", 1, "pending")]
+    assert revenue_total(session, order.id) == total
 
 
 def test_a_bank_reference_counts_once_across_orders(session, clock) -> None:
