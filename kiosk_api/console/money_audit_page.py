@@ -50,6 +50,8 @@ def money_audit() -> str:
         result=result,
         checks=checks,
         failed=[c for c in checks if not c.check.passed],
+        owing=[c for c in checks if c.check.verdict == "OWED"],
+        listed=[c for c in checks if c.check.rows],  # failing, or owing money back
         chosen=chosen,
         months=months,
         run_at=local_minute(result.at),

@@ -156,3 +156,16 @@ def test_other_roles_get_the_consoles_refusal(client, role) -> None:
 def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
     response = client.get("/console/audit/money?period=2026-10")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_money_owed_back_shows_as_owed_with_its_order_not_as_a_failure(session, client, clock) -> None:
+    from tests.integration.orgs.test_payouts import paid_by_transfer
+
+    order, _payment = paid_by_transfer(session, clock, extra_fen=15_000)  # ¥150 more than the total
+    session.commit()
+    sign_in(client, "auditor")
+    html = client.get("/console/audit/money?period=all").get_data(as_text=True)
+    assert "✗" not in html  # nothing fails: the surplus is owed back and recorded as such
+    assert 'data-check="overpayments"' in html and "应退，已登记" in html
+    owing = html[html.index('id="overpayments"') :]
+    assert order.id[:8] in owing and "¥150.00" in owing
