@@ -38,9 +38,7 @@ def build_scheduler(
 ) -> BackgroundScheduler:
     """A scheduler (not started) with every job whose trigger is not None; one run of a job at a
     time in this process, and across servers its lock (locks.py) lets one of them do the work."""
-    scheduler = BackgroundScheduler(
-        timezone=SHANGHAI, job_defaults={"coalesce": True, "max_instances": 1}, daemon=True
-    )
+    scheduler = BackgroundScheduler(timezone=SHANGHAI, daemon=True)
     for job in JOBS:
         trigger = triggers.get(job.name)
         if trigger is None:
@@ -53,6 +51,8 @@ def build_scheduler(
             id=job.name,
             name=job.name,
             misfire_grace_time=_grace_seconds(trigger),
+            coalesce=True,  # runs missed while the worker was down or busy: one run, not a burst
+            max_instances=1,  # a run still going when the next is due: that next one is skipped
         )
     return scheduler
 
