@@ -496,6 +496,7 @@ def worker(ctx: Context) -> None:
     from kiosk_api.payments_ext import build_provider
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per run says it all
     triggers = _job_triggers()
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
     run_worker(ctx.db, ctx.clock, provider, triggers)

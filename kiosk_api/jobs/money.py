@@ -87,7 +87,7 @@ def reconcile_payments(db: Database, clock: Clock, provider: PaymentProvider) ->
     Refunds never answered are refunds-retry's, with its backoff (the command pays them all out)."""
     counts = repair_unsettled_payments(db, clock, provider, log=log.info)
     checked = check_answered_refunds(db, clock, provider, log=log.info)
-    return counts | {f"refunds_{status}": n for status, n in sorted(checked.items())}
+    return counts | {f"refunds_{s}": checked[s] for s in ("succeeded", "pending", "failed", "unanswered")}
 
 
 def previous_period(period: str) -> str:
