@@ -48,7 +48,10 @@ def log_kiosk_alerts(
     > 3 min) and log, once, each that began within the last `window` (the job's interval).
 
     The alerts themselves are computed on read and stored nowhere; this job makes them appear in
-    the log (and its counts in each run's line) without anyone opening the alerts page."""
+    the log (and its counts in each run's line) without anyone opening the alerts page. "Once" is
+    derived from the device's own times, not remembered: an alert that began while no worker ran,
+    or in the milliseconds by which one run started later than the last, is counted but not logged
+    on its own line."""
     now = clock.now()
     with db.unit_of_work() as session:
         alerts = kiosk_alerts(session, clock)

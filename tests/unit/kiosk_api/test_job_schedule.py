@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.clock import SHANGHAI
 from kiosk_api.jobs.locks import lock_key
@@ -86,3 +88,21 @@ def test_lock_keys_are_stable_distinct_signed_64_bit_numbers() -> None:
     assert len(set(keys.values())) == len(JOBS)
     assert all(-(2**63) <= k < 2**63 for k in keys.values())
     assert lock_key("orders-expire") == lock_key("orders-expire")  # not Python's per-process hash()
+
+
+@given(
+    window_s=st.integers(min_value=5, max_value=900),
+    offset_s=st.integers(min_value=0, max_value=900),
+)
+def test_runs_at_any_interval_catch_each_retry_moment_in_one_run(window_s: int, offset_s: int) -> None:
+    first, cap, window = timedelta(minutes=2), timedelta(hours=1), timedelta(seconds=window_s)
+    moments = [first * 2**k for k in range(5)] + [cap * m for m in range(1, 4)]  # 2 … 32 min, 1 h, 2 h, 3 h
+    runs = [timedelta(seconds=offset_s) + window * k for k in range(int(timedelta(hours=3) / window) + 2)]
+    for moment in moments:
+        if moment <= runs[0] - window:
+            continue  # before the first run's window: the refund was not yet waiting for these runs
+        catching = [age for age in runs if age - window < moment <= age]
+        assert len(catching) == 1, (moment, catching)
+        assert retry_due(catching[0], window=window, first=first, cap=cap)
+    due = [age for age in runs if retry_due(age, window=window, first=first, cap=cap)]
+    assert all(any(age - window < m <= age for m in moments) for age in due)  # and no other run
