@@ -11,11 +11,11 @@ from sqlalchemy import select
 from core.clock import Clock
 from core.db import Database
 from devices.models import KioskDevice
+from kiosk_api.jobs.batches import batches
 from kiosk_api.kiosks.service import DOOR_OPEN_ALERT_AFTER, OFFLINE_AFTER, kiosk_alerts, prune_nonces
 from payments.providers.base import PaymentProvider
 
 log = logging.getLogger("dongxi.jobs.alerts")
-MAX_BATCHES = 100
 
 
 def prune_old_nonces(
@@ -24,7 +24,7 @@ def prune_old_nonces(
     """Forget the signature nonces too old to be replayed (`dongxi kiosks prune-nonces`), a batch
     per transaction."""
     total = 0
-    for _ in range(MAX_BATCHES):
+    for _ in batches(100):
         with db.unit_of_work() as session:
             pruned = prune_nonces(session, clock, limit=batch)
         total += pruned

@@ -11,10 +11,10 @@ from typing import Any
 from core.clock import Clock
 from core.db import Database
 from inventory.service import expire_reservations, run_in_transaction
+from kiosk_api.jobs.batches import batches
 from payments.providers.base import PaymentProvider
 from sales.checkout import expire_lapsed_orders
 
-MAX_BATCHES = 50  # a run ends after this many full batches; the next run goes on where it stopped
 # Orders whose hold lasts minutes; a bulk order's week-long hold is bulk-holds-expire's.
 SHORT_HOLD_CHANNELS = ("kiosk", "storefront")
 BULK_CHANNELS = ("bulk",)
@@ -24,7 +24,7 @@ def _expire(
     db: Database, clock: Clock, provider: PaymentProvider, channels: tuple[str, ...], batch: int
 ) -> int:
     total = 0
-    for _ in range(MAX_BATCHES):
+    for _ in batches():
         expired = expire_lapsed_orders(db, clock, provider, limit=batch, channels=channels)
         total += expired
         if expired < batch:
@@ -53,7 +53,7 @@ def release_holds(
 ) -> dict[str, Any]:
     """Put the stock of holds past their expiry back on sale (`dongxi holds release-expired`)."""
     total = 0
-    for _ in range(MAX_BATCHES):
+    for _ in batches():
         released = run_in_transaction(db, lambda session: expire_reservations(session, clock, limit=batch))
         total += released
         if released == 0:

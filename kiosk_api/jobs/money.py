@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.clock import Clock
 from core.db import Database
+from kiosk_api.jobs.batches import stopping
 from payments.models import Payment, Refund
 from payments.providers.base import PaymentProvider
 from sales.money_audit import check_rollup_matches_ledger
@@ -74,7 +75,11 @@ def retry_refunds(
         if retry_due(now - at, window=window, first=first, cap=cap)
     ]
     counts: Counter[str] = Counter()
-    for order_id in dict.fromkeys(order_id for _id, order_id in due):  # each order once, oldest refund first
+    # Each order once, oldest refund first; its other pending refunds go with it (the same payout
+    # call pays all of an order's, and a repeat under their keys is harmless).
+    for order_id in dict.fromkeys(order_id for _id, order_id in due):
+        if stopping.is_set():
+            break
         counts += pay_out_refunds(db, clock, provider, only_order=order_id, log=log.info)
     return {"due": len(due), "waiting": len(waiting) - len(due)} | {
         status: counts[status] for status in ("succeeded", "pending", "failed", "unanswered")

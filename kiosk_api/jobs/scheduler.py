@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.clock import SHANGHAI, Clock
 from core.db import Database
+from kiosk_api.jobs.batches import stopping
 from kiosk_api.jobs.registry import JOBS, Every, Trigger, run_job
 from payments.providers.base import PaymentProvider
 
@@ -70,8 +71,10 @@ def run_worker(
 
     def _stop(signum: int, _frame: Any) -> None:
         log.info("%s: stopping once the running jobs finish", signal.Signals(signum).name)
+        stopping.set()  # a running job ends after its current batch
         stop.set()
 
+    stopping.clear()
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     scheduler = build_scheduler(db, clock, provider, triggers)
     try:
@@ -83,6 +86,7 @@ def run_worker(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        stopping.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("worker stopped")

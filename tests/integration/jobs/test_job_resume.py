@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from devices.models import DeviceNonce
 from kiosk_api.jobs import devices
+from kiosk_api.jobs.batches import stopping
 from kiosk_api.jobs.registry import BY_NAME, run_job
 from payments.models import Payment
 from sales.models import Order
@@ -98,3 +99,16 @@ def test_nonces_prune_stopped_after_a_batch_prunes_the_rest_next_time(
         assert len(check.scalars(select(DeviceNonce).where(DeviceNonce.key_id == "k-resume")).all()) == 3
 
     assert devices.prune_old_nonces(db, clock, provider, batch=2) == {"pruned": 3}
+
+
+def test_a_worker_asked_to_stop_ends_its_run_after_the_batch_in_hand(app, db, session, clock) -> None:
+    provider = app.extensions["dongxi.payments"]
+    session.add_all(DeviceNonce(key_id="k-stop", nonce=f"n-{i}", seen_at=clock.now()) for i in range(5))
+    session.commit()
+    clock.advance(hours=1)
+    stopping.set()  # as SIGTERM does
+    try:
+        assert devices.prune_old_nonces(db, clock, provider, batch=2) == {"pruned": 2}
+    finally:
+        stopping.clear()
+    assert devices.prune_old_nonces(db, clock, provider, batch=2) == {"pruned": 3}  # the next run: the rest
