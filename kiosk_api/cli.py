@@ -388,12 +388,18 @@ def check_config(ctx: Context) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--kiosks/--no-kiosks", default=False, help="also run the demo cabinets' kiosk programs")
 @click.option(
+    "--jobs/--no-jobs",
+    default=True,
+    show_default=True,
+    help="run the scheduled jobs in this process (not with --production: run `dongxi worker` beside it)",
+)
+@click.option(
     "--production",
     is_flag=True,
     help="serve with gunicorn and kiosk_api/gunicorn_conf.py (bind: DONGXI_BIND, default 127.0.0.1:8000)",
 )
 @pass_context
-def serve(ctx: Context, host: str, port: int, kiosks: bool, production: bool) -> None:
+def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, production: bool) -> None:
     """Serve the app with the embedded server (or gunicorn, --production) and print the URLs that matter."""
     if production:
         _serve_with_gunicorn()
@@ -412,6 +418,15 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, production: bool) ->
             ctx.db, ctx.clock, secret_key=ctx.settings["SECRET_KEY"], path=var_dir / "demo-kiosk-keys.json"
         )
         programs = start_kiosk_programs(keys, server=base, var_dir=var_dir)
+    scheduler = None
+    if jobs:  # the embedded default needs no worker of its own: the jobs run in this server
+        from kiosk_api.jobs.scheduler import start_in_background
+
+        ext = app.extensions
+        triggers = _job_triggers()
+        scheduler = start_in_background(
+            ext["dongxi.db"], ext["dongxi.clock"], ext["dongxi.payments"], triggers
+        )
     lines = [
         "",
         "dongxi is running 东西已启动",
@@ -420,6 +435,7 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, production: bool) ->
         f"  OpenAPI 接口文档        {base}/api/v1/openapi.json",
         f"  sign in 登录            {base}/login",
         *(f"  kiosk 自助柜 {code:<10} {url}" for code, url, _p in programs),
+        *(["  jobs 后台任务          running in this server (dongxi jobs list)"] if scheduler else []),
         "  demo accounts 演示账号 (username / password):",
         *(f"    {u:<20} {p}" for u, p, _role in demo_accounts()),
         "",
@@ -428,6 +444,8 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, production: bool) ->
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         for _code, _url, process in programs:
             process.terminate()
 
@@ -475,4 +493,65 @@ def audit_money(ctx: Context, period: str | None) -> None:
         _fail(error)
     click.echo(summary_line(result))
     if not result.passed:
+        sys.exit(1)
+
+
+def _job_triggers() -> dict:
+    from kiosk_api.jobs.registry import schedule
+
+    try:
+        return schedule(os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("worker")
+@pass_context
+def worker(ctx: Context) -> None:
+    """Run the scheduled jobs in the foreground (`dongxi jobs list`) until SIGTERM or Ctrl-C; a log
+    line per run. Run one or more beside the app servers: each job runs on one of them at a time."""
+    import logging
+
+    from kiosk_api.jobs.scheduler import run_worker
+    from kiosk_api.payments_ext import build_provider
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per run says it all
+    triggers = _job_triggers()
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
+    run_worker(ctx.db, ctx.clock, provider, triggers)
+
+
+@main.group()
+def jobs() -> None:
+    """The scheduled jobs, one at a time (`dongxi worker` runs them all on their schedule)."""
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """List the jobs with their schedule (as configured by DONGXI_JOB_<NAME>) and what each does."""
+    from kiosk_api.jobs.registry import JOBS, env_name
+
+    triggers = _job_triggers()
+    for job in JOBS:
+        trigger = triggers[job.name]
+        click.echo(f"{job.name:<20} {trigger or 'off'!s:<30} {env_name(job):<31} {job.summary}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@pass_context
+def jobs_run(ctx: Context, name: str) -> None:
+    """Run one job once now (if no other server is running it) and print what it did; exit 1 if it
+    failed or found errors."""
+    from kiosk_api.jobs.registry import BY_NAME, run_job
+    from kiosk_api.payments_ext import build_provider
+
+    job = BY_NAME.get(name)
+    if job is None:
+        raise click.BadParameter(f"no job {name!r}; `dongxi jobs list` shows them", param_hint="NAME")
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
+    run = run_job(job, ctx.db, ctx.clock, provider, trigger=_job_triggers()[job.name])
+    click.echo(run.line())
+    if not run.ok:
         sys.exit(1)

@@ -8,6 +8,7 @@ call follows that commit (STYLE.md rule 7) and its answer is recorded in one mor
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import suppress
 from typing import Any
 
@@ -145,17 +146,23 @@ def poll_order(
     return order
 
 
-def expire_lapsed_orders(db: Database, clock: Clock, provider: PaymentProvider, *, limit: int = 200) -> int:
+def expire_lapsed_orders(
+    db: Database,
+    clock: Clock,
+    provider: PaymentProvider,
+    *,
+    limit: int = 200,
+    channels: Collection[str] | None = None,
+) -> int:
     """Expire up to `limit` orders still open past their expiry (the scheduled job: a kiosk that
-    went offline never polls again); each releases its stock in a unit of work of its own and then
-    has its payment cancelled at the provider. Return how many expired."""
+    went offline never polls again), of these channels only if given; each releases its stock in a
+    unit of work of its own and then has its payment cancelled at the provider. Return how many
+    expired."""
     with db.unit_of_work() as session:
-        due = session.scalars(
-            select(Order.id)
-            .where(Order.status.in_(OPEN_STATUSES), Order.expires_at <= clock.now())
-            .order_by(Order.expires_at)
-            .limit(limit)
-        ).all()
+        stmt = select(Order.id).where(Order.status.in_(OPEN_STATUSES), Order.expires_at <= clock.now())
+        if channels is not None:
+            stmt = stmt.where(Order.channel.in_(sorted(channels)))
+        due = session.scalars(stmt.order_by(Order.expires_at).limit(limit)).all()
     expired = 0
     for order_id in due:
         with db.unit_of_work() as session:

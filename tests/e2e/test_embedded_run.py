@@ -6,6 +6,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,10 +62,17 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
     again = dongxi("demo", "load", env=embedded_env)
     assert "products +40" in first and "products +0" in again
 
+    # A signature nonce an hour old: the embedded server's own jobs prune it (every second here).
+    database = sqlite3.connect(Path(embedded_env["DONGXI_VAR_DIR"]) / "dongxi.db")
+    with database:
+        database.execute(
+            "INSERT INTO device_nonces (key_id, nonce, seen_at)"
+            " VALUES ('k-e2e', 'old', datetime('now', '-1 hour'))"
+        )
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "dongxi"), "serve", "--port", str(port)],
-        env=embedded_env,
+        env={**embedded_env, "DONGXI_JOB_NONCES_PRUNE": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -92,8 +100,17 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
         for path in ("/", "/shop", "/console/"):
             page = browser.get(f"http://127.0.0.1:{port}{path}", timeout=10)
             assert page.status_code == 200, path
+        deadline = time.monotonic() + 30  # the job runs every second; bounded all the same
+        while (
+            database.execute("SELECT count(*) FROM device_nonces").fetchone()[0]
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        assert database.execute("SELECT count(*) FROM device_nonces").fetchone()[0] == 0, "no job ran"
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
+        database.close()
     assert f"http://127.0.0.1:{port}/api/v1/products" in output
     assert "demo-operator" in output
+    assert "jobs 后台任务" in output
