@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import SignedKiosk, describe, drop_database, gunicorn, prepare_database, say
+from common import REDIS_URL, SignedKiosk, describe, drop_database, gunicorn, prepare_database, say
 
 
 def hammer(
@@ -62,7 +62,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--port", type=int, default=8720)
     args = parser.parse_args()
-    say(f"catalogue bench: {args.clients} signed clients, {args.seconds:.0f} s per case")
+    say(
+        f"catalogue bench: {args.clients} signed clients, {args.seconds:.0f} s per case, "
+        f"nonces in {'Redis (' + REDIS_URL + ')' if REDIS_URL else 'the database'}"
+    )
     url, kiosks = prepare_database(f"dongxi_catbench_{os.getpid()}", args.clients, stock=1000)
     rates: dict[str, float] = {}
     try:

@@ -37,6 +37,9 @@ from kiosk_api.kiosks import service as kiosks
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "bench-secret-key-not-for-production"
+# The device nonces go to Redis, as in production (kiosk_api/kiosks/nonces.py); set it empty to
+# measure the database's nonce table (the embedded default) instead.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -276,7 +279,8 @@ class Server:
 def gunicorn(
     url: str, *, port: int, workers: int = 2, threads: int = 8, app: str | None = None
 ) -> Iterator[Server]:
-    """Run `dongxi serve --production` (or another WSGI app with the same config) until the block ends."""
+    """Run `dongxi serve --production` (or another WSGI app with the same config) until the block ends,
+    with the device nonces in Redis at REDIS_URL (BENCH_REDIS_URL; empty: in the database)."""
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -289,6 +293,7 @@ def gunicorn(
         "DONGXI_THREADS": str(threads),
         "DONGXI_ACCESS_LOG": "/dev/null",
         "DONGXI_LOG_LEVEL": "warning",
+        "REDIS_URL": REDIS_URL,
     }
     if app is None:
         command = [str(BIN / "dongxi"), "serve", "--production"]

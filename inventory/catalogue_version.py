@@ -75,6 +75,8 @@ def _write_versions(session: Session) -> None:
     locations = session.info.pop(_LOCATIONS, None)
     products = session.info.pop(_PRODUCTS, None)
     everything = session.info.pop(_ALL, False)
+    if not (locations or products or everything):
+        return  # most commits (every 304, every poll) change no catalogue: build no statement
     bump = {"catalogue_version": Location.catalogue_version + 1}
     options = {"synchronize_session": False}
     if everything:

@@ -196,9 +196,13 @@ def kiosks_revoke(ctx: Context, code: str) -> None:
 @pass_context
 def kiosks_prune_nonces(ctx: Context, batch: int) -> None:
     """Forget the signature nonces too old to be replayed (run it every few minutes from cron or a
-    timer, as `holds release-expired`): the replay table stays the size of a few minutes' traffic."""
+    timer, as `holds release-expired`): the replay table stays the size of a few minutes' traffic.
+    With REDIS_URL set the nonces are in Redis, which expires them itself: only what the table
+    still holds from before (or from a server without REDIS_URL) is left to prune."""
     from kiosk_api.kiosks.service import prune_nonces
 
+    if ctx.settings["REDIS_URL"]:
+        click.echo("nonces are kept in Redis (REDIS_URL), which expires them: nothing to prune there")
     total = 0
     while True:
         with ctx.db.unit_of_work() as session:
@@ -375,6 +379,16 @@ def check_config(ctx: Context) -> None:
         click.echo(f"database: reachable ({_redact(ctx.settings['DATABASE_URL'])})")
     except Exception as exc:  # any driver error means the same thing to the operator
         found.append(f"database not reachable: {exc.__class__.__name__}: {exc}")
+    if ctx.settings["REDIS_URL"]:
+        import redis
+
+        try:
+            redis.Redis.from_url(ctx.settings["REDIS_URL"], socket_connect_timeout=3).ping()
+            click.echo(f"redis (device nonces): reachable ({_redact(ctx.settings['REDIS_URL'])})")
+        except redis.RedisError as exc:  # device requests would all answer 503
+            found.append(f"redis (REDIS_URL: device nonces) not reachable: {exc.__class__.__name__}: {exc}")
+    else:
+        click.echo("device nonces: in the database (set REDIS_URL to keep them in Redis)")
     for problem in found:
         click.echo(f"! {problem}")
     fatal = [p for p in found if not p.startswith("SECRET_KEY is not set")]

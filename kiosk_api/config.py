@@ -41,6 +41,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # How long an app server trusts a device key it looked up: a key revoked or rotated by
         # another process (`dongxi kiosks revoke`) stops working within this many seconds.
         "DEVICE_KEY_TTL_SECONDS": int(env.get("DEVICE_KEY_TTL_SECONDS", "10")),
+        # Where device signature nonces are kept (the replay check): Redis when set, else the
+        # database's nonce table (the embedded default needs no Redis).
+        "REDIS_URL": env.get("REDIS_URL", ""),
     }
 
 

@@ -10,9 +10,12 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from inventory.errors import StockBusy
+from kiosk_api.auth.device import ReplayCheckUnavailable
 from payments.errors import PaymentProviderError, ProviderUnavailable
 
 STATUS_OF: dict[type[DomainError], int] = {
+    # The replay check could not be made (Redis away): refused, and the kiosk retries.
+    ReplayCheckUnavailable: 503,
     StockBusy: 503,  # lock contention that outlasted its retries: try again, nothing was written
     # The provider's trouble, not the client's request: retried (with the same Idempotency-Key).
     ProviderUnavailable: 503,

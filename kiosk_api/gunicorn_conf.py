@@ -3,6 +3,10 @@
 Kiosks keep a connection open and poll about once a second while a shopper pays, then sit idle
 between shoppers; heartbeats come every 30 s. The settings below follow from that. Every value
 can be overridden from the environment (DONGXI_BIND, DONGXI_WORKERS, DONGXI_THREADS, …).
+
+The app's own settings come from the environment as always (README: Configuration); in production
+set REDIS_URL too, so that the kiosks' signature nonces are checked in Redis rather than inserted
+into the database by every device request (bench/common.py's gunicorn does).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Verification uses `http-message-signatures`, the library under the protocol's example client
 `requests-http-signature`. Time limits follow KIOSK_PROTOCOL.md and the injectable clock:
 `created` at most 300 s in the past or 60 s in the future. Replay (a nonce seen twice for one
-key within that window) is the caller's to check, against storage shared by all app servers.
+key within that window) is the caller's to check, against storage shared by all app servers
+(`kiosk_api.kiosks.nonces`): a signature can be accepted for at most 360 s (from 60 s before its
+`created` to 300 s after), so a nonce must be remembered that long; stores keep it `REPLAY_WINDOW`.
 """
 
 from __future__ import annotations
@@ -21,17 +23,26 @@ from http_message_signatures import (
 )
 
 from core.clock import Clock
-from core.errors import Unauthenticated
+from core.errors import DomainError, Unauthenticated
 
 MAX_AGE = timedelta(seconds=300)
 MAX_FUTURE = timedelta(seconds=60)
 REQUIRED_COMPONENTS = ("@method", "@authority", "@target-uri")
+# How long a used nonce is remembered: the 360 s a signature can be accepted, and a minute for the
+# clocks of app servers to disagree.
+REPLAY_WINDOW = MAX_AGE + MAX_FUTURE + timedelta(minutes=1)
 
 
 class DeviceAuthError(Unauthenticated):
     """A device request whose signature cannot be accepted."""
 
     code = "bad_signature"
+
+
+class ReplayCheckUnavailable(DomainError):
+    """The nonce store could not be asked whether a nonce was used: refuse (503), never accept."""
+
+    code = "replay_check_unavailable"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The device-signature check as a view decorator: verify, refuse replays, know which kiosk calls.
 
 Authentication is part of the request's one unit of work: the key comes from a per-process cache
-(`DeviceKeyCache`), and the nonce is inserted by the request's own session. A request that fails
-still uses its nonce up: it is then recorded in a unit of work of its own (`after_rollback`)."""
+(`DeviceKeyCache`), and the nonce goes to the app's nonce store (`kiosk_api.kiosks.nonces`): Redis
+when `REDIS_URL` is set, else the request's own session inserts it. A request that fails still
+uses its nonce up (in the database store it is then recorded in a unit of work of its own)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kiosk_api.auth.device import verify_device_request
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import after_rollback, get_clock, get_db, get_session
 from kiosk_api.kiosks import service as kiosks
+from kiosk_api.kiosks.nonces import DatabaseNonces, NonceStore, RedisNonces
 from kiosk_api.kiosks.service import DeviceKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,17 +86,26 @@ def init_app(app: Any) -> None:
     app.extensions["dongxi.device_keys"] = DeviceKeyCache(
         timedelta(seconds=app.config.get("DEVICE_KEY_TTL_SECONDS", 10))
     )
+    redis_url = app.config.get("REDIS_URL")
+    app.extensions["dongxi.nonces"] = RedisNonces.from_url(redis_url) if redis_url else None
+
+
+def nonce_store() -> NonceStore:
+    """Where this request's nonce is recorded: the app's Redis, or the request's own transaction."""
+    shared: NonceStore | None = current_app.extensions["dongxi.nonces"]
+    if shared is not None:
+        return shared
+    return DatabaseNonces(get_session(), get_db(), get_clock(), after_rollback)
 
 
 def _authenticate() -> CallingKiosk:
-    clock, db = get_clock(), get_db()
+    clock = get_clock()
     secret_key = current_app.config["SECRET_KEY"]
-    session = get_session()  # the request's unit of work, which the view goes on using
     found: dict[str, DeviceKey] = {}
 
     def secret_for(key_id: str) -> bytes | None:
         key = device_keys().get(
-            key_id, clock, lambda kid: kiosks.device_key(session, kid, secret_key=secret_key)
+            key_id, clock, lambda kid: kiosks.device_key(get_session(), kid, secret_key=secret_key)
         )
         if key is None:
             return None
@@ -109,8 +120,7 @@ def _authenticate() -> CallingKiosk:
         clock=clock,
         secret_for=secret_for,
     )
-    kiosks.use_nonce(session, clock, verified.key_id, verified.nonce)
-    after_rollback(lambda: kiosks.keep_nonce(db, clock, verified.key_id, verified.nonce))
+    nonce_store().use(verified.key_id, verified.nonce)
     key = found[verified.key_id]
     return CallingKiosk(
         device_id=key.device_id,

@@ -21,7 +21,7 @@ from core.errors import Conflict, NotFound
 from devices.models import DeviceNonce, KioskDevice
 from inventory.alerts import Alert
 from inventory.models import Location
-from kiosk_api.auth.device import MAX_AGE, MAX_FUTURE, DeviceAuthError
+from kiosk_api.auth.device import REPLAY_WINDOW, DeviceAuthError
 
 OFFLINE_AFTER = timedelta(minutes=5)
 DOOR_OPEN_ALERT_AFTER = timedelta(minutes=3)
@@ -155,12 +155,17 @@ def _insert_nonce(session: Session, clock: Clock, key_id: str, nonce: str) -> bo
     return session.execute(stmt).first() is not None
 
 
+def check_nonce_length(nonce: str) -> None:
+    """Refuse a nonce longer than any store keeps (the table's column)."""
+    if len(nonce) > MAX_NONCE_LENGTH:
+        raise DeviceAuthError(f"the nonce is longer than {MAX_NONCE_LENGTH} characters", code="bad_signature")
+
+
 def use_nonce(session: Session, clock: Clock, key_id: str, nonce: str) -> None:
     """Record a nonce; refuse it if the key used it within the signature window (a replay).
 
     The unique key is the replay check, shared by every app server; one statement, no savepoint."""
-    if len(nonce) > MAX_NONCE_LENGTH:
-        raise DeviceAuthError(f"the nonce is longer than {MAX_NONCE_LENGTH} characters", code="bad_signature")
+    check_nonce_length(nonce)
     if not _insert_nonce(session, clock, key_id, nonce):
         raise DeviceAuthError("this signature nonce was already used", code="replayed")
 
@@ -174,8 +179,9 @@ def keep_nonce(db: Database, clock: Clock, key_id: str, nonce: str) -> None:
 def prune_nonces(session: Session, clock: Clock, *, limit: int = 10_000) -> int:
     """Forget up to `limit` of the nonces older than any signature that could still be accepted
     (oldest first, by the seen_at index); return how many. A replay of one of them would fail the
-    signature's age check anyway, so the table only needs the last few minutes."""
-    cutoff = clock.now() - MAX_AGE - MAX_FUTURE - timedelta(minutes=1)
+    signature's age check anyway, so the table only needs the last few minutes. (With the nonces in
+    Redis the table stays empty and there is nothing to prune: Redis expires each key itself.)"""
+    cutoff = clock.now() - REPLAY_WINDOW
     oldest = (
         select(DeviceNonce.id).where(DeviceNonce.seen_at < cutoff).order_by(DeviceNonce.seen_at).limit(limit)
     )

@@ -53,3 +53,19 @@ def test_the_command_prunes_every_old_nonce_and_says_how_many(tmp_path) -> None:
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(DeviceNonce)) == 3
     db.engine.dispose()
+
+
+def test_with_the_nonces_in_redis_the_command_says_there_is_nothing_to_prune_there(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'nonces.db'}"
+    migrate.upgrade(url)
+    db = Database(make_engine(url))
+    with db.unit_of_work() as session:  # left from before REDIS_URL was set
+        _nonces(session, datetime.now(UTC) - timedelta(hours=1), 2, "old")
+    result = CliRunner().invoke(
+        main,
+        ["kiosks", "prune-nonces"],
+        env={"DATABASE_URL": url, "DONGXI_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "kept in Redis" in result.output and "old nonces pruned: 2" in result.output
+    db.engine.dispose()

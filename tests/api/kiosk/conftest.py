@@ -4,6 +4,7 @@ exactly as a cabinet built against KIOSK_PROTOCOL.md signs them."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -107,3 +108,42 @@ def pay(client, qr_payload: str) -> Any:  # type: ignore[no-untyped-def]
     """Pay (or authorize) through the simulated provider, from the link the kiosk's QR code holds."""
     token = qr_payload.rstrip("/").rsplit("/", 1)[-1]
     return client.post(f"/api/v1/pay/{token}/simulate")
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_redis() -> None:
+    """Skip (or, under REQUIRE_REDIS=1, fail) when no Redis answers at TEST_REDIS_URL."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}")
+
+
+def redis_app_for(db, clock, url: str = REDIS_URL):  # type: ignore[no-untyped-def]
+    """The tests' app with the device nonces in the Redis at `url`."""
+    from kiosk_api import create_app
+
+    return create_app(
+        {"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": SECRET_KEY, "REDIS_URL": url}
+    )
+
+
+@pytest.fixture
+def redis_app(db, clock):  # type: ignore[no-untyped-def]
+    """The app as production runs it: the device nonces in Redis (REDIS_URL)."""
+    require_redis()
+    return redis_app_for(db, clock)
+
+
+@pytest.fixture
+def redis_kiosk(redis_app, session, clock) -> SignedKiosk:  # type: ignore[no-untyped-def]
+    """The demo vend cabinet FZ-0001, talking to the app whose nonces are in Redis."""
+    keys = kiosks.provision(session, clock, "FZ-0001", secret_key=SECRET_KEY)
+    session.commit()
+    return SignedKiosk(redis_app.test_client(), clock, keys["key_id"], keys["secret"])
