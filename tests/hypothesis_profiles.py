@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci",
-    max_examples=20,
-    stateful_step_count=18,
+    max_examples=15,
+    stateful_step_count=15,
     deadline=None,
     derandomize=True,  # the same examples on every run: CI is reproducible
     print_blob=True,
