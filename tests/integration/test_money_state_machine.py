@@ -80,6 +80,14 @@ ARMABLE = st.one_of(
     st.tuples(st.just("refund"), st.sampled_from(REFUND_FAULTS)),
     st.tuples(st.just("get_refund"), st.sampled_from(("raise", "answer_pending"))),
 )
+Fault = tuple[str, str] | None
+
+
+def maybe(operation: str, faults: tuple[str, ...]) -> st.SearchStrategy[Fault]:
+    """No fault, or one of these for the next call of this operation."""
+    return st.one_of(st.none(), st.tuples(st.just(operation), st.sampled_from(faults)))
+
+
 # What a provider call that went wrong leaves the caller with: the view answers 502/503 (and the
 # kiosk or provider retries), or the process is gone. Either way the database has what committed.
 PROVIDER_TROUBLE = (PaymentProviderError, Restart)
@@ -202,6 +210,10 @@ class MoneyMachine(RuleBasedStateMachine):
         self.seen = seen
         self.failed_refunds = self._failed_refunds_not_retried(session)
 
+    def arm(self, fault: Fault) -> None:
+        if fault is not None:
+            self.provider.arm(*fault)
+
     def where(self, test: Any) -> list[Seen]:
         return [s for s in self.seen if test(s)]
 
@@ -220,11 +232,13 @@ class MoneyMachine(RuleBasedStateMachine):
         qty=st.integers(1, 2),
         hold_fen=st.sampled_from((5000, 20000)),
         pays_at_once=st.booleans(),
+        fault=maybe("create_payment", FAULTS),
     )
     def kiosk_session_starts(
-        self, open_door: bool, slots: list[str], qty: int, hold_fen: int, pays_at_once: bool
+        self, open_door: bool, slots: list[str], qty: int, hold_fen: int, pays_at_once: bool, fault: Fault
     ) -> None:
         """A shopper starts a vend session (slots held) or an open-door visit (a hold to authorize)."""
+        self.arm(fault)
         if open_door:
             start = lambda uow: checkout.start_door_visit(  # noqa: E731
                 uow, self.clock, self.provider, kiosk=self.door, hold_fen=hold_fen, hold_seconds=HOLD_SECONDS
@@ -256,9 +270,13 @@ class MoneyMachine(RuleBasedStateMachine):
         channel=st.sampled_from(("storefront", "bulk_online", "bulk_bank")),
         items=st.lists(st.tuples(st.sampled_from(SHOP_SKUS), st.integers(1, 3)), min_size=1, max_size=2),
         pays_at_once=st.booleans(),
+        fault=maybe("create_payment", FAULTS),
     )
-    def order_placed(self, channel: str, items: list[tuple[str, int]], pays_at_once: bool) -> None:
+    def order_placed(
+        self, channel: str, items: list[tuple[str, int]], pays_at_once: bool, fault: Fault
+    ) -> None:
         """A storefront order, or a unit's bulk order drafted and approved, to pay online or by transfer."""
+        self.arm(fault)
         lines = [(self.skus[sku], qty) for sku, qty in items]
         try:
             with self.db.unit_of_work() as session:
@@ -338,9 +356,11 @@ class MoneyMachine(RuleBasedStateMachine):
             self.deliver(self.events.pop())
 
     @precondition(lambda self: self.events)
-    @rule(data=st.data(), again_later=st.booleans())
-    def deliver_an_event(self, data: st.DataObject, again_later: bool) -> None:
-        """A provider event arrives, in any order; it may arrive again later (a duplicate)."""
+    @rule(data=st.data(), again_later=st.booleans(), fault=maybe("refund", REFUND_FAULTS))
+    def deliver_an_event(self, data: st.DataObject, again_later: bool, fault: Fault) -> None:
+        """A provider event arrives, in any order; it may arrive again later (a duplicate). A late
+        payment's refund (or a lapsed order's release) is the provider call that follows it."""
+        self.arm(fault)
         i = data.draw(st.integers(0, len(self.events) - 1))
         event = self.events[i] if again_later else self.events.pop(i)
         self.deliver(event)
@@ -359,9 +379,10 @@ class MoneyMachine(RuleBasedStateMachine):
         return self.where(lambda s: s.kind in ("vend", "door") and s.status in OPEN_STATUSES)
 
     @precondition(lambda self: self._kiosk_open())
-    @rule(data=st.data(), cancel=st.booleans())
-    def kiosk_polls_or_cancels(self, data: st.DataObject, cancel: bool) -> None:
+    @rule(data=st.data(), cancel=st.booleans(), fault=maybe("cancel", FAULTS))
+    def kiosk_polls_or_cancels(self, data: st.DataObject, cancel: bool, fault: Fault) -> None:
         """The kiosk polls its order (which expires it once lapsed) or the shopper cancels."""
+        self.arm(fault)
         order = data.draw(st.sampled_from(self._kiosk_open()))
         cabinet = self.vend if order.kind == "vend" else self.door
         service = checkout.cancel_order if cancel else checkout.poll_order
@@ -374,8 +395,10 @@ class MoneyMachine(RuleBasedStateMachine):
         return self.where(lambda s: s.kind == "vend" and s.status == "paid" and not s.reported)
 
     @precondition(lambda self: self._to_dispense())
-    @rule(data=st.data())
-    def dispenser_reports(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), fault=maybe("refund", REFUND_FAULTS))
+    def dispenser_reports(self, data: st.DataObject, fault: Fault) -> None:
+        """The vend kiosk reports what it dispensed; what it did not is refunded."""
+        self.arm(fault)
         order = data.draw(st.sampled_from(self._to_dispense()))
         with self.db.unit_of_work() as session:
             lines = [(line.slot_code, line.qty) for line in get_order(session, order.order_id).lines]
@@ -406,8 +429,10 @@ class MoneyMachine(RuleBasedStateMachine):
         return self.where(lambda s: s.kind == "door" and s.status == "authorized")
 
     @precondition(lambda self: self._doors_open())
-    @rule(data=st.data())
-    def door_closes(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), fault=st.one_of(maybe("capture", FAULTS), maybe("cancel", FAULTS)))
+    def door_closes(self, data: st.DataObject, fault: Fault) -> None:
+        """The open-door cabinet reports what was taken: captured from the hold, or the hold released."""
+        self.arm(fault)
         order = data.draw(st.sampled_from(self._doors_open()))
         taken = data.draw(
             st.lists(
@@ -436,9 +461,10 @@ class MoneyMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self._refundable())
-    @rule(data=st.data(), everything=st.booleans())
-    def operator_refunds(self, data: st.DataObject, everything: bool) -> None:
+    @rule(data=st.data(), everything=st.booleans(), fault=maybe("refund", REFUND_FAULTS))
+    def operator_refunds(self, data: st.DataObject, everything: bool, fault: Fault) -> None:
         """An operator refunds units of a paid order (the console's refund, then its settlement)."""
+        self.arm(fault)
         order = data.draw(st.sampled_from(self._refundable()))
         if everything:
             parts = [(line_id, left) for line_id, left in order.lines if left]
@@ -538,15 +564,25 @@ class MoneyMachine(RuleBasedStateMachine):
         return self.where(lambda s: s.status in OPEN_STATUSES and s.expires_at and s.expires_at <= now)
 
     @precondition(lambda self: self._lapsed())
-    @rule()
-    def expiry_job_runs(self) -> None:
+    @rule(fault=maybe("cancel", FAULTS))
+    def expiry_job_runs(self, fault: Fault) -> None:
+        """`dongxi orders expire`: lapsed orders expire and their payments are cancelled at the provider."""
+        self.arm(fault)
         try:
             checkout.expire_lapsed_orders(self.db, self.clock, self.provider)
         except Restart as exc:
             note(f"  expiry: {exc}")
 
-    @rule()
-    def reconcile_runs(self) -> None:
+    @rule(
+        fault=st.one_of(
+            maybe("get_payment", FAULTS),
+            maybe("refund", REFUND_FAULTS),
+            maybe("get_refund", ("raise", "answer_pending")),
+        )
+    )
+    def reconcile_runs(self, fault: Fault) -> None:
+        """`dongxi payments reconcile`: the provider's records repair what a crash or lost event left."""
+        self.arm(fault)
         try:
             note(f"  reconcile: {reconcile(self.db, self.clock, self.provider)}")
         except Restart as exc:
