@@ -72,15 +72,10 @@ VEND_SLOTS = ("A1", "A3", "B2", "B3", "C4")
 DOOR_SLOTS = ("S1", "S2", "S3", "S4")
 SHOP_SKUS = ("YB-RICE-5KG", "QXN-PUAN-RED-250G", "GY-HONEY-500G")
 HOLD_SECONDS = 180
-# A provider fault is armed for the next call of one operation.
-ARMABLE = st.one_of(
-    st.tuples(
-        st.sampled_from(("create_payment", "capture", "cancel", "get_payment")), st.sampled_from(FAULTS)
-    ),
-    st.tuples(st.just("refund"), st.sampled_from(REFUND_FAULTS)),
-    st.tuples(st.just("get_refund"), st.sampled_from(("raise", "answer_pending"))),
-)
 Fault = tuple[str, str] | None
+# Right after a payment opens: the shopper pays and its event arrives at once (the simplest case,
+# which hypothesis tries first), or the event is delayed, or the shopper has not paid yet.
+PAYS = st.sampled_from(("at_once", "event_delayed", "later"))
 
 
 def maybe(operation: str, faults: tuple[str, ...]) -> st.SearchStrategy[Fault]:
@@ -210,6 +205,13 @@ class MoneyMachine(RuleBasedStateMachine):
         self.seen = seen
         self.failed_refunds = self._failed_refunds_not_retried(session)
 
+    def shopper_acts(self, ref: str, pays: str) -> None:
+        """Just after the payment opened: the shopper pays, its event arriving now or later; or not yet."""
+        if pays != "later":
+            self.events.append(self.provider.inner.simulate_pay(ref))
+        if pays == "at_once":
+            self.deliver(self.events.pop())
+
     def arm(self, fault: Fault) -> None:
         if fault is not None:
             self.provider.arm(*fault)
@@ -231,11 +233,11 @@ class MoneyMachine(RuleBasedStateMachine):
         slots=st.lists(st.sampled_from(VEND_SLOTS), min_size=1, max_size=2, unique=True),
         qty=st.integers(1, 2),
         hold_fen=st.sampled_from((5000, 20000)),
-        pays_at_once=st.booleans(),
+        pays=PAYS,
         fault=maybe("create_payment", FAULTS),
     )
     def kiosk_session_starts(
-        self, open_door: bool, slots: list[str], qty: int, hold_fen: int, pays_at_once: bool, fault: Fault
+        self, open_door: bool, slots: list[str], qty: int, hold_fen: int, pays: str, fault: Fault
     ) -> None:
         """A shopper starts a vend session (slots held) or an open-door visit (a hold to authorize)."""
         self.arm(fault)
@@ -263,18 +265,16 @@ class MoneyMachine(RuleBasedStateMachine):
             self.discover()
             return
         self.discover()
-        if pays_at_once and payment.provider_ref:
-            self.deliver(self.provider.inner.simulate_pay(payment.provider_ref))
+        if payment.provider_ref:
+            self.shopper_acts(payment.provider_ref, pays)
 
     @rule(
         channel=st.sampled_from(("storefront", "bulk_online", "bulk_bank")),
         items=st.lists(st.tuples(st.sampled_from(SHOP_SKUS), st.integers(1, 3)), min_size=1, max_size=2),
-        pays_at_once=st.booleans(),
+        pays=PAYS,
         fault=maybe("create_payment", FAULTS),
     )
-    def order_placed(
-        self, channel: str, items: list[tuple[str, int]], pays_at_once: bool, fault: Fault
-    ) -> None:
+    def order_placed(self, channel: str, items: list[tuple[str, int]], pays: str, fault: Fault) -> None:
         """A storefront order, or a unit's bulk order drafted and approved, to pay online or by transfer."""
         self.arm(fault)
         lines = [(self.skus[sku], qty) for sku, qty in items]
@@ -326,8 +326,7 @@ class MoneyMachine(RuleBasedStateMachine):
         except PROVIDER_TROUBLE as exc:
             note(f"  {channel} payment: {exc}")
             return
-        if pays_at_once:
-            self.deliver(self.provider.inner.simulate_pay(ref))
+        self.shopper_acts(ref, pays)
 
     # -- the shopper and the provider's events ----------------------------------------------------
 
@@ -341,8 +340,8 @@ class MoneyMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self._payable())
-    @rule(data=st.data(), declined=st.booleans(), delivered_now=st.booleans())
-    def shopper_pays(self, data: st.DataObject, declined: bool, delivered_now: bool) -> None:
+    @rule(data=st.data(), declined=st.booleans(), delayed=st.booleans())
+    def shopper_pays(self, data: st.DataObject, declined: bool, delayed: bool) -> None:
         """The shopper pays (or authorizes a hold, or is declined) at the provider, whenever: also
         after the order lapsed, if the provider has not been told to cancel it yet."""
         order = data.draw(st.sampled_from(self._payable()))
@@ -352,7 +351,7 @@ class MoneyMachine(RuleBasedStateMachine):
         except PaymentStateConflict:  # paid or cancelled at the provider already (we may not know yet)
             return
         self.events.append(event)
-        if delivered_now:
+        if not delayed:
             self.deliver(self.events.pop())
 
     @precondition(lambda self: self.events)
@@ -364,14 +363,6 @@ class MoneyMachine(RuleBasedStateMachine):
         i = data.draw(st.integers(0, len(self.events) - 1))
         event = self.events[i] if again_later else self.events.pop(i)
         self.deliver(event)
-
-    @rule(armed=st.one_of(ARMABLE, st.none()))
-    def provider_misbehaves(self, armed: tuple[str, str] | None) -> None:
-        """Arm a fault for the provider's next call of one operation, or heal it of every fault."""
-        if armed is None:
-            self.provider.heal()
-        else:
-            self.provider.arm(*armed)
 
     # -- kiosks -----------------------------------------------------------------------------------
 
