@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci",
-    max_examples=15,
-    stateful_step_count=15,
+    max_examples=25,
+    stateful_step_count=20,
     deadline=None,
     derandomize=True,  # the same examples on every run: CI is reproducible
     print_blob=True,

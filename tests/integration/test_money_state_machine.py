@@ -166,7 +166,8 @@ class MoneyMachine(RuleBasedStateMachine):
     def discover(self) -> None:
         """Track the orders the last step created, even when its provider call failed after the commit."""
         with self.db.unit_of_work() as session:
-            for order_id, channel, mode in session.execute(select(Order.id, Order.channel, Order.mode)):
+            found = select(Order.id, Order.channel, Order.mode).order_by(Order.created_at, Order.id)
+            for order_id, channel, mode in session.execute(found):
                 if order_id in self.known or order_id in self.orders:
                     continue
                 if channel == "kiosk":
@@ -186,7 +187,9 @@ class MoneyMachine(RuleBasedStateMachine):
             for p in session.scalars(select(Payment).where(Payment.order_id.in_(ids)).order_by(Payment.id))
         }
         seen = []
-        for order in sorted(orders, key=lambda o: o.id):
+        by_id = {order.id: order for order in orders}
+        # In the order the machine met them (ids are random: sorting by them would not replay).
+        for order in (by_id[order_id] for order_id in self.orders):
             payment = latest.get(order.id)
             seen.append(
                 Seen(
