@@ -427,7 +427,9 @@ class MoneyMachine(RuleBasedStateMachine):
             note(f"  vend results: {exc}")
 
     def _doors_open(self) -> list[Seen]:
-        return self.where(lambda s: s.kind == "door" and s.status == "authorized")
+        # A reported visit whose capture failed stays authorized until reconcile captures it; the
+        # kiosk never sends it a second, different report (that is a 409 report_conflict).
+        return self.where(lambda s: s.kind == "door" and s.status == "authorized" and not s.reported)
 
     @precondition(lambda self: self._doors_open())
     @rule(data=st.data(), fault=st.one_of(maybe("capture", FAULTS), maybe("cancel", FAULTS)))
