@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from catalogue.models import Product, Region, Supplier
 from core.clock import SHANGHAI, Clock
@@ -26,6 +26,7 @@ from payments.models import Payment, Refund
 from payments.providers import bank_transfer
 from sales import owed
 from sales.models import Order, OrderLine, RevenueEntry
+from sales.refunds import RETRY_OF
 from sales.statements import rollup
 from sales.statements.compute import check_period, compute
 from sales.statements.models import NO_LOCATION, NO_PARTNER, RevenueRollup, Statement, StatementPeriod
@@ -106,7 +107,10 @@ def _ledger_by_order() -> Any:
         select(
             e.order_id.label("order_id"),
             func.sum(e.amount_fen).label("ledger_fen"),
-            func.sum(case((e.kind == "sale", e.amount_fen), else_=0)).label("sales_fen"),
+            # The sales proper: a failed refund's reversal is a 'sale' entry too, naming the refund.
+            func.sum(case((and_(e.kind == "sale", e.refund_id.is_(None)), e.amount_fen), else_=0)).label(
+                "sales_fen"
+            ),
         )
         .group_by(e.order_id)
         .subquery()
@@ -297,9 +301,14 @@ def check_stale_pending_refunds(session: Session, now: datetime) -> Check:
 
 
 def check_failed_refunds(session: Session) -> Check:
-    """Refunds the provider refused: booked in the ledger, not given back; an operator must act."""
+    """Refunds the provider refused and no operator has retried yet: owed to the shopper."""
     check = _new("failed_refunds")
-    count, rows = _refunds(session, Refund.status == "failed")
+    retry = aliased(Refund)
+    # A retry's reason names the refund it retries (sales.refunds.retry_refund).
+    retried = select(retry.id).where(
+        retry.reason.like(literal(RETRY_OF) + cast(Refund.id, String) + literal(":%"))
+    )
+    count, rows = _refunds(session, Refund.status == "failed", ~retried.exists())
     _fail(check, rows, count)
     return check
 

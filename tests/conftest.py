@@ -23,6 +23,7 @@ from core.db import Database, make_engine
 from kiosk_api import create_app, migrate
 from kiosk_api.auth.service import create_token
 from kiosk_api.demo import demo_accounts, load_demo
+from tests import hypothesis_profiles  # noqa: F401  (registers and loads the `ci` profile)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

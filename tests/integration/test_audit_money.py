@@ -3,6 +3,7 @@ them, on books corrupted behind the services' backs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,11 +16,15 @@ from kiosk_api import migrate
 from kiosk_api.cli import Context, main
 from kiosk_api.demo import load_demo
 from payments.models import BankReceipt, Refund
+from payments.providers.simulated import SimulatedProvider
+from payments.providers.simulated_db_store import DatabaseSimulatedStore
 from sales.models import CommissionRate, RevenueEntry
 from sales.money_audit import audit_money
 from sales.payment_flow import request_refund
+from sales.refunds import process_pending_refunds, retry_refund
 from sales.statements.issue import issue_period
 from sales.statements.models import RevenueRollup
+from tests.integration.sales.test_refund_lifecycle import paid_order, refund_two_units
 from tests.integration.statements.factories import make_month
 
 OCTOBER = datetime(2026, 10, 1, tzinfo=SHANGHAI)
@@ -177,6 +182,7 @@ def test_refunds_left_pending_or_failed_and_overpayments_are_listed(session, clo
         "overpayments",
         "orders_match_payments",
     }
+    assert [r["order_id"] for r in result.checks[1].rows] == [failed.payment.order_id]
     checks = {c.code: c for c in result.checks}
     assert {r["refund_id"] for r in checks["stale_pending_refunds"].rows} == {r.id for r in pending[1:]}
     assert [r["refund_id"] for r in checks["failed_refunds"].rows] == [failed.id]
@@ -184,3 +190,28 @@ def test_refunds_left_pending_or_failed_and_overpayments_are_listed(session, clo
     # The order was paid already: the whole transfer is money it did not need, on no payment.
     assert (over["order_id"], over["source"]) == (order.id, "bank_transfers")
     assert over["overpaid_fen"] == over["unrecorded_fen"] == order.total_fen + 150
+
+
+def test_a_refund_the_provider_failed_passes_once_retried(db, clock, monkeypatch) -> None:
+    """A failed refund is booked back (the order no longer counts it as refunded): the books still
+    match the payment records, the audit lists it until an operator retries it, then passes."""
+    provider = SimulatedProvider(
+        lambda token: f"http://pay.test/pay/{token}", store=DatabaseSimulatedStore(db), clock=clock
+    )
+    order_id, payment_id = paid_order(db, clock, provider)
+    refund_id = refund_two_units(db, clock, order_id, payment_id)
+    real_refund = provider.refund
+    monkeypatch.setattr(provider, "refund", lambda *a, **k: replace(real_refund(*a, **k), status="failed"))
+    process_pending_refunds(db, clock, provider, only_order=order_id)
+    with db.unit_of_work() as session:
+        result = audit_money(session, clock)
+        assert _failed(result) == {"failed_refunds"}
+        assert [r["refund_id"] for r in result.checks[4].rows] == [refund_id]
+
+    monkeypatch.setattr(provider, "refund", real_refund)
+    with db.unit_of_work() as session:
+        retry_refund(session, clock, refund_id, actor="operator")
+    process_pending_refunds(db, clock, provider, only_order=order_id)
+    with db.unit_of_work() as session:
+        result = audit_money(session, clock)
+        assert result.passed, [(c.code, c.rows) for c in result.checks if not c.passed]
