@@ -29,6 +29,7 @@ from core.db import Database, UnitOfWork
 from core.ids import new_token
 from inventory import service as inventory
 from inventory.errors import OutOfStock
+from payments.errors import PaymentStateConflict
 from payments.models import BankReceipt, Payment, WebhookEvent
 from payments.providers import bank_transfer
 from payments.providers.base import PaymentProvider, ProviderEvent, ProviderPayment
@@ -443,7 +444,12 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
     if to_capture:
         answer = provider.capture(ref, amount_fen=to_capture, idempotency_key=f"{key}-capture")
     elif release:
-        answer = provider.cancel(ref, idempotency_key=f"{key}-cancel")
+        try:
+            answer = provider.cancel(ref, idempotency_key=f"{key}-cancel")
+        except PaymentStateConflict:
+            # The shopper paid before the cancel got there, its notification not here yet: what the
+            # provider holds is recorded instead (a late payment, which _captured gives back).
+            answer = provider.get_payment(ref)
     else:
         return
     sync_with_answer(db, clock, payment_id, answer, actor=f"{provider.name}:settle")

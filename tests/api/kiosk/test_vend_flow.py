@@ -181,3 +181,19 @@ def test_an_idempotency_key_over_128_characters_is_a_422_and_nothing_is_held(ven
     assert session.scalar(select(func.count()).select_from(Order)) == before
     after = {s["slot"]: s["available"] for s in vend_kiosk.get("/catalogue").get_json()["slots"]}
     assert after[a["slot"]] == a["available"]
+
+
+def test_a_cancel_after_the_shopper_paid_unseen_is_accepted_and_the_payment_refunded(
+    app, client, vend_kiosk, session
+) -> None:
+    (a,) = stocked_slots(vend_kiosk)[:1]
+    started = vend_kiosk.post("/sessions", {"lines": [{"slot": a["slot"], "qty": 1}]}).get_json()
+    # The shopper pays at the provider; its notification has not reached us when the kiosk gives up.
+    token = started["payment"]["qr_payload"].rstrip("/").rsplit("/", 1)[-1]
+    app.extensions["dongxi.payments"].simulate_pay_token(token)
+    cancelled = vend_kiosk.post(f"/orders/{started['order_id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.get_json()
+    order = vend_kiosk.get(f"/orders/{started['order_id']}").get_json()
+    assert order["status"] == "refunded" and order["refunded_fen"] == a["product"]["price_fen"]
+    assert available(vend_kiosk, a["slot"]) == a["available"]
+    assert revenue_total(session, started["order_id"]) == 0
