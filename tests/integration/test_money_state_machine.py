@@ -10,12 +10,13 @@ captured − refunded = its revenue entries and = its payment and refund records
 money not captured, no overpayment, each month's statements = its ledger = its rollup) and the
 stock ledger holds (balances = movements, none negative, holds = reserved). Pending and failed
 refunds are allowed in between; after `settle` (provider healthy, every event delivered,
-reconcile, failed refunds retried) none is left pending, the whole `audit money` passes, and the
+reconcile, failed refunds retried, payouts made) none is left pending, the whole `audit money` passes, and the
 provider holds exactly the money our books say it took and gave back, with no hold left behind.
 
-Not driven here, on purpose: a bulk order paid both online and by transfer (a second payment on a
-paid order, issue 11 defect 2, being fixed elsewhere) and refunds of bank transfers (defect 5:
-never paid out yet, they would stay pending).
+A bulk order may be paid twice (a transfer arriving for an order paid online or by transfer
+already, or above its total): the money is recorded, never revenue, and owed back as a payout;
+refunds of bank transfers are payouts too. In `settle` the operator pays every payout owed from
+the bank (sales/payouts.py), so none is left pending either.
 
 Each example runs in a savepoint of the test's transaction, rolled back at its end (the
 simulated provider's state lives in the same database, so it goes too). `ci` runs 25 examples
@@ -50,7 +51,7 @@ from payments.models import Payment, Refund
 from payments.providers.base import ProviderEvent
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_db_store import DatabaseSimulatedStore
-from sales import bulk, checkout
+from sales import bulk, checkout, payouts
 from sales.kiosk import Cabinet
 from sales.models import Order, RevenueEntry
 from sales.money_audit import (
@@ -315,8 +316,7 @@ class MoneyMachine(RuleBasedStateMachine):
                     bulk.approve_bulk_order(session, self.clock, order.id, user_id=approver)
                     payment = None
                     if channel == "bulk_online":  # the pay-online view
-                        # Never both ways: a second payment on a paid order is the open defect
-                        # being fixed elsewhere (issue 11 defect 2), not exercised here.
+                        # (A transfer for it may still arrive once it is paid: unit_pays_twice.)
                         payment, _created = bulk.online_payment(
                             session, self.clock, order.id, user_id=buyer, provider=self.provider.name
                         )
@@ -457,8 +457,7 @@ class MoneyMachine(RuleBasedStateMachine):
     # -- operators --------------------------------------------------------------------------------
 
     def _refundable(self) -> list[Seen]:
-        # Bank-transfer refunds are never paid out yet (issue 11 defect 5, open): they would stay
-        # pending for ever, so the machine refunds only what the provider took.
+        # A refund of a bank transfer is a payout the operator makes in `settle`.
         # An order with a failed refund not yet retried is retried (as its alert says), not refunded
         # anew: a new refund of the same units leaves the failed one impossible to retry (409
         # refund_too_large) and so listed by the audit and the alerts for ever (reported, not fixed).
@@ -466,7 +465,7 @@ class MoneyMachine(RuleBasedStateMachine):
         return self.where(
             lambda s: (
                 s.captured
-                and s.provider == self.provider.name
+                and s.provider in (self.provider.name, "bank_transfer")
                 and s.order_id not in owed
                 and any(left for _l, left in s.lines)
             )
@@ -555,6 +554,43 @@ class MoneyMachine(RuleBasedStateMachine):
             )
             assert result.stale_online_payments == []  # a bank-route order has no online payment
 
+    def _paid_already(self) -> list[Seen]:
+        return self.where(lambda s: s.kind.startswith("bulk") and s.captured > 0)
+
+    @precondition(lambda self: self._paid_already())
+    @rule(data=st.data(), extra_fen=st.sampled_from((0, 1, 150)))
+    def unit_pays_twice(self, data: st.DataObject, extra_fen: int) -> None:
+        """A bank transfer arrives for an order already paid (online, or by transfer): the money is
+        recorded, never revenue, and owed back to the unit as a payout."""
+        order_id = data.draw(st.sampled_from(self._paid_already())).order_id
+        with self.db.unit_of_work() as session:
+            order = get_order(session, order_id)
+            self.transfers += 1
+            bulk.record_bank_transfer(
+                session,
+                self.clock,
+                order_id,
+                bank_reference=f"HYP-{self.transfers:04d}",
+                amount_fen=order.total_fen + extra_fen,
+                actor="operator",
+            )
+
+    def _pay_out_owed_transfers(self) -> None:
+        """The operator pays back from the bank what bank transfers owe (refunds, surplus)."""
+        with self.db.unit_of_work() as session:
+            for owed in payouts.list_owed_payouts(session):
+                payouts.complete_payout(
+                    session,
+                    self.clock,
+                    owed["refund_id"],
+                    bank_reference=f"OUT-{owed['refund_id']:05d}",
+                    amount_fen=owed["amount_fen"],
+                    paid_on=self.clock.now().astimezone(SHANGHAI).date(),
+                    actor="operator",
+                    actor_role="operator",
+                    via="test",
+                )
+
     def _to_deliver(self) -> list[Seen]:
         return self.where(lambda s: s.kind.startswith("bulk") and s.status == "paid")
 
@@ -624,6 +660,7 @@ class MoneyMachine(RuleBasedStateMachine):
         reconcile(self.db, self.clock, self.provider)
         self._retry_failed_refunds()
         reconcile(self.db, self.clock, self.provider)
+        self._pay_out_owed_transfers()
         self.settled_books_balance()
 
     def settled_books_balance(self) -> None:
