@@ -9,7 +9,9 @@ Each fault is armed for the next call of one operation (`create_payment`, `captu
   before recording the answer (`Restart`, which nothing in the application catches).
 - `answer_pending` (refund, get_refund): the provider pays the refund out but answers `pending`.
 - `answer_failed` (refund): the provider refuses the refund and says `failed`; nothing moves, and
-  the same idempotency key gets the same failure again, as Stripe answers a repeated key.
+  the same idempotency key gets the same failure again, as Stripe answers a repeated key. A key
+  the provider already acted on (its answer lost: `timeout`, `restart_after`) gets that first
+  answer instead, as Stripe's would: a refund paid out is never refused afterwards.
 
 The shopper's own actions (`simulate_pay`, `simulate_fail`) go to the provider untouched."""
 
@@ -39,6 +41,7 @@ class FaultyProvider:
         self.name = inner.name
         self.faults: dict[str, list[str]] = defaultdict(list)
         self._failed: dict[str, ProviderRefund] = {}  # refunds refused, by idempotency key and by ref
+        self._sent: set[str] = set()  # idempotency keys of refunds the provider acted on
 
     def arm(self, operation: str, fault: str) -> None:
         """Make the next call of `operation` go wrong in this way."""
@@ -83,18 +86,23 @@ class FaultyProvider:
         if idempotency_key in self._failed:
             return self._failed[idempotency_key]
         fault = self._next_fault("refund")
-        if fault == "answer_failed":
+        if fault == "answer_failed" and idempotency_key not in self._sent:
             refused = ProviderRefund(f"simre_failed_{len(self._failed)}", provider_ref, "failed", amount_fen)
             self._failed[idempotency_key] = self._failed[refused.provider_ref] = refused
             return refused
+        if fault == "answer_failed":
+            fault = None  # the first answer stands
         if fault is not None:
             self.faults["refund"].insert(0, fault)
-        answer = self._call(
-            "refund",
-            lambda: self.inner.refund(
+
+        def send() -> ProviderRefund:
+            answer = self.inner.refund(
                 provider_ref, amount_fen=amount_fen, idempotency_key=idempotency_key, reason=reason
-            ),
-        )
+            )
+            self._sent.add(idempotency_key)
+            return answer
+
+        answer = self._call("refund", send)
         return replace(answer, status="pending") if fault == "answer_pending" else answer
 
     def get_refund(self, provider_ref: str) -> ProviderRefund:
