@@ -45,6 +45,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
     "provider": PROVIDERS,
     "source": SOURCES,
     "scope": SCOPES,
+    "kind": {"overpayment": ("多付退还", "Overpayment"), "order": ("订单退款", "Order refund")},
     "channel": labels.CHANNELS,
 }
 
@@ -93,6 +94,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "ledger_entry_count": ("台账分录数", "Ledger entries"),
     "rollup_entry_count": ("汇总表分录数", "Rollup entries"),
     "difference_fen": ("差额", "Difference"),
+    "returned_fen": ("已退还", "Returned"),
+    "owed_fen": ("应退", "Owed"),
+    "unrecorded_fen": ("未登记退还", "No return recorded"),
+    "kind": ("类型", "Kind"),
 }
 # On the page a name stands for its id (the CSV keeps both).
 HIDDEN_ON_PAGE = frozenset({"key"})

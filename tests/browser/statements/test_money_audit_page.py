@@ -1,5 +1,6 @@
 """The auditor's money audit page in Chromium, on a desktop and a phone: all checks passing, then
-one revenue entry duplicated behind the services' back and the page naming its order."""
+a unit's transfer beyond its order's total shown as owed back, then one revenue entry duplicated
+behind the services' back and the page naming its order."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sales.models import CommissionRate, Order, RevenueEntry
 from sales.money_audit import LABELS
 from sales.statements.issue import issue_period
 from tests.browser.statements.test_console_pages import _sign_in
+from tests.integration.orgs.test_payouts import paid_by_transfer
 from tests.integration.statements.factories import make_month
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -62,6 +64,18 @@ def test_the_auditor_sees_each_check_pass_then_the_order_that_breaks_one(live_se
         _fits(page)
         page.screenshot(path=str(artifacts / f"money-audit-pass-{name}.png"), full_page=True)
         pages[name] = page
+    with live_server.db.unit_of_work() as session:
+        overpaid, _payment = paid_by_transfer(session, live_server.clock, extra_fen=15_000)
+    for name, page in pages.items():
+        page.select_option("select[name=period]", "all")
+        with page.expect_navigation():
+            page.click("form.filters button")
+        assert page.locator("table.checks .check-state.fail").count() == 0
+        assert page.locator("tr[data-check=overpayments] .check-state.owed").count() == 1
+        owing = page.locator("#overpayments")
+        assert overpaid.id[:8] in owing.inner_text() and "¥150.00" in owing.inner_text()
+        _fits(page)
+        page.screenshot(path=str(artifacts / f"money-audit-owed-{name}.png"), full_page=True)
     order_id = _corrupt_one_entry(live_server.db, live_server.clock)
     for name, page in pages.items():
         page.select_option("select[name=period]", "all")
