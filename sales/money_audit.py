@@ -277,6 +277,11 @@ def _refunds(session: Session, *conditions: Any) -> tuple[int, list[dict[str, An
         .where(*conditions)
         .order_by(Refund.created_at, Refund.id)
     )
+    return _refund_rows(session, stmt)
+
+
+def _refund_rows(session: Session, stmt: Any) -> tuple[int, list[dict[str, Any]]]:
+    """A refund listing's count and rows, their request times in Asia/Shanghai, orders named."""
     count, rows = _count_and_rows(session, stmt)
     for r in rows:
         r["created_at"] = r["created_at"].astimezone(SHANGHAI)
@@ -336,10 +341,7 @@ def check_payouts_owed(session: Session) -> Check:
     """Refunds on bank transfers not yet paid out by an operator: owed to the buyer, listed until the
     payout is recorded (`dongxi payments payouts`); an expected state, so the check passes."""
     check = _new("payouts_owed")
-    count, rows = _count_and_rows(session, owed.payouts_owed())
-    for r in rows:
-        r["created_at"] = r["created_at"].astimezone(SHANGHAI)
-    _name_orders(session, rows)
+    count, rows = _refund_rows(session, owed.payouts_owed())
     check.count, check.rows, check.owed = count, rows, count
     return check
 

@@ -12,16 +12,13 @@ from kiosk_api.console.money_audit_view import months_with_sales, present, rende
 from kiosk_api.database import get_clock, get_session
 from sales.money_audit import MAX_ROWS, MoneyAudit, audit_money
 from sales.revenue import period_of
-from sales.statements.compute import PERIOD
+from sales.statements.compute import PERIOD, previous_period
 
 ALL_MONTHS = "all"
 
 
 def _last_finished_month() -> str:
-    now = period_of(get_clock().now())
-    year, month = int(now[:4]), int(now[5:])
-    year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return f"{year:04d}-{month:02d}"
+    return previous_period(period_of(get_clock().now()))
 
 
 def _chosen_period() -> str:

@@ -16,14 +16,8 @@ from kiosk_api.database import get_clock, get_session
 from sales.revenue import period_of
 from sales.statements import issue as service
 from sales.statements import labels
-from sales.statements.compute import PERIOD, period_bounds
+from sales.statements.compute import PERIOD, previous_period
 from sales.statements.models import StatementPeriod
-
-
-def _previous_period(period: str) -> str:
-    start, _end = period_bounds(period)
-    year, month = (start.year, start.month - 1) if start.month > 1 else (start.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
 
 
 @console.get("/statements")
@@ -33,7 +27,7 @@ def statements() -> str:
     session = get_session()
     now_period = period_of(get_clock().now())
     period = request.args.get("period", "")
-    period = period if PERIOD.match(period) else _previous_period(now_period)
+    period = period if PERIOD.match(period) else previous_period(now_period)
     user = signed_in_user()
     assert user is not None
     found = service.list_statements(session, visibility_of(user), period=period)
@@ -45,7 +39,7 @@ def statements() -> str:
         issued=issued,
         can_issue=can_edit() and issued is None and period < now_period,
         scopes=labels.SCOPES,
-        previous=_previous_period(period),
+        previous=previous_period(period),
     )
 
 

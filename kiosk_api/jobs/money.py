@@ -19,6 +19,7 @@ from sales.money_audit import check_rollup_matches_ledger
 from sales.provider_repair import repair_unsettled_payments
 from sales.refunds import check_answered_refunds, pay_out_refunds
 from sales.revenue import period_of
+from sales.statements.compute import previous_period
 
 log = logging.getLogger("dongxi.jobs.money")
 
@@ -93,12 +94,6 @@ def reconcile_payments(db: Database, clock: Clock, provider: PaymentProvider) ->
     counts = repair_unsettled_payments(db, clock, provider, log=log.info)
     checked = check_answered_refunds(db, clock, provider, log=log.info)
     return counts | {f"refunds_{s}": checked[s] for s in ("succeeded", "pending", "failed", "unanswered")}
-
-
-def previous_period(period: str) -> str:
-    """The month before YYYY-MM."""
-    year, month = map(int, period.split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
 def check_rollup(db: Database, clock: Clock, _provider: PaymentProvider) -> dict[str, Any]:

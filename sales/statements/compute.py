@@ -63,6 +63,12 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def previous_period(period: str) -> str:
+    """The month before YYYY-MM."""
+    year, month = (int(p) for p in check_period(period).split("-"))
+    return f"{year - 1}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
 @dataclass
 class _Sums:
     gross: int = 0

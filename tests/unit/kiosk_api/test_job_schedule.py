@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from core.clock import SHANGHAI
 from kiosk_api.jobs.locks import lock_key
-from kiosk_api.jobs.money import previous_period, retry_due
+from kiosk_api.jobs.money import retry_due
 from kiosk_api.jobs.registry import JOBS, DailyAt, Every, schedule
 from kiosk_api.jobs.scheduler import build_scheduler
+from sales.statements.compute import previous_period
 
 EXPECTED = {
     "orders-expire": Every(30),
