@@ -279,8 +279,10 @@ class Server:
 def gunicorn(
     url: str, *, port: int, workers: int = 2, threads: int = 8, app: str | None = None
 ) -> Iterator[Server]:
-    """Run `dongxi serve --production` (or another WSGI app with the same config) until the block ends,
-    with the device nonces in Redis at REDIS_URL (BENCH_REDIS_URL; empty: in the database)."""
+    """Run gunicorn as `dongxi serve --production` does (kiosk_api/gunicorn_conf.py; or another WSGI app
+    with the same config) until the block ends, with the device nonces in Redis at REDIS_URL
+    (BENCH_REDIS_URL; empty: in the database). Not in production mode: the kiosks pay through the
+    simulated provider, which production mode refuses (and `serve --production` will not start on)."""
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -295,10 +297,8 @@ def gunicorn(
         "DONGXI_LOG_LEVEL": "warning",
         "REDIS_URL": REDIS_URL,
     }
-    if app is None:
-        command = [str(BIN / "dongxi"), "serve", "--production"]
-    else:
-        command = [str(BIN / "gunicorn"), "--config", str(REPO / "kiosk_api" / "gunicorn_conf.py"), app]
+    config = str(REPO / "kiosk_api" / "gunicorn_conf.py")
+    command = [str(BIN / "gunicorn"), "--config", config, *([app] if app else [])]
     process = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

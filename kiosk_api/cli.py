@@ -369,32 +369,51 @@ def statements_issue(ctx: Context, period: str) -> None:
 
 
 @main.command("check-config")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="also refuse what only a demo may use (SQLite, simulated provider, default key, http, no Redis)",
+)
 @pass_context
-def check_config(ctx: Context) -> None:
-    """Check the environment's configuration and the database connection."""
-    found = config_module.problems(ctx.settings)
+def check_config(ctx: Context, production: bool) -> None:
+    """Check the environment's configuration, the database and Redis; exit 1 on any problem.
+
+    With --production (or DONGXI_ENV=production) one line per unsafe setting, each a reason to refuse."""
+    if not _config_ok(ctx, production=production or config_module.is_production(ctx.settings)):
+        sys.exit(1)
+
+
+def _config_ok(ctx: Context, *, production: bool) -> bool:
+    """Print what the configuration connects to and one `! ` line per problem; return whether none."""
+    settings = ctx.settings
+    found = config_module.problems(settings, production=production)
     try:
         with ctx.db.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-        click.echo(f"database: reachable ({_redact(ctx.settings['DATABASE_URL'])})")
+        click.echo(f"database: reachable ({_redact(settings['DATABASE_URL'])})")
     except Exception as exc:  # any driver error means the same thing to the operator
         found.append(f"database not reachable: {exc.__class__.__name__}: {exc}")
-    if ctx.settings["REDIS_URL"]:
+    if settings["REDIS_URL"]:
         import redis
 
         try:
-            redis.Redis.from_url(ctx.settings["REDIS_URL"], socket_connect_timeout=3).ping()
-            click.echo(f"redis (device nonces): reachable ({_redact(ctx.settings['REDIS_URL'])})")
+            redis.Redis.from_url(settings["REDIS_URL"], socket_connect_timeout=3).ping()
+            click.echo(f"redis (device nonces): reachable ({_redact(settings['REDIS_URL'])})")
         except redis.RedisError as exc:  # device requests would all answer 503
             found.append(f"redis (REDIS_URL: device nonces) not reachable: {exc.__class__.__name__}: {exc}")
     else:
         click.echo("device nonces: in the database (set REDIS_URL to keep them in Redis)")
-    for problem in found:
-        click.echo(f"! {problem}")
-    fatal = [p for p in found if not p.startswith("SECRET_KEY is not set")]
-    if fatal:
-        sys.exit(1)
-    click.echo("configuration OK" if not found else "configuration usable (see warnings)")
+    notes = [] if production else config_module.warnings(settings)
+    for line in (*found, *notes):
+        click.echo(f"! {line}")
+    mode = "production" if production else "development"
+    if found:
+        click.echo(f"configuration refused ({mode}): {len(found)} problem{'s' if len(found) > 1 else ''}")
+    else:
+        click.echo(
+            f"configuration OK ({mode})" if not notes else f"configuration usable ({mode}, see warnings)"
+        )
+    return not found
 
 
 @main.command("serve")
@@ -416,6 +435,11 @@ def check_config(ctx: Context) -> None:
 def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, production: bool) -> None:
     """Serve the app with the embedded server (or gunicorn, --production) and print the URLs that matter."""
     if production:
+        # The gunicorn this process becomes serves in production mode; it will not start unsafe.
+        if not _config_ok(ctx, production=True):
+            raise click.ClickException(
+                "not starting: fix the configuration above (dongxi check-config --production)"
+            )
         _serve_with_gunicorn()
         return
     from kiosk_api import create_app
@@ -465,12 +489,13 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
 
 
 def _serve_with_gunicorn() -> None:
-    """Replace this process with gunicorn, configured by kiosk_api/gunicorn_conf.py."""
+    """Replace this process with gunicorn, configured by kiosk_api/gunicorn_conf.py, in production mode."""
     import kiosk_api
 
     config = Path(kiosk_api.__file__).with_name("gunicorn_conf.py")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    os.execv(str(gunicorn), [str(gunicorn), "--config", str(config)])
+    env = {**os.environ, "DONGXI_ENV": "production"}
+    os.execve(str(gunicorn), [str(gunicorn), "--config", str(config)], env)
 
 
 def _redact(url: str) -> str:

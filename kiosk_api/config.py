@@ -44,14 +44,31 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Where device signature nonces are kept (the replay check): Redis when set, else the
         # database's nonce table (the embedded default needs no Redis).
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # `production` (set by `dongxi serve --production`) refuses what only a demo may use: the
+        # simulated provider's pay endpoints, and (check-config) SQLite, default keys, plain http.
+        "DONGXI_ENV": env.get("DONGXI_ENV", "development").strip().lower() or "development",
     }
 
 
-def problems(config: dict[str, Any]) -> list[str]:
-    """Return what is wrong or unsafe in a configuration, for `dongxi check-config`."""
+ENVIRONMENTS = ("development", "production")
+# Keys that appear in examples and benchmarks: a server signing sessions with one of them can be
+# forged by anyone who has read the example.
+_PLACEHOLDER_KEYS = ("change-me", "changeme", "secret", "dev", "development", "test", "example")
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def is_production(config: dict[str, Any]) -> bool:
+    """Whether the server runs in production mode (DONGXI_ENV=production)."""
+    return config.get("DONGXI_ENV") == "production"
+
+
+def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
+    """What is wrong in a configuration, one line each; `production` adds what only a demo may use.
+
+    Every line is a reason to refuse to start; `warnings` lists what only a demo should rely on."""
     found: list[str] = []
-    if not config.get("SECRET_KEY_FROM_ENV"):
-        found.append("SECRET_KEY is not set: using the embedded default key from var/ (fine for a demo only)")
+    if config.get("DONGXI_ENV", "development") not in ENVIRONMENTS:
+        found.append(f"DONGXI_ENV must be development or production, not {config['DONGXI_ENV']!r}")
     if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe"):
         found.append(f"PAYMENT_PROVIDER must be simulated or stripe, not {config['PAYMENT_PROVIDER']!r}")
     if config["PAYMENT_PROVIDER"] == "stripe":
@@ -60,4 +77,51 @@ def problems(config: dict[str, Any]) -> list[str]:
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
     if not config["DATABASE_URL"].startswith(("sqlite", "postgresql")):
         found.append("DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
+    if production:
+        found.extend(_production_problems(config))
     return found
+
+
+def warnings(config: dict[str, Any]) -> list[str]:
+    """What is fine for a demo on one machine and refused in production."""
+    if config.get("SECRET_KEY_FROM_ENV"):
+        return []
+    return ["SECRET_KEY is not set: using the embedded default key from var/ (fine for a demo only)"]
+
+
+def _production_problems(config: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    if config["DATABASE_URL"].startswith("sqlite"):
+        found.append("DATABASE_URL is SQLite: production needs PostgreSQL (postgresql+psycopg://…)")
+    if config["PAYMENT_PROVIDER"] == "simulated":
+        found.append(
+            "PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider (stripe)"
+        )
+    key = config.get("SECRET_KEY", "") if config.get("SECRET_KEY_FROM_ENV") else ""
+    if not key:
+        found.append(
+            "SECRET_KEY is not set: production needs its own key (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')"
+        )
+    elif _is_placeholder(key):
+        found.append("SECRET_KEY is a default or example value: set a random key of its own")
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        found.append(
+            f"SECRET_KEY is {len(key)} characters: production needs at least {MIN_SECRET_KEY_LENGTH}"
+        )
+    if not config["PUBLIC_BASE_URL"].startswith("https://"):
+        found.append(
+            f"PUBLIC_BASE_URL is {config['PUBLIC_BASE_URL']!r}: production needs https:// (the links in "
+            "kiosk QR codes and e-mails are opened on shoppers' phones)"
+        )
+    if not config.get("REDIS_URL"):
+        found.append(
+            "REDIS_URL is not set: production needs Redis for the rate limits and device nonces "
+            "every app server shares"
+        )
+    return found
+
+
+def _is_placeholder(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _PLACEHOLDER_KEYS or "not-for-production" in lowered or "change-me" in lowered

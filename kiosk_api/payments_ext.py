@@ -9,9 +9,11 @@ from flask import Flask, current_app
 
 from core.clock import Clock
 from core.db import Database
+from kiosk_api.config import is_production
 from kiosk_api.database import get_clock, get_db
 from payments.providers import make_provider
 from payments.providers.base import PaymentProvider
+from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_db_store import DatabaseSimulatedStore
 from sales.payment_flow import settle_order
 
@@ -35,6 +37,12 @@ def build_provider(config: Mapping[str, Any], clock: Clock, db: Database) -> Pay
 
 def get_provider() -> PaymentProvider:
     return current_app.extensions["dongxi.payments"]
+
+
+def simulation_allowed() -> bool:
+    """Whether anyone may pay from a pay link without money: the simulated provider is configured
+    *and* the server is not in production mode (DONGXI_ENV=production refuses it outright)."""
+    return isinstance(get_provider(), SimulatedProvider) and not is_production(current_app.config)
 
 
 def settle_after_commit(order_id: str) -> None:

@@ -11,9 +11,8 @@ from core.errors import NotFound
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, request_unit_of_work
 from kiosk_api.pay_tokens import order_for_pay_token
-from kiosk_api.payments_ext import get_provider
+from kiosk_api.payments_ext import get_provider, simulation_allowed
 from payments.errors import PaymentNotFound
-from payments.providers.simulated import SimulatedProvider
 from sales.models import Order
 from sales.payment_flow import payment_of, receive_event
 
@@ -45,9 +44,11 @@ def stripe_webhook() -> Any:
 
 def simulate_payment(token: str) -> Order | None:
     """Pay (or authorize, for an open-door hold) the payment behind a pay link; return its order."""
-    provider = get_provider()
-    if not isinstance(provider, SimulatedProvider):
+    if not simulation_allowed():
+        # Refused outright (a 404, as if the route did not exist) unless the simulated provider is
+        # configured and the server is not in production mode.
         raise NotFound("only the simulated provider can be paid from here", code="not_found")
+    provider = get_provider()
     uow, clock = request_unit_of_work(), get_clock()
     # The provider's own step comes first, before this request's session opens (on SQLite that
     # session holds the write lock, which the provider's store would wait on).

@@ -88,9 +88,8 @@ class _Started:
         self.calls.append(("shutdown", wait))
 
 
-@pytest.mark.parametrize(
-    ("args", "runs_jobs"), [([], True), (["--no-jobs"], False), (["--production"], False)]
-)
+# `--production` (gunicorn, no jobs in the app servers): tests/integration/test_check_config.py.
+@pytest.mark.parametrize(("args", "runs_jobs"), [([], True), (["--no-jobs"], False)])
 def test_the_embedded_server_runs_the_jobs_in_its_own_process(tmp_path, monkeypatch, args, runs_jobs) -> None:
     from flask import Flask
 
