@@ -122,3 +122,15 @@ def test_serve_production_becomes_gunicorn_in_production_mode_when_safe(env, mon
     [(path, args, environ)] = execs
     assert path.endswith("gunicorn") and args[1:2] == ["--config"] and args[2].endswith("gunicorn_conf.py")
     assert environ["DONGXI_ENV"] == "production"
+
+
+def test_a_gunicorn_started_by_hand_in_production_mode_refuses_the_same_settings(env, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    env(PUBLIC_BASE_URL="http://dongxi.example.cn", DONGXI_ENV="production")
+    started = subprocess.run(
+        [sys.executable, "-c", "import kiosk_api.wsgi"], capture_output=True, text=True, timeout=120
+    )
+    assert started.returncode == 1
+    assert "! PUBLIC_BASE_URL is 'http://dongxi.example.cn'" in started.stderr
