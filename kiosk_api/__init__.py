@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, payments_ext
+from kiosk_api import database, errors, headers, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, api)
 
     csrf.init_app(app)
+    headers.init_app(app)
     errors.init_app(app)  # after Api, whose own HTTP error handler this replaces
 
     @app.before_request

@@ -480,12 +480,27 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
     ]
     click.echo("\n".join(lines))
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        app.run(
+            host=host, port=port, threaded=True, use_reloader=False, request_handler=_quiet_request_handler()
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         for _code, _url, process in programs:
             process.terminate()
+
+
+def _quiet_request_handler() -> type:
+    """Werkzeug's request handler, without its version banner (`Server: Werkzeug/3.1 Python/3.11`)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    from kiosk_api.headers import SERVER_NAME_HEADER
+
+    class QuietHandler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return SERVER_NAME_HEADER
+
+    return QuietHandler
 
 
 def _serve_with_gunicorn() -> None:

@@ -46,6 +46,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "REDIS_URL": env.get("REDIS_URL", ""),
         # `production` (set by `dongxi serve --production`) refuses what only a demo may use: the
         # simulated provider's pay endpoints, and (check-config) SQLite, default keys, plain http.
+        # Behind a TLS-terminating proxy: how many proxies' X-Forwarded-* headers to believe.
+        "DONGXI_PROXY_FIX": int(env.get("DONGXI_PROXY_FIX", "0") or 0),
         "DONGXI_ENV": env.get("DONGXI_ENV", "development").strip().lower() or "development",
     }
 
