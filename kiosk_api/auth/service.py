@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from accounts.models import ApiToken, User
 from accounts.roles import ROLES
@@ -22,6 +23,9 @@ from core.ids import new_token, sha256_hex
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0–4: 3 is "safely unguessable", about 10^10 guesses
+_SYSTEM_WORDS = ("dongxi", "东西", "xiaofei", "bangfu", "消费帮扶", "kiosk", "guyuan", "fuzhou", "ningbo")
 # Verifying against this keeps the time of a login with an unknown username like a real one. A
 # constant made with the parameters above (of "dongxi-timing-equaliser"), not hashed at import.
 _DUMMY_HASH = (
@@ -37,10 +41,8 @@ def create_user(
         raise InvalidInput("usernames are 3–64 letters, digits or _.@-", fields={"username": "invalid"})
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role}", fields={"role": f"one of {', '.join(ROLES)}"})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "password too short", fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
-        )
+    if (problem := password_problem(password, username, display_name)) is not None:
+        raise InvalidInput("password refused", fields={"password": problem})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("username taken", code="duplicate", fields={"username": "already exists"})
     user = User(
@@ -52,6 +54,23 @@ def create_user(
     )
     session.add(user)
     return user
+
+
+def password_problem(password: str, *user_inputs: str) -> str | None:
+    """Why a new password is refused, or None: shorter than 10 characters, longer than 256, or weak
+    by zxcvbn (score under 3 of 4: common passwords and their variants, keyboard walks, repeats,
+    dates, the username or display name and words of this system)."""
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters (not counting spaces at either end)"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"at most {MAX_PASSWORD_LENGTH} characters"
+    # zxcvbn's time grows quickly with length; beyond its first 100 characters a password is strong.
+    words = [w for w in (*user_inputs, *_SYSTEM_WORDS) if w]
+    verdict = zxcvbn(password[:100], user_inputs=words)
+    if verdict["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    advice = verdict["feedback"]["warning"] or " ".join(verdict["feedback"]["suggestions"])
+    return "too easy to guess" + (f": {advice}" if advice else "")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
