@@ -12,7 +12,7 @@ from catalogue.categories import CATEGORIES
 from catalogue.models import Product, Region, Supplier
 from catalogue.regions import partner_west_codes, region_for_field
 from catalogue.search import like_pattern, normalize_query, search_keys
-from catalogue.validators import is_valid_gtin13
+from catalogue.validators import is_safe_image_url, is_valid_gtin13
 from core.clock import Clock, local_date
 from core.errors import Conflict, InvalidInput, NotFound
 
@@ -51,6 +51,12 @@ def get_product(session: Session, product_id: int) -> Product:
 def _check_product(session: Session, product: Product) -> None:
     if product.category not in CATEGORIES:
         raise InvalidInput(f"unknown category {product.category}", fields={"category": "unknown category"})
+    if product.image_url and not is_safe_image_url(product.image_url):
+        raise InvalidInput(
+            "a product image must be an https:// address or a /static/ file",
+            code="invalid_image_url",
+            fields={"image_url": "https://… or /static/… only"},
+        )
     if product.gtin is not None:
         if not is_valid_gtin13(product.gtin):
             raise InvalidInput(

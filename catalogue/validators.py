@@ -1,11 +1,15 @@
-"""Check digits of the identifiers the catalogue stores.
+"""Check digits of the identifiers the catalogue stores, and the addresses of its pictures.
 
 - Unified social credit code (统一社会信用代码), GB 32100-2015: 18 characters from a 31-symbol
   alphabet, the last a weighted mod-31 check character.
 - GTIN-13 (EAN-13), GS1 General Specifications: 13 digits, the last a weighted mod-10 check digit.
+- A product's image URL goes into `<img src>` on the shop and the kiosks' screens: only an
+  https:// address of another host or a file under our own /static/.
 """
 
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -39,3 +43,24 @@ def is_valid_gtin13(gtin: str) -> bool:
     if not isinstance(gtin, str) or not _GTIN13_RE.match(gtin):
         return False
     return gtin_check_digit(gtin[:12]) == gtin[12]
+
+
+# A path under /static/ of plain URL characters; no "..", "//" or "\\" to climb or leave it.
+_STATIC_PATH_RE = re.compile(r"^/static/[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$")
+
+
+def is_safe_image_url(url: str) -> bool:
+    """Tell whether a picture's address is https://host/… or /static/… (never javascript:, data:,
+    file:, a path elsewhere on the server, a host-relative //host, or plain http)."""
+    if not isinstance(url, str):
+        return False
+    # Browsers drop tabs and newlines inside a URL ("java\tscript:"): refuse them, never clean up.
+    if any(c.isspace() or c == "\\" or unicodedata.category(c).startswith("C") for c in url):
+        return False
+    if url.startswith("/"):
+        return bool(_STATIC_PATH_RE.match(url)) and "//" not in url and ".." not in url.split("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ in the host
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc

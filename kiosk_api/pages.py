@@ -15,6 +15,7 @@ from kiosk_api.auth.service import authenticate
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.i18n import current_language, translate
 from kiosk_api.presenters import ProductPresenter, region_ref
+from kiosk_api.redirects import safe_next
 
 pages = Blueprint(
     "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -78,7 +79,7 @@ def login() -> Any:
         else:
             session.clear()
             session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
     return render_template("login.html", error=error), (401 if error else 200)
 
 
@@ -87,10 +88,3 @@ def logout() -> Any:
     """Sign out."""
     session.clear()
     return redirect(url_for("pages.home"))
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login would help phishing.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")

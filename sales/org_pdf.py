@@ -17,12 +17,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.clock import SHANGHAI
 from core.money import format_fen
 from sales.org_models import ORG_KINDS
 from sales.pdf_fonts import register_font
+from sales.pdf_text import safe_paragraph
 
 RED = colors.HexColor("#b3261e")
 
@@ -94,25 +95,39 @@ def render_certificate(
     org, year = figures["organization"], figures["year"]
     kind_zh, kind_en = ORG_KINDS[org["kind"]][1:]
     total = format_fen(figures["total_fen"])
+    counts = {
+        "year": year,
+        "total": total,
+        "counties": len(figures["counties"]),
+        "suppliers": len(figures["suppliers"]),
+        "households": figures["households_linked"],
+    }
     story: list[Flowable] = [
-        Paragraph("消费帮扶证明", s["title"]),
-        Paragraph("Certificate of Consumption Assistance · East–West Cooperation", s["subtitle"]),
+        safe_paragraph("消费帮扶证明", s["title"]),
+        safe_paragraph("Certificate of Consumption Assistance · East–West Cooperation", s["subtitle"]),
         Spacer(1, 6 * mm),
-        Paragraph(f"单位 Organization：{org['name_zh']}　{org['name_en']}", s["base"]),
-        Paragraph(f"类型 Kind：{kind_zh} {kind_en}　统一社会信用代码：{org['credit_code']}", s["base"]),
-        Paragraph(f"年度 Year：{year}　截至 As of：{_local(issued_at)}", s["base"]),
-        Spacer(1, 4 * mm),
-        Paragraph(
-            f"兹证明该单位于 {year} 年度通过东西部协作消费帮扶渠道购买结对地区产品，"
-            f"合计金额 <b>{total}</b>，带动 {len(figures['counties'])} 个原产县、"
-            f"{len(figures['suppliers'])} 家供应商（联农带农 {figures['households_linked']} 户）。",
-            s["big"],
+        safe_paragraph("单位 Organization：{zh}　{en}", s["base"], zh=org["name_zh"], en=org["name_en"]),
+        safe_paragraph(
+            "类型 Kind：{kind_zh} {kind_en}　统一社会信用代码：{code}",
+            s["base"],
+            kind_zh=kind_zh,
+            kind_en=kind_en,
+            code=org["credit_code"],
         ),
-        Paragraph(
-            f"This certifies purchases of {total} in {year} from {len(figures['counties'])} paired "
-            f"counties and {len(figures['suppliers'])} suppliers linked with "
-            f"{figures['households_linked']} households.",
+        safe_paragraph("年度 Year：{year}　截至 As of：{at}", s["base"], year=year, at=_local(issued_at)),
+        Spacer(1, 4 * mm),
+        safe_paragraph(
+            "兹证明该单位于 {year} 年度通过东西部协作消费帮扶渠道购买结对地区产品，"
+            "合计金额 <b>{total}</b>，带动 {counties} 个原产县、"
+            "{suppliers} 家供应商（联农带农 {households} 户）。",
+            s["big"],
+            **counts,
+        ),
+        safe_paragraph(
+            "This certifies purchases of {total} in {year} from {counties} paired "
+            "counties and {suppliers} suppliers linked with {households} households.",
             s["small"],
+            **counts,
         ),
         Spacer(1, 3 * mm),
         _table(
@@ -128,7 +143,7 @@ def render_certificate(
             [100 * mm, 70 * mm],
             right=(1,),
         ),
-        Paragraph("帮扶原产县 Counties helped", s["h2"]),
+        safe_paragraph("帮扶原产县 Counties helped", s["h2"]),
         _table(
             [["原产县 County", "市/州 Prefecture", "金额 Amount"]]
             + [
@@ -138,12 +153,12 @@ def render_certificate(
             [80 * mm, 50 * mm, 40 * mm],
             right=(2,),
         ),
-        Paragraph("帮扶供应商 Suppliers helped", s["h2"]),
+        safe_paragraph("帮扶供应商 Suppliers helped", s["h2"]),
         _table(
             [["供应商 Supplier", "县 County", "带动农户 Households", "金额 Amount"]]
             + [
                 [
-                    Paragraph(s_["name_zh"], s["base"]),
+                    safe_paragraph("{name}", s["base"], name=s_["name_zh"]),
                     s_["county_zh"],
                     str(s_["households_linked"]),
                     format_fen(s_["amount_fen"]),
@@ -159,10 +174,10 @@ def render_certificate(
                 [
                     _qr(verify_url),
                     [
-                        Paragraph("扫码核验 Scan to verify", s["h2"]),
-                        Paragraph(verify_url, s["small"]),
-                        Paragraph(f"核验码 Hash: {content_hash}", s["small"]),
-                        Paragraph(
+                        safe_paragraph("扫码核验 Scan to verify", s["h2"]),
+                        safe_paragraph("{url}", s["small"], url=verify_url),
+                        safe_paragraph("核验码 Hash: {digest}", s["small"], digest=content_hash),
+                        safe_paragraph(
                             "金额取自收入台账（已扣除退款）。"
                             "Figures are from the revenue ledger, net of refunds.",
                             s["small"],
@@ -189,17 +204,28 @@ def render_invoice(
     """The pro-forma invoice (形式发票) of a bulk order: what is owed, to whom, with which reference."""
     s = _styles()
     story: list[Flowable] = [
-        Paragraph("形式发票", s["title"]),
-        Paragraph("Pro-forma invoice · 以购代捐 Buy instead of donate", s["subtitle"]),
+        safe_paragraph("形式发票", s["title"]),
+        safe_paragraph("Pro-forma invoice · 以购代捐 Buy instead of donate", s["subtitle"]),
         Spacer(1, 5 * mm),
-        Paragraph(f"单号 Number：{summary['number']}　日期 Date：{_local(issued_at)}", s["base"]),
-        Paragraph(f"购买单位 Organization：{organization['name_zh']}", s["base"]),
-        Paragraph(
-            f"发票抬头 Invoice title：{buyer['invoice_title']}　税号 Tax id：{buyer['tax_id']}", s["base"]
-        ),
-        Paragraph(
-            f"收货 Delivery：{buyer['contact_name']}　{buyer['phone']}　{buyer['address']}",
+        safe_paragraph(
+            "单号 Number：{number}　日期 Date：{at}",
             s["base"],
+            number=summary["number"],
+            at=_local(issued_at),
+        ),
+        safe_paragraph("购买单位 Organization：{name}", s["base"], name=organization["name_zh"]),
+        safe_paragraph(
+            "发票抬头 Invoice title：{title}　税号 Tax id：{tax_id}",
+            s["base"],
+            title=buyer["invoice_title"],
+            tax_id=buyer["tax_id"],
+        ),
+        safe_paragraph(
+            "收货 Delivery：{name}　{phone}　{address}",
+            s["base"],
+            name=buyer["contact_name"],
+            phone=buyer["phone"],
+            address=buyer["address"],
         ),
         Spacer(1, 4 * mm),
         _table(
@@ -207,7 +233,12 @@ def render_invoice(
             + [
                 [
                     str(i),
-                    Paragraph(f"{line['name_zh']}<br/><font size=7>{line['sku']}</font>", s["base"]),
+                    safe_paragraph(
+                        "{name}<br/><font size=7>{sku}</font>",
+                        s["base"],
+                        name=line["name_zh"],
+                        sku=line["sku"],
+                    ),
                     line["county_zh"],
                     str(line["qty"]),
                     format_fen(line["unit_price_fen"]),
@@ -220,19 +251,27 @@ def render_invoice(
             right=(3, 4, 5),
         ),
         Spacer(1, 4 * mm),
-        Paragraph(
-            f"已到账 Received：{format_fen(summary['transferred_fen'] or summary['captured_fen'])}", s["base"]
-        ),
-        Paragraph(f"待付 Outstanding：{format_fen(summary['outstanding_fen'])}", s["big"]),
-        Paragraph("汇款信息 Bank transfer", s["h2"]),
-        Paragraph(f"收款单位 Payee：{payee['name']}", s["base"]),
-        Paragraph(f"开户行 Bank：{payee['bank']}　账号 Account：{payee['account']}", s["base"]),
-        Paragraph(
-            f"汇款附言请注明 Reference：<b>{summary['number']}</b>（可分次汇款 partial transfers add up）",
+        safe_paragraph(
+            "已到账 Received：{amount}",
             s["base"],
+            amount=format_fen(summary["transferred_fen"] or summary["captured_fen"]),
+        ),
+        safe_paragraph("待付 Outstanding：{amount}", s["big"], amount=format_fen(summary["outstanding_fen"])),
+        safe_paragraph("汇款信息 Bank transfer", s["h2"]),
+        safe_paragraph("收款单位 Payee：{name}", s["base"], name=payee["name"]),
+        safe_paragraph(
+            "开户行 Bank：{bank}　账号 Account：{account}",
+            s["base"],
+            bank=payee["bank"],
+            account=payee["account"],
+        ),
+        safe_paragraph(
+            "汇款附言请注明 Reference：<b>{number}</b>（可分次汇款 partial transfers add up）",
+            s["base"],
+            number=summary["number"],
         ),
         Spacer(1, 5 * mm),
-        Paragraph(
+        safe_paragraph(
             "本形式发票仅供付款，不作为报销凭证；正式发票于收款后开具。"
             "This pro-forma invoice is for payment only, not a tax invoice (fapiao).",
             s["small"],

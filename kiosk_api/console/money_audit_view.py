@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.cells import safe_cell
 from core.clock import SHANGHAI, local_minute
 from core.money import format_fen
 from inventory.models import Location
@@ -235,7 +236,8 @@ def _csv_value(name: str, value: Any) -> str:
         return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
     if isinstance(value, bool):
         return "1" if value else "0"
-    return str(value)
+    # Only text can be a name someone typed; an int or Decimal written as "-3" stays a number.
+    return safe_cell(value) if isinstance(value, str) else str(value)
 
 
 def render_csv(session: Session, result: MoneyAudit) -> bytes:
@@ -267,7 +269,8 @@ def render_csv(session: Session, result: MoneyAudit) -> bytes:
         cells = []
         for n in names:
             if n == "location_name":
-                cells.append(places.get(row.get("location_id"), "") if row.get("location_id") else "")
+                place = places.get(row.get("location_id"), "") if row.get("location_id") else ""
+                cells.append(safe_cell(place))
             else:
                 cells.append(_csv_value(n, row.get(n)))
         writer.writerow([check.code, check.label_zh, *cells])

@@ -13,10 +13,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.money import format_fen, format_fen_short
 from sales.pdf_fonts import register_font
+from sales.pdf_text import safe_paragraph
 from sales.statements import labels
 from sales.statements.documents.tables import header, verify_url
 from sales.statements.models import Statement
@@ -137,19 +138,21 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
     width = doc.width
     zh, en = labels.SCOPES[statement.scope]
     heading = [
-        Paragraph(f"{zh}", styles["title"]),
-        Paragraph(f"{en} · {statement.period}", styles["subtitle"]),
+        safe_paragraph("{zh}", styles["title"], zh=zh),
+        safe_paragraph("{en} · {period}", styles["subtitle"], en=en, period=statement.period),
         Spacer(1, 4),
-        Paragraph(f"<b>{figures['subject']['zh']}</b> · {figures['subject']['en']}", styles["base"]),
+        safe_paragraph(
+            "<b>{zh}</b> · {en}", styles["base"], zh=figures["subject"]["zh"], en=figures["subject"]["en"]
+        ),
     ]
     for label, value in header(statement, base_url)[2:]:
         if label.startswith(("内容哈希", "核验")):
             continue
-        heading.append(Paragraph(f"{label}：{value}", styles["base"]))
+        heading.append(safe_paragraph("{label}：{value}", styles["base"], label=label, value=value))
     if statement.content_hash:
         qr_block: Any = [_qr(verify_url(base_url, statement), 30 * mm)]
     else:
-        qr_block = [Paragraph("草稿 DRAFT<br/>未签发，不可核验", styles["title"])]
+        qr_block = [safe_paragraph("草稿 DRAFT<br/>未签发，不可核验", styles["title"])]
     top = Table([[heading, qr_block]], colWidths=[width - 34 * mm, 34 * mm])
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
 
@@ -157,10 +160,10 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
     for key, (tzh, ten) in labels.TOTALS.items():
         value = str(totals[key]) if key == "units" else format_fen(totals[key])
         total_rows.append([f"{tzh} {ten}", value])
-    story: list[Any] = [top, Spacer(1, 6), Paragraph("合计 Totals", styles["h2"])]
+    story: list[Any] = [top, Spacer(1, 6), safe_paragraph("合计 Totals", styles["h2"])]
     story.append(_money_table(total_rows, font, [width - 60 * mm, 60 * mm]))
     breakdowns = figures["breakdowns"]
-    story.append(Paragraph("图表 Charts", styles["h2"]))
+    story.append(safe_paragraph("图表 Charts", styles["h2"]))
     if "product" in breakdowns:
         story.append(bar_chart("按商品净销售额 Net sales by product (¥)", breakdowns["product"], font, width))
     else:
@@ -169,9 +172,9 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
     story.append(bar_chart("按渠道净销售额 Net sales by channel (¥)", breakdowns["channel"], font, width))
     for dimension, lines in breakdowns.items():
         dzh, den = labels.DIMENSIONS[dimension]
-        story.append(Paragraph(f"按{dzh} By {den.lower()}", styles["h2"]))
+        story.append(safe_paragraph("按{zh} By {en}", styles["h2"], zh=dzh, en=den.lower()))
         story.append(_breakdown(lines, font, width))
-    story.append(Paragraph("以前期间调整 Previous-period adjustments", styles["h2"]))
+    story.append(safe_paragraph("以前期间调整 Previous-period adjustments", styles["h2"]))
     if figures["adjustments"]:
         head = [
             "原销售期间 Sale period",
@@ -194,15 +197,16 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
         ]
         story.append(_money_table([head, *body], font, [70, width - 70 - 4 * 62] + [62] * 4))
     else:
-        story.append(Paragraph("无 None", styles["base"]))
+        story.append(safe_paragraph("无 None", styles["base"]))
     if statement.content_hash:
         story.append(Spacer(1, 8))
         story.append(
-            Paragraph(
+            safe_paragraph(
                 "扫描二维码或访问以下地址核验本对账单 · Scan the QR code or open this address to verify:"
-                f"<br/>"
-                f"{verify_url(base_url, statement)}<br/>SHA-256 {statement.content_hash}",
+                "<br/>{url}<br/>SHA-256 {digest}",
                 styles["small"],
+                url=verify_url(base_url, statement),
+                digest=statement.content_hash,
             )
         )
 

@@ -7,6 +7,7 @@ from catalogue.validators import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_char,
     gtin_check_digit,
+    is_safe_image_url,
     is_valid_credit_code,
     is_valid_gtin13,
 )
@@ -73,3 +74,41 @@ def test_demo_identifiers_all_validate() -> None:
     assert all(is_valid_gtin13(p["gtin"]) for p in demo_data.PRODUCTS if p["gtin"])
     # The county code sits in characters 3–8 of a credit code.
     assert all(s["credit_code"][2:8] == s["county"] for s in demo_data.SUPPLIERS)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cdn.example.com/p/potatoes.jpg?v=2",
+        "https://图片.example/马铃薯.jpg",
+        "/static/img/products/potatoes.svg",
+    ],
+)
+def test_image_urls_we_serve_are_accepted(url: str) -> None:
+    assert is_safe_image_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "http://cdn.example.com/p.jpg",
+        "//cdn.example.com/p.jpg",
+        "/\\cdn.example.com/p.jpg",
+        "/etc/passwd",
+        "/static/../secret",
+        "/static//x",
+        "https://[::1/x.png",
+        "https://a@b.example/x.png",
+        "https://cdn.example.com/\u202ex.png",
+        "",
+    ],
+)
+def test_image_urls_that_run_or_leave_are_refused(url: str) -> None:
+    assert not is_safe_image_url(url)
+
+
+def test_demo_pictures_are_our_static_files() -> None:
+    assert all(is_safe_image_url(p["image_url"]) for p in demo_data.PRODUCTS if p.get("image_url"))
