@@ -44,6 +44,14 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Where device signature nonces are kept (the replay check): Redis when set, else the
         # database's nonce table (the embedded default needs no Redis).
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # Rate limits (kiosk_api/limits.py, README: Limits), as flask-limiter reads them ("600/minute",
+        # "10/second;600/minute"). Far above what a working kiosk or shopper sends.
+        "RATELIMIT_DEVICE": env.get("RATELIMIT_DEVICE", "600/minute"),  # per kiosk, all device endpoints
+        "RATELIMIT_PAY": env.get("RATELIMIT_PAY", "120/minute"),  # per address: pay page, button, simulate
+        "RATELIMIT_PAY_LINK": env.get("RATELIMIT_PAY_LINK", "30/minute"),  # per pay link: the same
+        "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30/minute"),  # per address: placing shop orders
+        # Where the counts live: this, else REDIS_URL, else the process's memory (the embedded default).
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
     }
 
 
