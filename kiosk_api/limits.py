@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -117,7 +118,9 @@ class Limits:
             key_func=_address,
             storage_uri=uri,
             storage_options=options,
-            strategy=app.config.get("RATELIMIT_STRATEGY", "fixed-window"),
+            # One counter per client and limit, one script call to count it; a burst at a window's
+            # edge may reach twice a limit, which these limits (far above real use) can afford.
+            strategy="fixed-window",
             # Keys are LIMITS:LIMITER/<prefix>/<who>/<rule>/<rate>; tests keep apart by prefix.
             key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or KEY_PREFIX,
             # No X-RateLimit-* headers on every answer: they would cost a second Redis round trip
@@ -129,6 +132,11 @@ class Limits:
         self._gates = {name: self._gate(name, rule, app.config[rule.setting]) for name, rule in RULES.items()}
 
     def _gate(self, name: str, rule: Rule, rate: str) -> Callable[[], None]:
+        try:
+            parse_many(rate)  # flask-limiter would log a bad rate and limit nothing: refuse to start
+        except ValueError as exc:
+            raise ValueError(f"{rule.setting}={rate!r} is not a rate such as 600/minute") from exc
+
         def gate() -> None:
             return None
 

@@ -196,3 +196,8 @@ def test_redis_going_away_falls_back_to_memory_and_back_to_redis_when_it_returns
             time.sleep(0.25)
         assert "Rate limit storage recovered" in caplog.text
     assert redis.Redis.from_url(REDIS_URL).get(counter) == b"2"  # counting in Redis again
+
+
+def test_a_rate_that_is_not_one_stops_the_app_from_starting(db, clock) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="RATELIMIT_ORDERS='lots' is not a rate"):
+        app_with(db, clock, RATELIMIT_ORDERS="lots")
