@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, headers, payments_ext
+from kiosk_api import database, errors, headers, limits, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app, db, clock)
     payments_ext.init_app(app)
     device_http.init_app(app)
+    limits.init_app(app)
 
     api = DongxiApi(
         app,

@@ -44,10 +44,18 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Where device signature nonces are kept (the replay check): Redis when set, else the
         # database's nonce table (the embedded default needs no Redis).
         "REDIS_URL": env.get("REDIS_URL", ""),
-        # `production` (set by `dongxi serve --production`) refuses what only a demo may use: the
-        # simulated provider's pay endpoints, and (check-config) SQLite, default keys, plain http.
+        # Rate limits (kiosk_api/limits.py, README: Limits), as flask-limiter reads them ("600/minute",
+        # "10/second;600/minute"). Far above what a working kiosk or shopper sends.
+        "RATELIMIT_DEVICE": env.get("RATELIMIT_DEVICE", "600/minute"),  # per kiosk, all device endpoints
+        "RATELIMIT_PAY": env.get("RATELIMIT_PAY", "120/minute"),  # per address: pay page, button, simulate
+        "RATELIMIT_PAY_LINK": env.get("RATELIMIT_PAY_LINK", "30/minute"),  # per pay link: the same
+        "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30/minute"),  # per address: placing shop orders
+        # Where the counts live: this, else REDIS_URL, else the process's memory (the embedded default).
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         # Behind a TLS-terminating proxy: how many proxies' X-Forwarded-* headers to believe.
         "DONGXI_PROXY_FIX": int(env.get("DONGXI_PROXY_FIX", "0") or 0),
+        # `production` (set by `dongxi serve --production`) refuses what only a demo may use: the
+        # simulated provider's pay endpoints, and (check-config) SQLite, default keys, plain http.
         "DONGXI_ENV": env.get("DONGXI_ENV", "development").strip().lower() or "development",
     }
 

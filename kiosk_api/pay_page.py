@@ -11,6 +11,7 @@ from core.money import format_fen
 from inventory.models import Location
 from kiosk_api.blueprints.payments import simulate_payment
 from kiosk_api.database import get_session
+from kiosk_api.limits import limit
 from kiosk_api.pay_tokens import order_for_pay_token, provider_ref_for_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
 from sales.payment_flow import payment_of
@@ -19,6 +20,7 @@ pay = Blueprint("pay", __name__, template_folder="templates")
 
 
 @pay.get("/pay/<string:token>")
+@limit("pay", "pay_link")
 def pay_page(token: str) -> Any:
     """Show the order behind a pay link and let the shopper pay it."""
     provider = get_provider()
@@ -44,6 +46,7 @@ def pay_page(token: str) -> Any:
 
 
 @pay.post("/pay/<string:token>")
+@limit("pay", "pay_link")
 def pay_now(token: str) -> Any:
     """Simulated provider: the pay button (the form carries a CSRF token)."""
     simulate_payment(token)

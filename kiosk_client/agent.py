@@ -120,6 +120,8 @@ class Agent:
         due = self.outbox.next_due_at()
         if due is not None:
             wait = min(wait, max(due, self.sender.offline_until) - time.time())
+        # Nothing can be sent before the server's Retry-After is over (KioskApi holds every request).
+        wait = max(wait, self.api.busy_for())
         return min(max(wait, 0.01), 60.0)
 
     def run_once(self) -> None:
@@ -140,6 +142,13 @@ class Agent:
         except (ServerUnreachable, ApiError) as exc:
             self._problems[what] = str(exc)
             log.warning("%s: %s", what, exc)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after:  # 429/503 with Retry-After: the next sync or heartbeat waits that long
+                not_before = time.monotonic() + retry_after
+                if what == "catalogue":
+                    self._next_sync = max(self._next_sync, not_before)
+                elif what == "heartbeat":
+                    self._next_heartbeat = max(self._next_heartbeat, not_before)
         except Exception as exc:  # the loop must outlive any one failure
             self._problems[what] = repr(exc)
             log.exception("%s failed", what)
@@ -244,9 +253,10 @@ class Agent:
         if self.mode == "open_door":
             if run_door(self.ctx):
                 self._door_failures = 0
-            else:  # offline: try again soon, but not in a tight loop
+            else:  # offline or busy: try again soon, not in a tight loop, not before Retry-After
                 self._door_failures += 1
-                self.stop_event.wait(min(DOOR_RETRY_MAX, self.sender.backoff(self._door_failures)))
+                delay = min(DOOR_RETRY_MAX, self.sender.backoff(self._door_failures))
+                self.stop_event.wait(max(delay, self.api.busy_for()))
             return
         job = self._jobs.get()
         if isinstance(job, list) and not self.stop_event.is_set():

@@ -23,6 +23,8 @@ from kiosk_client.state import StateBox
 
 log = logging.getLogger(__name__)
 WAITING_STATUSES = frozenset({"awaiting_payment", "awaiting_authorization"})
+# The longest Retry-After a shopper at the screen is kept waiting through before "offline" shows.
+SHOPPER_WAIT_MAX = 10.0
 # Outcomes of watch_order that the server did not confirm: the visit stays open for recovery.
 UNCONFIRMED = frozenset({"interrupted", "cancelled_unconfirmed", "expired_unconfirmed"})
 
@@ -85,10 +87,14 @@ def watch_order(ctx: FlowContext, order_id: str, wanted: str, expires_at: str | 
             if outcome == "cancel_unconfirmed":
                 return f"{requested}_unconfirmed"
             deadline = None  # refused: the order moved on (paid?), so look at it
+        wait = ctx.settings.poll_interval
         try:
             status = ctx.api.get_order(order_id)["status"]
-        except ServerUnreachable:
+        except ServerUnreachable as exc:  # ServerBusy too: poll again once its Retry-After is over
             ctx.state.update(network_slow=True)
+            wait = max(wait, exc.retry_after or 0.0)
+            if deadline is not None:  # …but still cancel at the expiry
+                wait = min(wait, max(deadline - time.time(), 0.0) + 0.01)
         except ApiError as exc:
             log.error("order %s cannot be read: %s", order_id, exc)
             return "missing"
@@ -97,7 +103,7 @@ def watch_order(ctx: FlowContext, order_id: str, wanted: str, expires_at: str | 
                 return str(status)
             if ctx.state.snapshot().get("network_slow"):
                 ctx.state.update(network_slow=False)
-        ctx.cancel.wait(ctx.settings.poll_interval)
+        ctx.cancel.wait(wait)
 
 
 def create_session(ctx: FlowContext, lines: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -113,7 +119,8 @@ def create_session(ctx: FlowContext, lines: list[dict[str, Any]]) -> dict[str, A
             return None
         except ServerUnreachable as exc:
             log.warning("session not created (attempt %d): %s", attempt + 1, exc)
-            if ctx.stop.wait(0.5 * (attempt + 1)):
+            delay = max(0.5 * (attempt + 1), exc.retry_after or 0.0)  # never before Retry-After
+            if delay > SHOPPER_WAIT_MAX or attempt == 2 or ctx.stop.wait(delay):
                 break
     ctx.state.set(state.ERROR, message=messages.OFFLINE, code="offline")
     return None

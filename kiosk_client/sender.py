@@ -8,17 +8,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from kiosk_client.api import ApiError, KioskApi, ServerUnreachable
+from kiosk_client.api import BUSY_STATUSES, ApiError, KioskApi, ServerUnreachable
 from kiosk_client.outbox import Outbox, OutboxRow
 
 log = logging.getLogger(__name__)
 
 # 4xx answers that will be the same however often the report is sent again.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 422})
-
-
-# Answers that say "the server is overloaded": back off as if it were unreachable.
-BUSY_STATUSES = frozenset({429, 503})
 
 
 class OutboxSender:
@@ -44,10 +40,11 @@ class OutboxSender:
         # While the server is unreachable, drain() waits for this instead of trying row after row.
         self.offline_until = 0.0
 
-    def backoff(self, attempts: int) -> float:
-        """Delay before the next try after `attempts` failed ones: doubling, capped, 50–100 % jitter."""
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Delay before the next try after `attempts` failed ones: doubling, capped, 50–100 % jitter;
+        never less than the server's Retry-After."""
         delay = min(self.retry_max, self.retry_base * 2 ** max(attempts - 1, 0))
-        return delay * (0.5 + 0.5 * self.jitter())
+        return max(delay * (0.5 + 0.5 * self.jitter()), retry_after or 0.0)
 
     def deliver(self, report_id: str) -> OutboxRow | None:
         """Try one report now, whatever its schedule; return its row afterwards."""
@@ -80,8 +77,8 @@ class OutboxSender:
     def _attempt(self, row: OutboxRow) -> str:
         try:
             response = self.api.post_report(row.kind, row.order_id, row.body)
-        except ServerUnreachable as exc:
-            return self._retry(row, str(exc))
+        except ServerUnreachable as exc:  # ServerBusy (429, 503) too: wait at least its Retry-After
+            return self._retry(row, str(exc), retry_after=exc.retry_after)
         except ApiError as exc:
             if exc.status in BUSY_STATUSES:
                 return self._retry(row, str(exc))  # the server asks everyone to wait
@@ -100,8 +97,10 @@ class OutboxSender:
         log.info("outbox: report %s for order %s delivered", row.report_id, row.order_id)
         return "delivered"
 
-    def _retry(self, row: OutboxRow, error: str, offline: bool = True) -> str:
-        next_at = self.clock() + self.backoff(row.attempts + 1)
+    def _retry(
+        self, row: OutboxRow, error: str, offline: bool = True, retry_after: float | None = None
+    ) -> str:
+        next_at = self.clock() + self.backoff(row.attempts + 1, retry_after)
         self.outbox.reschedule(row.report_id, error, next_at)
         if offline:
             self.offline_until = next_at

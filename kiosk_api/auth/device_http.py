@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 
 from core.clock import Clock
+from kiosk_api import limits
 from kiosk_api.auth.device import verify_device_request
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import after_rollback, get_clock, get_db, get_session
@@ -133,17 +134,22 @@ def _authenticate() -> CallingKiosk:
 
 
 def device_required(view: F) -> F:
-    """Accept only requests signed by an active kiosk device (RFC 9421, HMAC-SHA256)."""
+    """Accept only requests signed by an active kiosk device (RFC 9421, HMAC-SHA256), within its limit."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g.calling_kiosk = _authenticate()
+        # Counted per kiosk only now that the signature is verified, so a forged or unsigned request
+        # (401 above) spends no kiosk's budget; and after its nonce is used, so a request refused
+        # here cannot be replayed later. Nothing is counted per address: kiosks share addresses.
+        limits.check("device")
         return view(*args, **kwargs)
 
     doc = {
         "security": [{"httpMessageSignature": []}],
         "responses": {
-            "401": {"description": "Missing, wrong, stale or replayed signature", "content": _ERROR_BODY}
+            "401": {"description": "Missing, wrong, stale or replayed signature", "content": _ERROR_BODY},
+            **limits.too_many_requests_doc()["responses"],
         },
     }
     return Blueprint.doc(**doc)(wrapper)  # type: ignore[return-value]

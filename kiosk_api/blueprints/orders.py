@@ -14,6 +14,7 @@ from kiosk_api.auth.http import current_user
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.blueprints.kiosk_device import rfc3339
 from kiosk_api.database import get_clock, get_db
+from kiosk_api.limits import limit
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.schemas.orders import OrderIn, OrderOut, OrderQuery
 from sales.models import Order
@@ -71,6 +72,7 @@ def order_view(session: Any, order: Order) -> dict[str, Any]:
 
 
 @orders.route("", methods=["POST"])
+@limit("orders")
 @orders.arguments(OrderIn)
 @orders.response(201, OrderOut)
 def create_order(body: dict[str, Any]) -> Any:

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from core.errors import NotFound
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, request_unit_of_work
+from kiosk_api.limits import limit
 from kiosk_api.pay_tokens import order_for_pay_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
 from payments.errors import PaymentNotFound
@@ -66,6 +67,7 @@ def simulate_payment(token: str) -> Order | None:
 
 
 @payments.route("/pay/<string:token>/simulate", methods=["POST"])
+@limit("pay", "pay_link")
 @payments.response(200, SimulateOut)
 def simulate(token: str) -> Any:
     """Simulated provider only: pay (vend, storefront) or authorize (open door) from a script."""

@@ -16,6 +16,7 @@ from catalogue.models import Product, Region
 from core.errors import DomainError, NotFound
 from kiosk_api.auth.http import current_user
 from kiosk_api.database import get_clock, get_db, get_session
+from kiosk_api.limits import limit
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.schemas.orders import ContactIn
@@ -155,6 +156,7 @@ def _remember_order(order: Order) -> None:
 
 
 @shop.route("/checkout", methods=["GET", "POST"])
+@limit("orders", methods=["POST"])  # placing the order; showing the form is free
 def checkout() -> Any:
     """Delivery address and phone, then the order: priced by the server, stock held for 15 minutes."""
     lines, total = _cart_lines()

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,6 +40,8 @@ class FakeKioskServer:
         self.signature_failures: list[str] = []
         self.nonces: set[str] = set()
         self.hold_seconds = 180
+        # throttle(): the next requests (to paths ending so) answer 429 with this Retry-After.
+        self.throttled: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self.app = self._build_app()
         self.port = free_port()
@@ -84,6 +87,12 @@ class FakeKioskServer:
     def only_order(self) -> dict[str, Any]:
         assert len(self.orders) == 1, self.orders
         return next(iter(self.orders.values()))
+
+    def throttle(self, path_end: str = "", retry_after: str = "1", times: int = 1) -> None:
+        """The next `times` signed requests to a path ending in `path_end` answer 429, as dongxi's
+        per-kiosk limit does: the JSON error body and `Retry-After: retry_after`."""
+        with self.lock:
+            self.throttled.extend([(path_end, retry_after)] * times)
 
     def requests_to(self, path_end: str) -> list[dict[str, Any]]:
         return [entry for entry in self.log if entry["path"].endswith(path_end)]
@@ -131,6 +140,7 @@ class FakeKioskServer:
                 "path": request.path,
                 "headers": dict(request.headers),
                 "body": request.get_data(),
+                "at": time.monotonic(),
             }
             try:
                 entry["signature"] = self.verify()
@@ -140,6 +150,15 @@ class FakeKioskServer:
                 self.log.append(entry)
                 return error(401, "bad_signature")
             self.log.append(entry)
+            with self.lock:
+                match = next((t for t in self.throttled if request.path.endswith(t[0])), None)
+                if match is not None:
+                    self.throttled.remove(match)
+            if match is not None:
+                entry["answered"] = 429
+                response, status = error(429, "rate_limited")
+                response.headers["Retry-After"] = match[1]
+                return response, status
             return None
 
         @app.after_request

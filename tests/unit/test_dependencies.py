@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB = {"flask", "flask_smorest", "flask_wtf", "werkzeug"}
+WEB = {"flask", "flask_limiter", "flask_smorest", "flask_wtf", "werkzeug"}
 # What each package may import of the others (besides itself and third-party libraries).
 ALLOWED = {
     "core": set(),

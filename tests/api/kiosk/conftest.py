@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from typing import Any
 
 import pytest
@@ -125,12 +126,21 @@ def require_redis() -> None:
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}")
 
 
-def redis_app_for(db, clock, url: str = REDIS_URL):  # type: ignore[no-untyped-def]
-    """The tests' app with the device nonces in the Redis at `url`."""
+def redis_app_for(db, clock, url: str = REDIS_URL, **config: Any):  # type: ignore[no-untyped-def]
+    """The tests' app with the device nonces (and the rate limits) in the Redis at `url`."""
     from kiosk_api import create_app
 
     return create_app(
-        {"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": SECRET_KEY, "REDIS_URL": url}
+        {
+            "DATABASE": db,
+            "CLOCK": clock,
+            "TESTING": True,
+            "SECRET_KEY": SECRET_KEY,
+            "REDIS_URL": url,
+            # Counts of its own: tests (and xdist workers, and other runs) share the Redis database.
+            "RATELIMIT_KEY_PREFIX": f"dongxi-test-{uuid.uuid4().hex}",
+            **config,
+        }
     )
 
 
