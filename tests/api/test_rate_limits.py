@@ -201,3 +201,17 @@ def test_redis_going_away_falls_back_to_memory_and_back_to_redis_when_it_returns
 def test_a_rate_that_is_not_one_stops_the_app_from_starting(db, clock) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="RATELIMIT_ORDERS='lots' is not a rate"):
         app_with(db, clock, RATELIMIT_ORDERS="lots")
+
+
+def test_behind_a_proxy_each_shopper_has_the_budget_of_their_own_address(db, clock, session) -> None:  # type: ignore[no-untyped-def]
+    """With DONGXI_PROXY_FIX the proxy's X-Forwarded-For names the shopper; without it, it is ignored
+    (anyone could send one) and everyone behind the proxy shares the proxy's address."""
+    for proxies, shared in ((1, False), (0, True)):
+        app = app_with(db, clock, RATELIMIT_PAY=f"{LIMIT}/minute", DONGXI_PROXY_FIX=proxies)
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.1"  # the proxy
+        token = place(client, session)
+        for _ in range(LIMIT):
+            assert client.get(f"/pay/{token}", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 200
+        other = client.get(f"/pay/{token}", headers={"X-Forwarded-For": "198.51.100.2"})
+        assert other.status_code == (429 if shared else 200), proxies
