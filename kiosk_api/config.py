@@ -50,6 +50,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_PAY": env.get("RATELIMIT_PAY", "120/minute"),  # per address: pay page, button, simulate
         "RATELIMIT_PAY_LINK": env.get("RATELIMIT_PAY_LINK", "30/minute"),  # per pay link: the same
         "RATELIMIT_ORDERS": env.get("RATELIMIT_ORDERS", "30/minute"),  # per address: placing shop orders
+        # Failed sign-ins: while over, every sign-in of that username (or from that address) is refused.
+        "RATELIMIT_LOGIN_USER": env.get("RATELIMIT_LOGIN_USER", "5/15 minutes"),
+        "RATELIMIT_LOGIN_ADDRESS": env.get("RATELIMIT_LOGIN_ADDRESS", "30/15 minutes"),
         # Where the counts live: this, else REDIS_URL, else the process's memory (the embedded default).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         # Behind a TLS-terminating proxy: how many proxies' X-Forwarded-* headers to believe.

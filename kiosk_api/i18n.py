@@ -35,6 +35,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码不正确", "Wrong username or password"),
+    "login_throttled": (
+        "登录失败次数过多，请 {minutes} 分钟后再试",
+        "Too many failed sign-ins: try again in {minutes} min",
+    ),
     "signed_in_as": ("已登录", "Signed in as"),
     "api_docs": ("接口文档 (OpenAPI)", "API (OpenAPI)"),
     "shop": ("商城", "Shop"),

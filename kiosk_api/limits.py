@@ -23,6 +23,7 @@ limit, so the two agree: with Redis away kiosks wait, shoppers are still served 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,8 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -39,6 +42,7 @@ from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.errors import error_response
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 EXTENSION = "dongxi.limits"
 KEY_PREFIX = "dongxi"
 _ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -98,6 +102,14 @@ RULES: dict[str, Rule] = {
 }
 
 
+# Failed sign-ins (kiosk_api/pages.py): per username, so guessing one account's password stops
+# after a few tries wherever they come from, and per address, so one client cannot try many accounts.
+THROTTLES: dict[str, str] = {
+    "login_user": "RATELIMIT_LOGIN_USER",
+    "login_address": "RATELIMIT_LOGIN_ADDRESS",
+}
+
+
 def storage_uri(config: Any) -> str:
     """Where the counts live: RATELIMIT_STORAGE_URI, else REDIS_URL, else this process's memory."""
     return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
@@ -114,6 +126,7 @@ class Limits:
             # treated as away (the in-memory fallback) rather than holding the request.
             options = {"socket_connect_timeout": 1, "socket_timeout": 1, "retry": Retry(NoBackoff(), 0)}
         self.storage_uri = uri
+        self.key_prefix = app.config.get("RATELIMIT_KEY_PREFIX") or KEY_PREFIX
         self.limiter = Limiter(
             key_func=_address,
             storage_uri=uri,
@@ -122,7 +135,7 @@ class Limits:
             # edge may reach twice a limit, which these limits (far above real use) can afford.
             strategy="fixed-window",
             # Keys are LIMITS:LIMITER/<prefix>/<who>/<rule>/<rate>; tests keep apart by prefix.
-            key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or KEY_PREFIX,
+            key_prefix=self.key_prefix,
             # No X-RateLimit-* headers on every answer: they would cost a second Redis round trip
             # per request. A 429 carries Retry-After (below).
             headers_enabled=False,
@@ -130,6 +143,9 @@ class Limits:
         )
         self.limiter.init_app(app)
         self._gates = {name: self._gate(name, rule, app.config[rule.setting]) for name, rule in RULES.items()}
+        self.throttles = {
+            name: Throttle(self, name, setting, app.config[setting]) for name, setting in THROTTLES.items()
+        }
 
     def _gate(self, name: str, rule: Rule, rate: str) -> Callable[[], None]:
         try:
@@ -160,6 +176,50 @@ class Limits:
         except Exception:  # the storage went away since the breach: a whole window is safe
             return max(1, int(breached.limit.get_expiry()))
         return max(1, math.ceil(reset_at - time.time()))
+
+
+class Throttle:
+    """Failed attempts counted per key (a username, an address); while a key is over its rate every
+    attempt is refused, the right one too, until the window passes. Counted where the limits are
+    (Redis with REDIS_URL); with the storage away, in this process's memory, as the limits are."""
+
+    def __init__(self, limits_: Limits, name: str, setting: str, rate: str) -> None:
+        self._limits = limits_
+        self.name = name
+        try:
+            self.items = parse_many(rate)
+        except ValueError as exc:
+            raise ValueError(f"{setting}={rate!r} is not a rate such as 5/15 minutes") from exc
+        self._memory = FixedWindowRateLimiter(MemoryStorage())
+
+    def _strategy(self) -> Any:
+        return self._limits.limiter.limiter  # flask-limiter's, or its in-memory one while Redis is away
+
+    def _each(self, call: Callable[[Any, Any], Any]) -> list[Any]:
+        try:
+            return [call(self._strategy(), item) for item in self.items]
+        except Exception:  # the storage went away: count in memory, as flask-limiter's fallback does
+            log.warning("rate limit storage unreachable: throttle %s counts in memory", self.name)
+            return [call(self._memory, item) for item in self.items]
+
+    def wait(self, key: str) -> int | None:
+        """Seconds before `key` may try again, or None if it may now."""
+        waits = self._each(
+            lambda strategy, item: None
+            if strategy.test(item, self._limits.key_prefix, self.name, key)
+            else strategy.get_window_stats(item, self._limits.key_prefix, self.name, key).reset_time
+        )
+        resets = [w for w in waits if w is not None]
+        return max(1, math.ceil(max(resets) - time.time())) if resets else None
+
+    def failed(self, key: str) -> None:
+        """Count one failed attempt of `key`."""
+        self._each(lambda strategy, item: strategy.hit(item, self._limits.key_prefix, self.name, key))
+
+
+def throttle(name: str) -> Throttle:
+    """This app's throttle of that name (THROTTLES)."""
+    return limits().throttles[name]
 
 
 def limits() -> Limits:

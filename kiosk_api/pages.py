@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
@@ -14,6 +15,7 @@ from kiosk_api.auth.http import current_user
 from kiosk_api.auth.service import authenticate
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.i18n import current_language, translate
+from kiosk_api.limits import throttle
 from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.redirects import safe_next
 
@@ -73,8 +75,22 @@ def login() -> Any:
     """Sign in with username and password (the form carries a CSRF token)."""
     error = None
     if request.method == "POST":
-        user = authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        # Failed sign-ins are counted per username and per address; while either is over its rate,
+        # every attempt is refused unchecked (the right password too) until the window passes.
+        keys = {
+            "login_user": username.strip().lower()[:64],
+            "login_address": request.remote_addr or "unknown",
+        }
+        waits = [w for name, key in keys.items() if (w := throttle(name).wait(key)) is not None]
+        if waits:
+            minutes = math.ceil(max(waits) / 60)
+            page = render_template("login.html", error=translate("login_throttled").format(minutes=minutes))
+            return page, 429, {"Retry-After": str(max(waits))}
+        user = authenticate(get_session(), username, request.form.get("password", ""))
         if user is None:
+            for name, key in keys.items():
+                throttle(name).failed(key)
             error = translate("login_failed")
         else:
             session.clear()

@@ -35,7 +35,7 @@ def test_an_inline_script_runs_only_with_the_request_nonce(client) -> None:
 
 
 def test_signed_in_answers_are_not_stored_and_anonymous_ones_may_be(client, auth) -> None:
-    assert client.get("/api/v1/orders", headers=auth("operator")).headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/alerts", headers=auth("operator")).headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/api/v1/products").headers.get("Cache-Control", "")
 
 
