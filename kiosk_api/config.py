@@ -44,6 +44,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Where device signature nonces are kept (the replay check): Redis when set, else the
         # database's nonce table (the embedded default needs no Redis).
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # Where the JSON line of each request goes (kiosk_api/observability/request_log.py): `-` for
+        # stderr, a file's path, or `off`.
+        "REQUEST_LOG": env.get("DONGXI_REQUEST_LOG", "-"),
     }
 
 
