@@ -1,10 +1,11 @@
 """Readiness: the database answers, its schema is at the migrations' head, and no job is stuck.
 
-A job is stuck when its last run started and has not finished within its bound, or when its last
-finished run is older than the bound; the bound is three times its interval, at least 5 minutes
-(every 30 s or 1 min: 5 min; every 5 min: 15 min; every 1 h: 3 h), and 26 hours for a daily job.
-A job that has never finished is stuck only once this server has been up for longer than its bound
-(a fresh deployment, whose worker has not run it yet, is ready). Jobs switched `off` are not checked.
+A job is stuck when its run in progress started longer ago than its bound, or, when none is in
+progress, its last run finished longer ago than the bound. The bound is three times the job's
+interval, at least 5 minutes (every 30 s or 1 min: 5 min; every 5 min: 15 min; every 1 h: 3 h),
+and 26 hours for a daily job. A job that has never run is stuck only once this server has been up
+for longer than its bound (a fresh deployment, whose worker has not run it yet, is ready). Jobs
+switched `off` (DONGXI_JOB_<NAME>=off, as this server's environment says) are not checked.
 """
 
 from __future__ import annotations
@@ -77,8 +78,10 @@ def check_jobs(
         record = records.get(name)
         started = record.last_started_at if record else None
         finished = record.last_finished_at if record else None
-        if started is not None and (finished is None or started > finished) and now - started > bound:
-            stuck[name] = f"running since {started.isoformat()} (bound {bound})"
+        running = started is not None and (finished is None or started > finished)
+        if running:
+            if now - started > bound:
+                stuck[name] = f"running since {started.isoformat()} (bound {bound})"
         elif finished is not None and now - finished > bound:
             stuck[name] = f"last finished {finished.isoformat()} (bound {bound})"
         elif finished is None and started is None and now - up_since > bound:
