@@ -11,6 +11,7 @@ switched `off` (DONGXI_JOB_<NAME>=off, as this server's environment says) are no
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from kiosk_api.jobs.registry import DailyAt, Every, Trigger
+from kiosk_api.jobs.registry import DailyAt, Every, Trigger, schedule
 from kiosk_api.jobs.runs import job_runs
 from kiosk_api.migrate import alembic_config
 
@@ -65,10 +66,9 @@ def check_migrations(session: Session, heads: frozenset[str]) -> Check:
     return Check("migrations", False, detail, f"database at {sorted(found)}, migrations at {sorted(heads)}")
 
 
-def check_jobs(
-    session: Session, now: datetime, triggers: Mapping[str, Trigger | None], up_since: datetime
-) -> Check:
-    """No scheduled job is stuck (the module's docstring says when one is)."""
+def check_jobs(session: Session, now: datetime, env: Mapping[str, str], up_since: datetime) -> Check:
+    """No job scheduled in `env` (DONGXI_JOB_<NAME>) is stuck (the module's docstring says when one is)."""
+    triggers = schedule(env)
     records = {record.name: record for record in job_runs(session)}
     stuck: dict[str, str] = {}
     for name, trigger in triggers.items():
@@ -95,7 +95,7 @@ def readiness(
     session: Session,
     now: datetime,
     *,
-    triggers: Mapping[str, Trigger | None],
+    env: Mapping[str, str],
     up_since: datetime,
     heads: frozenset[str],
 ) -> list[Check]:
@@ -106,11 +106,12 @@ def readiness(
         return [Check("database", False, problem=f"the database does not answer ({exc.__class__.__name__})")]
     for name, check in (
         ("migrations", lambda: check_migrations(session, heads)),
-        ("jobs", lambda: check_jobs(session, now, triggers, up_since)),
+        ("jobs", lambda: check_jobs(session, now, env, up_since)),
     ):
         try:
             checks.append(check())
         except Exception as exc:
-            session.rollback()  # PostgreSQL refuses further statements in a failed transaction
-            checks.append(Check(name, False, problem=f"could not be read ({exc.__class__.__name__})"))
+            checks.append(Check(name, False, problem=f"could not be checked ({exc.__class__.__name__})"))
+            with suppress(Exception):  # PostgreSQL refuses further statements in a failed transaction
+                session.rollback()
     return checks

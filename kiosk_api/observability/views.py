@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from kiosk_api.database import get_clock, get_db
-from kiosk_api.jobs.registry import schedule
 from kiosk_api.observability import health, metrics
 from kiosk_api.observability.figures import BusinessFigures, business_figures
 
@@ -33,7 +32,7 @@ def readyz() -> Any:
         checks = health.readiness(
             session,
             get_clock().now(),
-            triggers=schedule(os.environ),
+            env=os.environ,
             up_since=current_app.extensions["dongxi.up_since"],
             heads=health.migration_heads(),
         )

@@ -121,6 +121,12 @@ def test_a_job_within_its_bound_or_switched_off_is_not_stuck(client, session, cl
     assert client.get("/readyz").status_code == 200
 
 
+def test_a_schedule_that_cannot_be_read_is_not_ready(client, monkeypatch) -> None:
+    monkeypatch.setenv("DONGXI_JOB_ORDERS_EXPIRE", "sometimes")
+    body = _not_ready(client.get("/readyz"), "jobs")
+    assert body["error"]["fields"]["jobs"] == "could not be checked (ValueError)"
+
+
 def test_a_fresh_deployment_is_ready_until_its_jobs_are_overdue(client, clock) -> None:
     assert client.get("/readyz").status_code == 200  # no job has run yet: the worker may be starting
     clock.advance(seconds=6 * 60)  # this server has been up 6 minutes and still no run of any job
