@@ -11,6 +11,7 @@ into the database by every device request (bench/common.py's gunicorn does).
 
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import os
 import shutil
@@ -58,9 +59,11 @@ metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(_server: Any) -> None:
-    """Start with an empty metrics directory: an earlier server's files would be summed into ours."""
-    shutil.rmtree(metrics_dir, ignore_errors=True)
+    """Start without an earlier server's metric files, which would be summed into ours (only those
+    files go: the directory may have been given, and may hold others)."""
     os.makedirs(metrics_dir, exist_ok=True)
+    for path in glob.glob(os.path.join(metrics_dir, "*.db")):
+        os.remove(path)
 
 
 def child_exit(_server: Any, worker: Any) -> None:
