@@ -293,7 +293,7 @@ def gunicorn(
         "DONGXI_BIND": f"127.0.0.1:{port}",
         "DONGXI_WORKERS": str(workers),
         "DONGXI_THREADS": str(threads),
-        "DONGXI_ACCESS_LOG": "/dev/null",
+        "DONGXI_REQUEST_LOG": "/dev/null",
         "DONGXI_LOG_LEVEL": "warning",
         "REDIS_URL": REDIS_URL,
         # The rate limits stay on (their Redis round trip is part of a request's cost) but out of

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,6 +77,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # its first statement with OperationalError, which the request answers 503 (clients retry) and
     # the pool replaces. Recycling keeps connections younger than any idle timeout between us.
     kwargs.setdefault("pool_recycle", 1800)
+    if "connect_timeout" not in make_url(url).query:
+        # A server that cannot be reached (stopped behind a dropped route, a host gone) fails a new
+        # connection in seconds instead of holding a request (or /readyz) until the OS gives up.
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     if "poolclass" not in kwargs:  # a queue pool, sized for a worker's threads
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)

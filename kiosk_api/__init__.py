@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_smorest import Api
 from flask_wtf import CSRFProtect
 
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, headers, limits, payments_ext
+from kiosk_api import database, errors, headers, limits, observability, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
@@ -47,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db: Database = app.config.get("DATABASE") or Database.from_url(app.config["DATABASE_URL"])
     clock: Clock = app.config.get("CLOCK") or SystemClock()
+    # First: its after-request hook then runs last, and sees the status the commit leaves.
+    observability.init_app(app, up_since=clock.now())
     database.init_app(app, db, clock)
     payments_ext.init_app(app)
     device_http.init_app(app)
@@ -75,11 +77,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # session holds the write lock, which the caller's own lookup would otherwise wait on.
         # A bad bearer token is thereby refused even on public reads.
         current_user()
-
-    @app.get("/healthz")
-    def healthz() -> Any:
-        """Liveness probe."""
-        return jsonify({"status": "ok"})
 
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -479,6 +480,8 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
         "",
     ]
     click.echo("\n".join(lines))
+    # One line per request, the app's JSON one (dongxi.requests), not werkzeug's access line too.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         app.run(
             host=host, port=port, threaded=True, use_reloader=False, request_handler=_quiet_request_handler()
@@ -564,7 +567,6 @@ def _job_triggers() -> dict:
 def worker(ctx: Context) -> None:
     """Run the scheduled jobs in the foreground (`dongxi jobs list`) until SIGTERM or Ctrl-C; a log
     line per run. Run one or more beside the app servers: each job runs on one of them at a time."""
-    import logging
 
     from kiosk_api.jobs.scheduler import run_worker
     from kiosk_api.payments_ext import build_provider

@@ -60,6 +60,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # `production` (set by `dongxi serve --production`) refuses what only a demo may use: the
         # simulated provider's pay endpoints, and (check-config) SQLite, default keys, plain http.
         "DONGXI_ENV": env.get("DONGXI_ENV", "development").strip().lower() or "development",
+        # Where the JSON line of each request goes (kiosk_api/observability/request_log.py): `-` for
+        # stderr, a file's path, or `off`.
+        "REQUEST_LOG": env.get("DONGXI_REQUEST_LOG", "-"),
     }
 
 

@@ -11,8 +11,12 @@ into the database by every device request (bench/common.py's gunicorn does).
 
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import os
+import shutil
+import tempfile
+from typing import Any
 
 bind = os.environ.get("DONGXI_BIND", "127.0.0.1:8000")
 # Processes: the GIL lets one process use one core; two per core covers the time a request waits
@@ -33,10 +37,42 @@ max_requests = int(os.environ.get("DONGXI_MAX_REQUESTS", "20000"))
 max_requests_jitter = 2000
 # Heartbeat files on tmpfs: a worker blocked on a slow disk is not mistaken for a dead one.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-accesslog = os.environ.get("DONGXI_ACCESS_LOG", "-")
+# No access log of gunicorn's own: the app writes one JSON line per request, with its request id
+# (kiosk_api/observability/request_log.py; DONGXI_REQUEST_LOG: `-` stderr, a path, or `off`).
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("DONGXI_LOG_LEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # Build the app in each worker (a database pool must not cross a fork).
 preload_app = False
 wsgi_app = "kiosk_api.wsgi:app"
+
+# Prometheus multiprocess mode: each worker writes its metrics to files in this directory and a
+# scrape of /metrics, whichever worker answers it, sums them all. Set before the workers are forked
+# (they inherit it and prometheus_client reads it on import). Given PROMETHEUS_MULTIPROC_DIR, that
+# directory; else one of this server's own on tmpfs, removed when it stops.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
+        "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(), f"dongxi-metrics-{os.getpid()}"
+    )
+metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(_server: Any) -> None:
+    """Start without an earlier server's metric files, which would be summed into ours (only those
+    files go: the directory may have been given, and may hold others)."""
+    os.makedirs(metrics_dir, exist_ok=True)
+    for path in glob.glob(os.path.join(metrics_dir, "*.db")):
+        os.remove(path)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker is gone (max_requests, a crash): drop its live gauges; its counts stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -59,7 +59,7 @@ class Refund(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(FEN)
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # order: money of the order's lines; overpayment: a payment's surplus, given back (no lines).
     kind: Mapped[str] = mapped_column(String(16), default="order", server_default="order")
     provider_ref: Mapped[str | None] = mapped_column(String(128))

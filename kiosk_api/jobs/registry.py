@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.clock import Clock
 from core.db import Database
-from kiosk_api.jobs import devices, expiry, money
+from kiosk_api.jobs import devices, expiry, money, runs
 from kiosk_api.jobs.locks import exclusive
 from payments.providers.base import PaymentProvider
 
@@ -127,15 +129,30 @@ def run_job(
     started = time.perf_counter()
     try:
         with exclusive(db, job.name) as mine:
-            run = (
-                JobRun(job.name, "skipped")
-                if not mine
-                else JobRun(job.name, "done", job.func(db, clock, provider, **options))
-            )
+            if not mine:
+                run = JobRun(job.name, "skipped")
+            else:
+                _record(db, job.name, lambda s: runs.record_started(s, job.name, clock.now()))
+                run = JobRun(job.name, "done", job.func(db, clock, provider, **options))
     except Exception as exc:  # whatever broke, the worker lives on and logs it
         log.exception("job %s failed", job.name)
         run = JobRun(job.name, "failed", error=f"{exc.__class__.__name__}: {exc}")
     run.seconds = time.perf_counter() - started
+    if run.status != "skipped":  # a skipped run is another server's, which records it
+        failed, error = not run.ok, None if run.ok else (run.error or run.line())
+        _record(
+            db, job.name, lambda s: runs.record_finished(s, job.name, clock.now(), failed=failed, error=error)
+        )
     level = logging.INFO if run.ok else logging.ERROR
     log.log(level, run.line())
     return run
+
+
+def _record(db: Database, name: str, write: Callable[[Session], None]) -> None:
+    """Write to the job's record in a short unit of work of its own; a failure to record (the
+    database away) is logged and never breaks the run."""
+    try:
+        with db.unit_of_work() as session:
+            write(session)
+    except Exception:
+        log.warning("job %s: could not record the run", name, exc_info=True)
