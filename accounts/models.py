@@ -25,6 +25,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Copied into a browser's session at sign-in; bumped by sign-out, a password change and
+    # deactivation, which thereby end every session of the user (migration 0014).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Whose statements a supplier or county account may see (migration 0006).
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))

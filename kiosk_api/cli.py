@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +17,9 @@ from core.db import Database
 from core.errors import DomainError
 from kiosk_api import config as config_module
 from kiosk_api import migrate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Context:
@@ -121,6 +126,77 @@ def users_create(ctx: Context, username: str, role: str, password: str, display_
     click.echo(f"created {role} {username}")
 
 
+@users.command("set-password")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@pass_context
+def users_set_password(ctx: Context, username: str, password: str) -> None:
+    """Give a user a new password; every session they had is ended."""
+    from kiosk_api.auth.service import set_password
+
+    _account_change(ctx, "user.set_password", username, lambda s: set_password(s, username, password))
+    click.echo(f"{username}: new password set, every session ended")
+
+
+@users.command("deactivate")
+@click.option("--username", required=True)
+@pass_context
+def users_deactivate(ctx: Context, username: str) -> None:
+    """Deactivate a user: no sign-in, every session ended and every bearer token revoked."""
+    from kiosk_api.auth.service import deactivate_user
+
+    revoked: list[int] = []
+    _account_change(
+        ctx,
+        "user.deactivate",
+        username,
+        lambda s: revoked.append(deactivate_user(s, ctx.clock, username)[1]),
+    )
+    click.echo(f"{username}: deactivated, every session ended, {revoked[0]} token(s) revoked")
+
+
+def _account_change(ctx: Context, action: str, username: str, change: Callable[[Session], object]) -> None:
+    """Make a change to one user account in one unit of work, with its audit entry (passwords and
+    token hashes are never in it)."""
+    import getpass
+
+    from sqlalchemy import select
+
+    from accounts.models import User
+    from audit.service import record
+
+    def account(session: Session) -> dict[str, object]:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            return {}
+        return {
+            "active": user.active,
+            "session_epoch": user.session_epoch,
+            "live_tokens": sum(1 for t in user.tokens if t.revoked_at is None),
+        }
+
+    try:
+        with ctx.db.unit_of_work() as session:
+            before = account(session)
+            change(session)
+            session.flush()
+            after = account(session)
+            record(
+                session,
+                ctx.clock,
+                actor=f"cli:{getpass.getuser()}",
+                actor_role="cli",
+                action=action,
+                target_type="users",
+                target_id=username,
+                before=before,
+                after=after,
+                via="cli",
+            )
+    except DomainError as error:
+        _fail(error)
+
+
 @main.group()
 def tokens() -> None:
     """Bearer tokens for scripts."""
@@ -140,6 +216,45 @@ def tokens_create(ctx: Context, username: str, name: str) -> None:
     except DomainError as error:
         _fail(error)
     click.echo(token)
+
+
+@tokens.command("revoke")
+@click.option("--username", required=True)
+@click.option("--id", "token_id", type=int, default=None, help="only this token (dongxi tokens list)")
+@pass_context
+def tokens_revoke(ctx: Context, username: str, token_id: int | None) -> None:
+    """Revoke a user's bearer tokens (all of them, or one by its id): they stop working at once."""
+    from kiosk_api.auth.service import revoke_tokens
+
+    revoked: list[int] = []
+    _account_change(
+        ctx,
+        "token.revoke",
+        username,
+        lambda s: revoked.append(revoke_tokens(s, ctx.clock, username, token_id)),
+    )
+    click.echo(f"{username}: {revoked[0]} token(s) revoked")
+
+
+@tokens.command("list")
+@click.option("--username", required=True)
+@pass_context
+def tokens_list(ctx: Context, username: str) -> None:
+    """A user's bearer tokens: id, name, created and revoked (Asia/Shanghai); never the token."""
+    from sqlalchemy import select
+
+    from accounts.models import ApiToken, User
+    from core.clock import local_minute
+
+    with ctx.db.unit_of_work() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        click.echo(f"{'id':>6}  {'name':<24} times in Asia/Shanghai")
+        for row in rows:
+            state = f"revoked {local_minute(row.revoked_at)}" if row.revoked_at else "live"
+            click.echo(f"{row.id:>6}  {row.name or '—':<24} created {local_minute(row.created_at)}  {state}")
 
 
 @main.group()

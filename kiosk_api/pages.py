@@ -12,7 +12,7 @@ from accounts.roles import ROLES
 from catalogue import service as catalogue
 from catalogue.categories import CATEGORIES
 from kiosk_api.auth.http import current_user
-from kiosk_api.auth.service import authenticate
+from kiosk_api.auth.service import authenticate, end_sessions
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.i18n import current_language, translate
 from kiosk_api.limits import throttle
@@ -95,12 +95,16 @@ def login() -> Any:
         else:
             session.clear()
             session["user_id"] = user.id
+            session["epoch"] = user.session_epoch
             return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
     return render_template("login.html", error=error), (401 if error else 200)
 
 
 @pages.post("/logout")
 def logout() -> Any:
-    """Sign out."""
+    """Sign out: this session, and every other session of the user (a copied cookie included)."""
+    user = current_user()
+    if user is not None and "user_id" in session:
+        end_sessions(get_session().merge(user))  # committed with the request
     session.clear()
     return redirect(url_for("pages.home"))

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request, session
 from flask_smorest import Blueprint
 from flask_wtf.csrf import validate_csrf
+from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from accounts.models import User
@@ -47,10 +48,8 @@ def current_user() -> User | None:
             user = user_for_token(db_session, token.strip())
             if user is None:
                 raise Unauthenticated("unknown or revoked token", code="invalid_token")
-        elif "user_id" in session:
-            user = db_session.get(User, session["user_id"])
-            if user is not None and not user.active:
-                user = None
+        else:
+            user = user_of_session(db_session)
     if (
         user is not None
         and not header
@@ -64,6 +63,20 @@ def current_user() -> User | None:
         except ValidationError as exc:
             raise Unauthenticated("missing or wrong X-CSRFToken header", code="csrf_failed") from exc
     g.current_user = user
+    return user
+
+
+def user_of_session(db_session: Session) -> User | None:
+    """The user the browser's session cookie names, while it is still theirs: active, and signed in
+    since their last sign-out, password change or deactivation (the session's epoch is theirs). A
+    session that is no longer theirs is forgotten (its cookie is cleared in the answer)."""
+    if "user_id" not in session:
+        return None
+    user = db_session.get(User, session["user_id"])
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+        session.pop("user_id", None)
+        session.pop("epoch", None)
+        return None
     return user
 
 

@@ -87,11 +87,54 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_token(session: Session, clock: Clock, username: str, name: str = "") -> str:
-    """Issue a bearer token for a user and return it; it cannot be shown again."""
+def end_sessions(user: User) -> None:
+    """End every browser session of the user, on every server (their cookies' epoch is now old)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """Give a user a new password (the policy of create_user) and end their sessions."""
+    user = _user_named(session, username)
+    if (problem := password_problem(password, user.username, user.display_name)) is not None:
+        raise InvalidInput("password refused", fields={"password": problem})
+    user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+    return user
+
+
+def deactivate_user(session: Session, clock: Clock, username: str) -> tuple[User, int]:
+    """Deactivate a user: no sign-in, every session ended, every token revoked; return the user and
+    how many tokens were revoked."""
+    user = _user_named(session, username)
+    user.active = False
+    end_sessions(user)
+    return user, revoke_tokens(session, clock, username)
+
+
+def revoke_tokens(session: Session, clock: Clock, username: str, token_id: int | None = None) -> int:
+    """Revoke a user's bearer tokens (or only the one with this id); return how many were revoked."""
+    user = _user_named(session, username)
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        stmt = stmt.where(ApiToken.id == token_id)
+    rows = list(session.scalars(stmt))
+    if token_id is not None and not rows:
+        raise NotFound(f"{username} has no live token {token_id}", code="token_not_found")
+    for row in rows:
+        row.revoked_at = clock.now()
+    return len(rows)
+
+
+def _user_named(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user {username}", code="user_not_found")
+    return user
+
+
+def create_token(session: Session, clock: Clock, username: str, name: str = "") -> str:
+    """Issue a bearer token for a user and return it; it cannot be shown again."""
+    user = _user_named(session, username)
     token = new_token()
     session.add(ApiToken(user=user, token_hash=sha256_hex(token), name=name, created_at=clock.now()))
     return token

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from accounts.models import User
 from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS
 from core.money import format_fen
+from kiosk_api.auth.http import user_of_session
 from kiosk_api.database import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,9 +28,7 @@ def signed_in_user() -> User | None:
     user = None
     if "user_id" in session:
         with get_db().unit_of_work() as lookup:
-            user = lookup.get(User, session["user_id"])
-    if user is not None and not user.active:
-        user = None
+            user = user_of_session(lookup)
     g.current_user = user
     return user
 

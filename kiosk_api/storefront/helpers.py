@@ -15,7 +15,7 @@ from accounts.models import User
 from core.clock import local_minute
 from core.errors import DomainError
 from core.money import format_fen
-from kiosk_api.auth.http import current_user
+from kiosk_api.auth.http import current_user, user_of_session
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
 from kiosk_api.storefront import cart
@@ -73,8 +73,7 @@ def resolve_page_user() -> None:
     """
     if "current_user" in g or "user_id" not in session:
         return
-    user = get_session().get(User, session["user_id"])
-    g.current_user = user if user is not None and user.active else None
+    g.current_user = user_of_session(get_session())
 
 
 def page_user(roles: tuple[str, ...] | None = None) -> User | None:

@@ -16,6 +16,7 @@ def sign_in_as(client, session, username: str) -> None:  # type: ignore[no-untyp
     user = session.scalar(select(User).where(User.username == username))
     with client.session_transaction() as cookie:
         cookie["user_id"] = user.id
+        cookie["epoch"] = user.session_epoch  # as sign-in writes it (kiosk_api/pages.py)
 
 
 def test_browse_by_partner_and_by_region(client) -> None:
