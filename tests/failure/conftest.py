@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,16 +40,12 @@ def _missing(what: str, required_by: str) -> None:
     pytest.skip(what)
 
 
-def make_postgres() -> PrivatePostgres:
-    """initdb and start a cluster of the caller's own (skip, or fail under REQUIRE_POSTGRES=1,
-    when the PostgreSQL server binaries are not installed)."""
+def _bindir() -> Path:
     bindir = postgres_bindir()
     if bindir is None or not (bindir / "initdb").exists():
         _missing("no PostgreSQL server binaries (initdb) found; set TEST_POSTGRES_BINDIR", "REQUIRE_POSTGRES")
     assert bindir is not None
-    cluster = PrivatePostgres(bindir)
-    cluster.start()
-    return cluster
+    return bindir
 
 
 def make_redis() -> PrivateRedis:
@@ -64,36 +61,55 @@ def make_redis() -> PrivateRedis:
 
 @dataclass(frozen=True)
 class Seeded:
-    url: str
+    """A stopped cluster holding database `dongxi`: migrated, with the demo data and FZ-0001's key."""
+
+    cluster: PrivatePostgres
     key_id: str
     secret: str
 
 
-def seed(cluster: PrivatePostgres, name: str = "dongxi") -> Seeded:
-    """A migrated database `name` on the cluster with the demo data and FZ-0001's device key."""
-    with cluster.connect(autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = cluster.url(name)
-    migrate.upgrade(url)
-    db = Database(make_engine(url))
-    clock = SystemClock()
-    with db.unit_of_work() as session:
-        load_demo(session, clock)
-        keys = kiosks.provision(session, clock, KIOSK, secret_key=SECRET_KEY)
-    db.engine.dispose()
-    return Seeded(url, keys["key_id"], keys["secret"])
+DATABASE = "dongxi"
 
 
-def server_env(seeded: Seeded, **extra: str) -> dict[str, str]:
-    """The environment dongxi runs with in these tests: the seeded database, the simulated
+@pytest.fixture(scope="session")
+def seeded() -> Iterator[Seeded]:
+    """initdb, migrate and seed once per test process; each test starts a copy of it (`postgres`)."""
+    cluster = PrivatePostgres(_bindir())
+    cluster.start()
+    try:
+        with cluster.connect(autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        url = cluster.url(DATABASE)
+        migrate.upgrade(url)
+        db = Database(make_engine(url))
+        clock = SystemClock()
+        with db.unit_of_work() as session:
+            load_demo(session, clock)
+            keys = kiosks.provision(session, clock, KIOSK, secret_key=SECRET_KEY)
+        db.engine.dispose()
+        cluster.stop()
+        yield Seeded(cluster, keys["key_id"], keys["secret"])
+    finally:
+        cluster.destroy()
+
+
+def start_copy(seeded: Seeded) -> PrivatePostgres:
+    """A running cluster of the caller's own: a copy of the seeded one, on a port of its own."""
+    cluster = PrivatePostgres(seeded.cluster.bindir, copy_of=seeded.cluster)
+    cluster.start()
+    return cluster
+
+
+def server_env(cluster: PrivatePostgres, **extra: str) -> dict[str, str]:
+    """The environment dongxi runs with in these tests: the cluster's seeded database, the simulated
     provider, and the nonces in the database unless REDIS_URL is given."""
-    return {"DATABASE_URL": seeded.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": "", **extra}
+    return {"DATABASE_URL": cluster.url(DATABASE), "SECRET_KEY": SECRET_KEY, "REDIS_URL": "", **extra}
 
 
 @pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    """A private PostgreSQL cluster for this test alone."""
-    cluster = make_postgres()
+def postgres(seeded: Seeded) -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL cluster for this test alone, holding the seeded database."""
+    cluster = start_copy(seeded)
     yield cluster
     cluster.destroy()
 

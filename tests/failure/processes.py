@@ -69,7 +69,8 @@ class PrivatePostgres:
     """A PostgreSQL cluster of one test's own: initdb in a temporary directory, its own port, no
     fsync (nothing here must survive a power cut), stopped and started at the test's will."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, copy_of: PrivatePostgres | None = None) -> None:
+        """initdb a new cluster, or copy the data directory of a stopped one (its databases too)."""
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="dongxi-failure-pg-"))
         self.data = self.root / "data"
@@ -77,8 +78,15 @@ class PrivatePostgres:
         self.port = 0
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--no-sync", "--locale=C.UTF-8")  # fmt: skip
+        if copy_of is None:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                      "--no-sync", "--locale=C.UTF-8")  # fmt: skip
+        else:
+            assert not copy_of.running(), "copy a stopped cluster only"
+            self._run_as_postgres(["cp", "-a", str(copy_of.data), str(self.data)])
+
+    def _run_as_postgres(self, command: list[str]) -> None:
+        subprocess.run([*_as_postgres_user(), *command], check=True, timeout=WAIT * 2, cwd=self.root)
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [*_as_postgres_user(), str(self.bindir / tool), *args]
@@ -97,7 +105,7 @@ class PrivatePostgres:
             port = self.port or free_port()
             options = (
                 f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c autovacuum=off"
             )
             done = self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log),
                              "-w", "-t", str(int(WAIT)), "start", check=False)  # fmt: skip

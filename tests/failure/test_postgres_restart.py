@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import text
 
 from core.db import make_engine
-from tests.failure.conftest import Device, seed, server_env
+from tests.failure.conftest import DATABASE, Device, Seeded, server_env
 from tests.failure.load import Answer, Load
 from tests.failure.processes import Dongxi, PrivatePostgres, dongxi_server, wait_until
 
@@ -73,10 +73,9 @@ def _unavailable(answer: Answer) -> bool:
 
 
 def test_postgresql_down_answers_503_json_and_dongxi_recovers_when_it_is_back(
-    postgres: PrivatePostgres, tmp_path: Path
+    seeded: Seeded, postgres: PrivatePostgres, tmp_path: Path
 ) -> None:
-    seeded = seed(postgres)
-    with dongxi_server(server_env(seeded), tmp_path) as server:
+    with dongxi_server(server_env(postgres), tmp_path) as server:
         arbiter, workers = server.process.pid, sorted(server.workers())
         device = Device(server.base, seeded.key_id, seeded.secret, timeout=BOUND * 2)
         purchases = Purchases(device, device.stocked_slot())
@@ -127,7 +126,7 @@ def test_postgresql_down_answers_503_json_and_dongxi_recovers_when_it_is_back(
     assert purchases.retried, "no purchase met the outage"
     assert all(len(ids) == 1 for ids in purchases.orders.values()), purchases.orders
     assert purchases.retried <= set(purchases.orders)
-    engine = make_engine(seeded.url)
+    engine = make_engine(postgres.url(DATABASE))
     with engine.connect() as conn:
         by_key = dict(
             conn.execute(
