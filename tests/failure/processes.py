@@ -270,8 +270,10 @@ def _wait_until_serving(server: Dongxi, workers: int) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    # SIGINT: gunicorn's quick shutdown (a graceful one waits out booting workers and keep-alive
+    # connections: seconds, and nothing here needs it).
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.kill(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
