@@ -23,6 +23,7 @@ from tests.failure.processes import Dongxi, PrivatePostgres, dongxi_server, wait
 pytestmark = pytest.mark.failure
 
 BOUND = 10.0  # no request may take longer than this, outage or not
+KEY_TTL = 1
 
 
 class Purchases:
@@ -75,7 +76,10 @@ def _unavailable(answer: Answer) -> bool:
 def test_postgresql_down_answers_503_json_and_dongxi_recovers_when_it_is_back(
     seeded: Seeded, postgres: PrivatePostgres, tmp_path: Path
 ) -> None:
-    with dongxi_server(server_env(postgres), tmp_path) as server:
+    # Device keys cached for 1 s rather than 10: the outage outlasts the cache, so device requests
+    # meet the database down in their key lookup as well as in their nonce and their work.
+    env = server_env(postgres, DEVICE_KEY_TTL_SECONDS=str(KEY_TTL))
+    with dongxi_server(env, tmp_path) as server:
         arbiter, workers = server.process.pid, sorted(server.workers())
         device = Device(server.base, seeded.key_id, seeded.secret, timeout=BOUND * 2)
         purchases = Purchases(device, device.stocked_slot())
@@ -95,8 +99,12 @@ def test_postgresql_down_answers_503_json_and_dongxi_recovers_when_it_is_back(
             postgres.stop("fast")
             down = time.monotonic()
             wait_until(
-                lambda: load.kinds_answered(down, _unavailable, times=3) and purchases.retried,
-                "503s while down, to a vend session among them",
+                lambda: (
+                    load.kinds_answered(down, _unavailable, times=3)
+                    and load.kinds_answered(down + KEY_TTL + 0.5, _unavailable)
+                    and purchases.retried
+                ),
+                "503s while down, past the key cache, to a vend session among them",
             )
             wait_for_status(server, "/api/v1/regions", 503)
             # The readiness probe (/readyz) goes here too: wait_for_status(server, "/readyz", 503).
