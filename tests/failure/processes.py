@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+import redis
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -158,35 +159,37 @@ class PrivateRedis:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            if _wait_for_port(port, self.process):
+            if self._answers_on(port):
                 self.port = port
                 return
+            self.kill()
         raise RuntimeError("redis-server did not start")
 
-    def kill(self) -> None:
-        """SIGKILL it, as a crash would, and wait until its port refuses connections."""
+    def _answers_on(self, port: int) -> bool:
+        """Wait until this redis-server (its pid, not whatever else may hold the port) answers."""
         assert self.process is not None
-        self.process.kill()
+        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                return client.info("server")["process_id"] == self.process.pid
+            except redis.RedisError:
+                time.sleep(0.05)
+            finally:
+                client.close()
+        return False
+
+    def kill(self) -> None:
+        """SIGKILL it, as a crash would (its listening socket goes with it)."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.kill()
         self.process.wait(timeout=WAIT)
         self.process = None
 
     def destroy(self) -> None:
         if self.process is not None:
             self.kill()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[Any]) -> bool:
-    """Wait until something accepts connections on the port; False if the process exited first."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 class Dongxi:
