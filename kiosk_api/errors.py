@@ -70,7 +70,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
 def database_error_response(error: BaseException) -> Response | None:
     """The 503 answer to a database that cannot serve now — unreachable, restarting, the connection
     lost (`database_unavailable`), or locked by another writer (`busy`) — or None for any other
-    error. Nothing of the request was committed: clients retry (with the same Idempotency-Key)."""
+    error. The request's work was rolled back, or its commit's answer lost: clients retry with the
+    same Idempotency-Key (or report_id), which returns whatever did commit."""
     if is_unreachable(error):
         return error_response(503, "database_unavailable", "the database is unavailable; try again")
     orig = getattr(error, "orig", None)
