@@ -7,8 +7,11 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -66,6 +69,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+# SQLSTATEs of a server that is going away or not there yet: admin_shutdown, crash_shutdown,
+# cannot_connect_now (starting up, shutting down); class 08 is the connection exceptions.
+_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether a database error means the database cannot be used now: not reachable, stopping or
+    starting, the connection lost, or no pooled connection free in time. Not a refused statement
+    (a constraint, a lock timeout): those are answers of a working database."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", "")
+    if sqlstate is None:
+        # psycopg's own OperationalError, with no SQLSTATE from a server: the connection attempt
+        # failed (refused, timed out) or the connection broke.
+        return isinstance(error.orig, psycopg.OperationalError | psycopg.InterfaceError)
+    return sqlstate.startswith("08") or sqlstate in _GOING_AWAY
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and write-locking transactions."""
     if url.startswith("sqlite"):
@@ -75,12 +102,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     # No pre-ping: it costs a round trip on every checkout, and a connection the server closed fails
     # its first statement with OperationalError, which the request answers 503 (clients retry) and
-    # the pool replaces. Recycling keeps connections younger than any idle timeout between us.
+    # the pool replaces (with every connection as old: the pool is invalidated on a disconnect).
+    # Recycling keeps connections younger than any idle timeout between us. A server that does not
+    # answer at all (a host gone, packets dropped) fails a connection attempt after connect_timeout
+    # rather than holding the request; one stopped on its host refuses at once.
     kwargs.setdefault("pool_recycle", 1800)
     if "connect_timeout" not in make_url(url).query:
-        # A server that cannot be reached (stopped behind a dropped route, a host gone) fails a new
-        # connection in seconds instead of holding a request (or /readyz) until the OS gives up.
-        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     if "poolclass" not in kwargs:  # a queue pool, sized for a worker's threads
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)

@@ -595,6 +595,9 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
         "",
     ]
     click.echo("\n".join(lines))
+    from kiosk_api.observability import configure_logging
+
+    configure_logging()
     # One line per request, the app's JSON one (dongxi.requests), not werkzeug's access line too.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
@@ -684,10 +687,10 @@ def worker(ctx: Context) -> None:
     line per run. Run one or more beside the app servers: each job runs on one of them at a time."""
 
     from kiosk_api.jobs.scheduler import run_worker
+    from kiosk_api.observability import configure_logging
     from kiosk_api.payments_ext import build_provider
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per run says it all
+    configure_logging()
     triggers = _job_triggers()
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
     run_worker(ctx.db, ctx.clock, provider, triggers)

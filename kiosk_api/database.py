@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
-from core.db import Database, UnitOfWork
+from core.db import Database, UnitOfWork, is_unreachable
 
 
 def get_db() -> Database:
@@ -36,9 +37,17 @@ def after_rollback(work: Callable[[], None]) -> None:
     g.setdefault("after_rollback", []).append(work)
 
 
-def _run_after_rollback() -> None:
-    for work in g.pop("after_rollback", []):
-        work()
+def _keep_after_rollback() -> None:
+    """Run the after-rollback work; the request failed already, so this is best effort (with the
+    database away it fails too, and must not turn the request's answer into a 500)."""
+    try:
+        for work in g.pop("after_rollback", []):
+            work()
+    except Exception as error:
+        if is_unreachable(error):  # said once already by the request's own answer (errors.py)
+            current_app.logger.warning("after-rollback work skipped: the database is unavailable")
+        else:
+            current_app.logger.exception("after-rollback work failed")
 
 
 def get_clock() -> Clock:
@@ -51,7 +60,7 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        from kiosk_api.errors import error_response
+        from kiosk_api.errors import database_error_response, error_response
 
         session: Session | None = g.pop("db_session", None)
         if session is None:
@@ -65,12 +74,17 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
         except IntegrityError:
             session.rollback()
             response = error_response(409, "conflict", "the change conflicts with data written meanwhile")
-        except OperationalError:
+        except (DBAPIError, PoolTimeout) as error:
             session.rollback()
-            response = error_response(503, "busy", "the database is busy; try again")
+            # The database went away (the commit's answer may be lost) or is busy: 503, and the
+            # client retries; a retry with the same Idempotency-Key finds what did commit.
+            answer = database_error_response(error)
+            if answer is None and not isinstance(error, OperationalError):
+                raise
+            response = answer or error_response(503, "busy", "the database is busy; try again")
         finally:
             session.close()
-        _run_after_rollback()
+        _keep_after_rollback()
         return response
 
     @app.teardown_request
@@ -80,7 +94,4 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
             session.rollback()
             session.close()
         if "after_rollback" in g:
-            try:
-                _run_after_rollback()
-            except Exception:  # the request already failed; keeping its nonce is best effort
-                current_app.logger.exception("after-rollback work failed")
+            _keep_after_rollback()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from core.db import is_unreachable
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from inventory.errors import StockBusy
 from kiosk_api.auth.device import ReplayCheckUnavailable
@@ -65,6 +67,21 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
     return {prefix or "_schema": str(messages)}
 
 
+def database_error_response(error: BaseException) -> Response | None:
+    """The 503 answer to a database that cannot serve now — unreachable, restarting, the connection
+    lost (`database_unavailable`), or locked by another writer (`busy`) — or None for any other
+    error. The request's work was rolled back, or its commit's answer lost: clients retry with the
+    same Idempotency-Key (or report_id), which returns whatever did commit."""
+    if is_unreachable(error):
+        return error_response(503, "database_unavailable", "the database is unavailable; try again")
+    orig = getattr(error, "orig", None)
+    if isinstance(error, OperationalError) and any(
+        word in str(orig).lower() for word in ("locked", "deadlock")
+    ):
+        return error_response(503, "busy", "the database is busy; try again")
+    return None
+
+
 def _status_for(error: DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
@@ -97,11 +114,15 @@ def init_app(app: Flask) -> None:
         app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return error_response(409, "conflict", "the change conflicts with existing data")
 
-    @app.errorhandler(OperationalError)
-    def _operational(error: OperationalError) -> Response:
-        if "locked" in str(error.orig).lower() or "deadlock" in str(error.orig).lower():
-            return error_response(503, "busy", "the database is busy; try again")
-        raise error
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def _database(error: Exception) -> Response:
+        response = database_error_response(error)
+        if response is None:
+            raise error
+        code = response.get_json()["error"]["code"]
+        app.logger.warning("%s on %s %s: %s", code, request.method, request.path, error)
+        return response
 
     @app.errorhandler(500)
     def _internal(_error: Exception) -> Response:

@@ -58,6 +58,13 @@ if _own_metrics_dir:
 metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
+def post_fork(_server: Any, _worker: Any) -> None:
+    """The worker's own log on stderr beside gunicorn's: what the app and its libraries warn of."""
+    from kiosk_api.observability import configure_logging
+
+    configure_logging(loglevel)
+
+
 def on_starting(_server: Any) -> None:
     """Start without an earlier server's metric files, which would be summed into ours (only those
     files go: the directory may have been given, and may hold others)."""

@@ -79,9 +79,14 @@ class _Resolver(HTTPSignatureKeyResolver):
     def __init__(self, secret_for: Callable[[str], bytes | None]) -> None:
         self.secret_for = secret_for
         self.unknown: str | None = None
+        self.lookup_failed: Exception | None = None
 
     def resolve_public_key(self, key_id: str) -> bytes | None:
-        secret = self.secret_for(key_id)
+        try:
+            secret = self.secret_for(key_id)
+        except Exception as exc:  # the library would report it as a bad signature: kept to re-raise
+            self.lookup_failed = exc
+            raise
         if secret is None:
             self.unknown = key_id
         return secret
@@ -140,12 +145,15 @@ def verify_device_request(
         (result,) = verifier.verify(message, max_age=None, require_components=REQUIRED_COMPONENTS, body=body)
     except DeviceAuthError:
         raise
-    except InvalidSignature as exc:
+    except Exception as exc:
+        if resolver.lookup_failed is not None:
+            # Looking the key up failed (the database away: 503), which says nothing of the signature.
+            raise resolver.lookup_failed from None
+        if not isinstance(exc, InvalidSignature):  # malformed structured fields and the like
+            raise DeviceAuthError(f"malformed signature: {exc}", code="bad_signature") from exc
         if resolver.unknown is not None:
             raise DeviceAuthError("unknown or revoked key id", code="unknown_key") from exc
         raise DeviceAuthError(f"the signature does not verify: {exc}", code="bad_signature") from exc
-    except Exception as exc:  # malformed structured fields and the like: still the client's fault
-        raise DeviceAuthError(f"malformed signature: {exc}", code="bad_signature") from exc
     params = result.parameters
     if params.get("alg") != "hmac-sha256":
         raise DeviceAuthError('alg must be "hmac-sha256"', code="bad_signature")

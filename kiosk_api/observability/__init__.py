@@ -12,6 +12,17 @@ from flask import Flask, Response, g, request
 
 from kiosk_api.observability import metrics, request_log
 
+LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str | int = logging.INFO) -> None:
+    """The process's own log on stderr: what the app's loggers, the jobs and the libraries it uses
+    warn of (flask-limiter's storage falling back to memory, a job's failure). The request log has
+    its own handler and line (request_log.py). Called by `dongxi serve`, `dongxi worker` and
+    gunicorn_conf.py, once per process."""
+    logging.basicConfig(level=level.upper() if isinstance(level, str) else level, format=LOG_FORMAT)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # the jobs' own line per run says it all
+
 
 def init_app(app: Flask, *, up_since: datetime) -> None:
     """Count and log every request, and serve /healthz, /readyz and /metrics.
