@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, headers, limits, observability, payments_ext
+from kiosk_api import database, errors, headers, input_limits, limits, observability, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
     app.json.sort_keys = False
+    input_limits.init_app(app)  # first: its converters and its check of every request come before the rest
 
     db: Database = app.config.get("DATABASE") or Database.from_url(app.config["DATABASE_URL"])
     clock: Clock = app.config.get("CLOCK") or SystemClock()

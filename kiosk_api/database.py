@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
@@ -68,6 +68,9 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
         except OperationalError:
             session.rollback()
             response = error_response(503, "busy", "the database is busy; try again")
+        except DataError:  # a value its column cannot hold, found only when the commit flushed it
+            session.rollback()
+            response = error_response(422, "invalid_input", "a value is out of range or not storable")
         finally:
             session.close()
         _run_after_rollback()

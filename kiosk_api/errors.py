@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
@@ -102,6 +102,15 @@ def init_app(app: Flask) -> None:
         if "locked" in str(error.orig).lower() or "deadlock" in str(error.orig).lower():
             return error_response(503, "busy", "the database is busy; try again")
         raise error
+
+    # The last line for input that got past the schemas (which should never let it through): a
+    # value the database cannot hold, a number past a driver's 64 bits, nesting past the stack.
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(RecursionError)
+    def _unstorable(error: Exception) -> Response:
+        app.logger.warning("unstorable input on %s %s: %r", request.method, request.path, error)
+        return error_response(422, "invalid_input", "a value is out of range or not storable")
 
     @app.errorhandler(500)
     def _internal(_error: Exception) -> Response:

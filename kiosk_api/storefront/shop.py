@@ -4,7 +4,7 @@ status page, which only its owner can open (the signed-in buyer, or the secret l
 
 from __future__ import annotations
 
-import hmac
+
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -17,6 +17,7 @@ from core.errors import DomainError, NotFound
 from kiosk_api.auth.http import current_user
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.limits import limit
+from kiosk_api.pay_tokens import token_matches
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.schemas.orders import ContactIn
@@ -238,7 +239,7 @@ def owned_order(order_id: str) -> Order:
     if (
         (user is not None and order.user_id == user.id)
         or order.id in session.get("orders", [])
-        or (token and hmac.compare_digest(token, order.pay_token))
+        or token_matches(token, order.pay_token)
     ):
         return order
     abort(404)
