@@ -100,7 +100,10 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
             if not config.get(key):
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
     if config.get("STATEMENTS_START") and not _is_period(config["STATEMENTS_START"]):
-        found.append(f"STATEMENTS_START must be a month YYYY-MM (2000-01 … 2099-12), not {config['STATEMENTS_START']!r}")
+        found.append(
+            "STATEMENTS_START must be a month YYYY-MM (2000-01 … 2099-12),"
+            f" not {config['STATEMENTS_START']!r}"
+        )
     if not config["DATABASE_URL"].startswith(("sqlite", "postgresql")):
         found.append("DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
     if production:

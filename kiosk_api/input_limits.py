@@ -34,7 +34,11 @@ def bad_text(value: str) -> str | None:
     found = _BAD_TEXT.search(value)
     if found is None:
         return None
-    return "must not contain NUL bytes" if found.group() == "\x00" else "must be valid Unicode (a lone surrogate)"
+    return (
+        "must not contain NUL bytes"
+        if found.group() == "\x00"
+        else "must be valid Unicode (a lone surrogate)"
+    )
 
 
 def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -55,14 +59,23 @@ def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 class IdConverter(IntegerConverter):
     """`<int:…>` bounded to the 32-bit id columns: a larger number is no row (404), not a 500."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = INT32_MAX, signed: bool = False) -> None:  # noqa: A002 - werkzeug's names
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = INT32_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class TextConverter(UnicodeConverter):
     """`<string:…>` (and the default) without NUL bytes, which no text column holds."""
 
-    def __init__(self, map: Any, minlength: int = 1, maxlength: int | None = None, length: int | None = None) -> None:
+    def __init__(
+        self, map: Any, minlength: int = 1, maxlength: int | None = None, length: int | None = None
+    ) -> None:
         super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
         self.regex = self.regex.replace("[^/]", "[^/\x00]")
 
@@ -70,9 +83,9 @@ class TextConverter(UnicodeConverter):
 def _check_request() -> Any:
     if request.is_json:
         request.max_content_length = min(request.max_content_length or MAX_JSON_BYTES, MAX_JSON_BYTES)
-    if request.content_length is not None and request.max_content_length is not None:
-        if request.content_length > request.max_content_length:
-            abort(413)
+    limit = request.max_content_length
+    if request.content_length is not None and limit is not None and request.content_length > limit:
+        abort(413)  # at once; a body sent without a length is cut off at the limit as it is read
     fields: dict[str, str] = {}
     sources = [request.args]
     if request.method in ("POST", "PUT", "PATCH"):

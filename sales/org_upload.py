@@ -84,7 +84,9 @@ def _rows_of_csv(data: bytes) -> Iterator[list[str]]:
         for row in csv.reader(io.StringIO(text)):
             yield [_cell(c) for c in row]
     except csv.Error as exc:  # a field past the csv module's limit, a NUL byte, a bad quote
-        raise InvalidInput(f"the CSV cannot be read: {exc}", fields={"file": "not a readable CSV file"}) from exc
+        raise InvalidInput(
+            f"the CSV cannot be read: {exc}", fields={"file": "not a readable CSV file"}
+        ) from exc
 
 
 def _check_xlsx_size(data: bytes) -> None:

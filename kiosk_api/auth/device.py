@@ -110,7 +110,9 @@ class _ClockedVerifier(HTTPMessageVerifier):
         if not isinstance(params["nonce"], str) or not 1 <= len(params["nonce"]) <= MAX_NONCE_LENGTH:
             raise DeviceAuthError(f'"nonce" must be 1–{MAX_NONCE_LENGTH} characters', code="bad_signature")
         if not isinstance(params["keyid"], str) or len(params["keyid"]) > MAX_KEY_ID_LENGTH:
-            raise DeviceAuthError(f'"keyid" must be at most {MAX_KEY_ID_LENGTH} characters', code="bad_signature")
+            raise DeviceAuthError(
+                f'"keyid" must be at most {MAX_KEY_ID_LENGTH} characters', code="bad_signature"
+            )
         if type(params["created"]) is not int:
             raise DeviceAuthError('"created" must be an integer', code="bad_signature")
         created = datetime.fromtimestamp(params["created"], tz=UTC)

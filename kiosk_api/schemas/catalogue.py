@@ -87,7 +87,9 @@ class SupplierIn(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(SUPPLIER_KINDS))
     county = fields.String(required=True, validate=REGION_CODE)
     credit_code = fields.String(
-        required=True, validate=validate.Length(max=18), metadata={"description": "统一社会信用代码, 18 characters"}
+        required=True,
+        validate=validate.Length(max=18),
+        metadata={"description": "统一社会信用代码, 18 characters"},
     )
     certified = fields.Boolean(load_default=False)
     households_linked = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
@@ -133,7 +135,9 @@ class SupplierRef(Schema):
 
 class _ProductFields(StrictSchema):
     gtin = fields.String(
-        allow_none=True, validate=validate.Length(max=13), metadata={"description": "GTIN-13 with check digit"}
+        allow_none=True,
+        validate=validate.Length(max=13),
+        metadata={"description": "GTIN-13 with check digit"},
     )
     name_zh = fields.String(validate=NAME)
     name_en = fields.String(validate=validate.Length(max=256))

@@ -4,7 +4,6 @@ status page, which only its owner can open (the signed-in buyer, or the secret l
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for

@@ -98,12 +98,15 @@ def test_quota_figures_past_their_columns_are_a_422(client, auth, session) -> No
         ({"kind": "fixed", "fixed_fen": INT64_PAST}, "fixed_fen"),
         ({"kind": "per_member", "members": INT32_PAST, "per_member_fen": 100}, "members"),
     ):
-        _refused(
-            client.put(f"/api/v1/orgs/{org_id}/quotas/2026", json=body, headers=auth("operator")), field
-        )
-    assert client.put(
-        f"/api/v1/orgs/{org_id}/quotas/{INT64_PAST}", json={"kind": "fixed", "fixed_fen": 1}, headers=auth("operator")
-    ).status_code == 404
+        _refused(client.put(f"/api/v1/orgs/{org_id}/quotas/2026", json=body, headers=auth("operator")), field)
+    assert (
+        client.put(
+            f"/api/v1/orgs/{org_id}/quotas/{INT64_PAST}",
+            json={"kind": "fixed", "fixed_fen": 1},
+            headers=auth("operator"),
+        ).status_code
+        == 404
+    )
 
 
 def _demo_org_id(session) -> int:  # type: ignore[no-untyped-def]
@@ -114,7 +117,9 @@ def _demo_org_id(session) -> int:  # type: ignore[no-untyped-def]
 
 def test_a_non_ascii_order_token_is_a_404_not_a_500(client, session) -> None:
     honey = product(session, "GY-HONEY-500G")
-    placed = client.post("/api/v1/orders", json={"lines": [{"product": honey.id, "qty": 1}], "contact": CONTACT})
+    placed = client.post(
+        "/api/v1/orders", json={"lines": [{"product": honey.id, "qty": 1}], "contact": CONTACT}
+    )
     assert placed.status_code == 201
     order_id = placed.get_json()["order_id"]
     fresh = type(client)(client.application)  # another browser: not the one that placed it
@@ -206,17 +211,28 @@ def test_issuing_a_month_that_never_had_sales_is_refused_and_freezes_nothing(cli
 def test_a_region_name_longer_than_its_column_is_a_422(client, auth, session) -> None:
     from catalogue.models import Region
 
-    body = {"code": "640499", "name_zh": "县" * 65, "name_en": "X County", "level": "county", "parent": "640400"}
+    body = {
+        "code": "640499",
+        "name_zh": "县" * 65,
+        "name_en": "X County",
+        "level": "county",
+        "parent": "640400",
+    }
     _refused(client.post("/api/v1/regions", json=body, headers=auth("admin")), "name_zh")
     session.expire_all()
     assert session.get(Region, "640499") is None
 
 
-@pytest.mark.parametrize(("path", "field"), [("/api/v1/inventory/balances?product=1", None),
-                                             ("/api/v1/inventory/lots?product=1", None),
-                                             ("/api/v1/inventory/movements?product=1", None),
-                                             ("/api/v1/products?supplier=1", None),
-                                             ("/api/v1/statements?supplier=1", None)])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/inventory/balances?product=1", None),
+        ("/api/v1/inventory/lots?product=1", None),
+        ("/api/v1/inventory/movements?product=1", None),
+        ("/api/v1/products?supplier=1", None),
+        ("/api/v1/statements?supplier=1", None),
+    ],
+)
 def test_integer_query_filters_are_accepted(client, auth, path, field) -> None:
     response = client.get(path, headers=auth("admin"))
     assert response.status_code == 200, response.get_json()

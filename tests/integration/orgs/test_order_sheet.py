@@ -126,7 +126,9 @@ def _rezip(data: bytes, replace: dict[str, bytes]) -> bytes:
 
 def test_an_xlsx_that_fails_while_its_rows_are_read_is_refused(session) -> None:
     good = _xlsx([["sku", "qty"], ["YB-RICE-5KG", 1]])
-    broken = _rezip(good, {"xl/worksheets/sheet1.xml": b'<worksheet xmlns="x"><sheetData><row r="1"><c r="A1"'})
+    broken = _rezip(
+        good, {"xl/worksheets/sheet1.xml": b'<worksheet xmlns="x"><sheetData><row r="1"><c r="A1"'}
+    )
     with pytest.raises(InvalidInput) as error:
         read_order_sheet(session, "order.xlsx", broken)
     assert "file" in error.value.fields
