@@ -7,6 +7,7 @@ so that no input can reach the database as a value its column cannot hold."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, abort, request
@@ -27,6 +28,7 @@ MAX_JSON_DEPTH = 32
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 _STRING_OUT = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_INT_TEXT = re.compile(r"-?[0-9]{1,12}")
 
 
 def bad_text(value: str) -> str | None:
@@ -54,6 +56,25 @@ def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
         else:
             depth -= 1
     return False
+
+
+def int_within(low: int, high: int) -> Callable[[str], int]:
+    """A `type=` for `request.args.get` / `request.form.get`: ASCII digits within [low, high], else
+    ValueError (werkzeug then returns the default), so a page's own ints stay in their columns."""
+
+    def parse(text: str) -> int:
+        if not _INT_TEXT.fullmatch(text.strip()):
+            raise ValueError("not a whole number")
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"not within {low}…{high}")
+        return value
+
+    return parse
+
+
+row_id = int_within(1, INT32_MAX)
+year_arg = int_within(2000, 2100)
 
 
 class IdConverter(IntegerConverter):
