@@ -28,8 +28,6 @@ from core.errors import DomainError, Unauthenticated
 MAX_AGE = timedelta(seconds=300)
 MAX_FUTURE = timedelta(seconds=60)
 REQUIRED_COMPONENTS = ("@method", "@authority", "@target-uri")
-MAX_NONCE_LENGTH = 128
-MAX_KEY_ID_LENGTH = 64
 # How long a used nonce is remembered: the 360 s a signature can be accepted, and a minute for the
 # clocks of app servers to disagree.
 REPLAY_WINDOW = MAX_AGE + MAX_FUTURE + timedelta(minutes=1)
@@ -106,13 +104,6 @@ class _ClockedVerifier(HTTPMessageVerifier):
         for name in ("created", "keyid", "nonce", "alg"):
             if name not in params:
                 raise DeviceAuthError(f'the signature lacks its "{name}" parameter', code="bad_signature")
-        # The nonce is stored (device_nonces.nonce holds 128), the key id looked up (64).
-        if not isinstance(params["nonce"], str) or not 1 <= len(params["nonce"]) <= MAX_NONCE_LENGTH:
-            raise DeviceAuthError(f'"nonce" must be 1–{MAX_NONCE_LENGTH} characters', code="bad_signature")
-        if not isinstance(params["keyid"], str) or len(params["keyid"]) > MAX_KEY_ID_LENGTH:
-            raise DeviceAuthError(
-                f'"keyid" must be at most {MAX_KEY_ID_LENGTH} characters', code="bad_signature"
-            )
         if type(params["created"]) is not int:
             raise DeviceAuthError('"created" must be an integer', code="bad_signature")
         created = datetime.fromtimestamp(params["created"], tz=UTC)

@@ -69,4 +69,6 @@ def test_a_nonce_longer_than_128_characters_is_a_401(vend_kiosk: SignedKiosk) ->
         use_nonce=True,
     )(prepared)
     response = vend_kiosk.send(signed)
-    assert response.status_code == 401 and response.get_json()["error"]["code"] == "bad_signature"
+    error = response.get_json()["error"]
+    assert response.status_code == 401 and error["code"] == "bad_signature", error
+    assert "nonce" in error["message"], error

@@ -124,11 +124,23 @@ def _rezip(data: bytes, replace: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def test_an_xlsx_that_fails_while_its_rows_are_read_is_refused(session) -> None:
-    good = _xlsx([["sku", "qty"], ["YB-RICE-5KG", 1]])
-    broken = _rezip(
-        good, {"xl/worksheets/sheet1.xml": b'<worksheet xmlns="x"><sheetData><row r="1"><c r="A1"'}
-    )
+SHEET_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+HEADER_ROW = (
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>qty</t></is></c></row>'
+)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        HEADER_ROW + b'<row r="2"><c r="A2" t="n"><v>abc</v></c></row>',  # a number that is none
+        b'<row r="1"><c r="A1" t="s"><v>999</v></c></row>',  # a shared string that does not exist
+    ],
+)
+def test_an_xlsx_that_fails_while_its_rows_are_read_is_refused(session, rows) -> None:
+    sheet = b'<worksheet xmlns="' + SHEET_NS + b'"><sheetData>' + rows + b"</sheetData></worksheet>"
+    broken = _rezip(_xlsx([["sku", "qty"]]), {"xl/worksheets/sheet1.xml": sheet})
     with pytest.raises(InvalidInput) as error:
         read_order_sheet(session, "order.xlsx", broken)
     assert "file" in error.value.fields
