@@ -44,12 +44,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
     app.json.sort_keys = False
-    input_limits.init_app(app)  # first: its converters and its check of every request come before the rest
 
     db: Database = app.config.get("DATABASE") or Database.from_url(app.config["DATABASE_URL"])
     clock: Clock = app.config.get("CLOCK") or SystemClock()
     # First: its after-request hook then runs last, and sees the status the commit leaves.
     observability.init_app(app, up_since=clock.now())
+    # Next (before any API blueprint, whose rules take their converters as they are added): its
+    # check of every request runs before the other hooks, timed and logged like any request.
+    input_limits.init_app(app)
     database.init_app(app, db, clock)
     payments_ext.init_app(app)
     device_http.init_app(app)
