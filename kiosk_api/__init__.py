@@ -14,6 +14,7 @@ from kiosk_api import config as config_module
 from kiosk_api import database, errors, headers, input_limits, limits, observability, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
+from kiosk_api.openapi_errors import ErrorResponsesPlugin
 from kiosk_api.schemas.base import ErrorSchema
 
 API_PREFIX = "/api/v1"
@@ -21,9 +22,11 @@ csrf = CSRFProtect()
 
 
 class DongxiApi(Api):
-    """flask-smorest's Api, documenting errors with the design's `{"error": {...}}` body."""
+    """flask-smorest's Api, documenting errors with the design's `{"error": {...}}` body: each
+    operation lists the error statuses it can answer (kiosk_api/openapi_errors.py), no catch-all."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -62,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         spec_kwargs={
             "info": {"description": "消费帮扶 dongxi — consumption assistance for East–West cooperation"},
             "servers": [{"url": "/"}],
+            "extra_plugins": [ErrorResponsesPlugin()],
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -148,8 +148,16 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def app(db: Database, clock: FixedClock):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret"})
+def app_config() -> dict[str, object]:
+    """Settings a test directory adds to its app (tests/fuzz: rate limits out of the way)."""
+    return {}
+
+
+@pytest.fixture
+def app(db: Database, clock: FixedClock, app_config: dict[str, object]):  # type: ignore[no-untyped-def]
+    return create_app(
+        {"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret", **app_config}
+    )
 
 
 @pytest.fixture
@@ -161,6 +169,16 @@ def client(app):  # type: ignore[no-untyped-def]
 def auth(tokens: dict[str, str]):  # type: ignore[no-untyped-def]
     """auth("operator") → headers carrying that role's bearer token."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/fuzz/conftest.py: pytest reads options only from the conftests it starts with.
+    parser.addoption(
+        "--max-examples",
+        type=int,
+        default=None,
+        help="examples per API operation in tests/fuzz (default: FUZZ_MAX_EXAMPLES or 5)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

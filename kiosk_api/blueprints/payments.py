@@ -33,6 +33,7 @@ class SimulateOut(Schema):
 @payments.route("/payments/stripe/webhook", methods=["POST"])
 @payments.response(200, WebhookOut)
 @payments.alt_response(400, description="Bad or stale Stripe-Signature: nothing is recorded")
+@payments.alt_response(404, description="not_found: Stripe is not the configured provider")
 def stripe_webhook() -> Any:
     """Receive a signed Stripe event; each event id is applied once, in any order."""
     provider = get_provider()
