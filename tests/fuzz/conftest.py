@@ -41,6 +41,9 @@ def app_config() -> dict[str, object]:
         "RATELIMIT_LOGIN_USER": UNLIMITED,
         "RATELIMIT_LOGIN_ADDRESS": UNLIMITED,
         "REQUEST_LOG": "off",  # thousands of requests; their log lines would only slow the run
+        # An exception in a view is answered 500 as in production (errors.py logs its traceback, which
+        # the failure report shows), for schemathesis to report with the request that caused it.
+        "PROPAGATE_EXCEPTIONS": False,
     }
 
 
