@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, headers, limits, observability, payments_ext
+from kiosk_api import database, errors, headers, input_limits, limits, observability, payments_ext
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.schemas.base import ErrorSchema
@@ -49,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     clock: Clock = app.config.get("CLOCK") or SystemClock()
     # First: its after-request hook then runs last, and sees the status the commit leaves.
     observability.init_app(app, up_since=clock.now())
+    # Next (before any API blueprint, whose rules take their converters as they are added): its
+    # check of every request runs before the other hooks, timed and logged like any request.
+    input_limits.init_app(app)
     database.init_app(app, db, clock)
     payments_ext.init_app(app)
     device_http.init_app(app)

@@ -464,7 +464,14 @@ def statements_issue(ctx: Context, period: str) -> None:
     actor = f"cli:{getpass.getuser()}"
     try:
         with ctx.db.unit_of_work() as session:
-            result = issue_period(session, ctx.clock, period, actor=actor, progress=click.echo)
+            result = issue_period(
+                session,
+                ctx.clock,
+                period,
+                actor=actor,
+                start=ctx.settings.get("STATEMENTS_START") or None,
+                progress=click.echo,
+            )
             if result.newly_issued:
                 record(
                     session,

@@ -63,6 +63,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Where the JSON line of each request goes (kiosk_api/observability/request_log.py): `-` for
         # stderr, a file's path, or `off`.
         "REQUEST_LOG": env.get("DONGXI_REQUEST_LOG", "-"),
+        # The first month whose statements may be issued (YYYY-MM); by default the first sale's.
+        "STATEMENTS_START": env.get("STATEMENTS_START", "").strip(),
     }
 
 
@@ -71,6 +73,12 @@ ENVIRONMENTS = ("development", "production")
 # forged by anyone who has read the example.
 _PLACEHOLDER_KEYS = ("change-me", "changeme", "secret", "dev", "development", "test", "example")
 MIN_SECRET_KEY_LENGTH = 32
+
+
+def _is_period(value: str) -> bool:
+    from sales.statements.compute import PERIOD
+
+    return bool(PERIOD.match(value))
 
 
 def is_production(config: dict[str, Any]) -> bool:
@@ -91,6 +99,11 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
         for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(key):
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
+    if config.get("STATEMENTS_START") and not _is_period(config["STATEMENTS_START"]):
+        found.append(
+            "STATEMENTS_START must be a month YYYY-MM (2000-01 … 2099-12),"
+            f" not {config['STATEMENTS_START']!r}"
+        )
     if not config["DATABASE_URL"].startswith(("sqlite", "postgresql")):
         found.append("DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
     if production:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,9 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
         except IntegrityError:
             session.rollback()
             response = error_response(409, "conflict", "the change conflicts with data written meanwhile")
+        except DataError:  # a value its column cannot hold, found only when the commit flushed it
+            session.rollback()
+            response = error_response(422, "invalid_input", "a value is out of range or not storable")
         except (DBAPIError, PoolTimeout) as error:
             session.rollback()
             # The database went away (the commit's answer may be lost) or is busy: 503, and the

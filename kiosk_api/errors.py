@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -123,6 +123,15 @@ def init_app(app: Flask) -> None:
         code = response.get_json()["error"]["code"]
         app.logger.warning("%s on %s %s: %s", code, request.method, request.path, error)
         return response
+
+    # The last line for input that got past the schemas (which should never let it through): a
+    # value the database cannot hold, a number past a driver's 64 bits, nesting past the stack.
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(RecursionError)
+    def _unstorable(error: Exception) -> Response:
+        app.logger.warning("unstorable input on %s %s: %r", request.method, request.path, error)
+        return error_response(422, "invalid_input", "a value is out of range or not storable")
 
     @app.errorhandler(500)
     def _internal(_error: Exception) -> Response:

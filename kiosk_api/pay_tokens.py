@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,14 @@ from payments.errors import PaymentNotFound
 from payments.models import Payment
 from payments.providers.base import PaymentProvider
 from sales.models import Order
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    """Whether a secret link's token is the order's, in constant time; any text may be given
+    (compare_digest refuses non-ASCII str, so both are compared as UTF-8 bytes)."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
 def provider_ref_for_token(provider: PaymentProvider, token: str) -> str | None:

@@ -4,12 +4,19 @@ The first row names the columns: a product column (`sku` / `商品编码`, or `g
 quantity column (`qty` / `quantity` / `数量`); other columns are ignored. Rows are numbered as the
 spreadsheet numbers them (the header is row 1). CSV may be UTF-8 (with or without BOM) or GB18030,
 which is what Excel saves on a Chinese Windows.
+
+Every sheet is bounded before and while it is read: an XLSX's entries must decompress to at most
+MAX_XLSX_BYTES (checked from the zip's directory before openpyxl opens it), at most
+MAX_SCANNED_ROWS rows are looked at (empty ones too), a cell holds at most MAX_CELL characters,
+and a quantity is ASCII digits.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -22,6 +29,11 @@ from sales.bulk import MAX_QTY
 from sales.lines import merge_lines
 
 MAX_ROWS = 500
+MAX_SCANNED_ROWS = 4 * MAX_ROWS  # rows looked at, empty ones included
+MAX_CELL = 256  # characters in a cell; the longest real one, a product code, has 64
+MAX_XLSX_BYTES = 8 * 1024 * 1024  # an XLSX decompressed: a 500-row sheet is some 100 KB
+MAX_XLSX_ENTRIES = 200
+QTY_TEXT = re.compile(r"[0-9]{1,9}")  # not str.isdigit, which takes '²' and '٣'
 SKU_HEADERS = ("sku", "商品编码", "货号", "编码")
 GTIN_HEADERS = ("gtin", "条码", "商品条码", "ean")
 QTY_HEADERS = ("qty", "quantity", "数量", "采购数量")
@@ -68,20 +80,48 @@ def _rows_of_csv(data: bytes) -> Iterator[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise InvalidInput("the file is not text", fields={"file": "not a CSV file"})
-    for row in csv.reader(io.StringIO(text)):
-        yield [_cell(c) for c in row]
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            yield [_cell(c) for c in row]
+    except csv.Error as exc:  # a field past the csv module's limit, a NUL byte, a bad quote
+        raise InvalidInput(
+            f"the CSV cannot be read: {exc}", fields={"file": "not a readable CSV file"}
+        ) from exc
+
+
+def _check_xlsx_size(data: bytes) -> None:
+    """Refuse an XLSX whose entries would decompress past MAX_XLSX_BYTES, from the zip directory."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidInput("the file is not an XLSX workbook", fields={"file": "not an XLSX file"}) from exc
+    if len(entries) > MAX_XLSX_ENTRIES or sum(e.file_size for e in entries) > MAX_XLSX_BYTES:
+        raise InvalidInput(
+            f"the workbook is larger than {MAX_XLSX_BYTES // (1024 * 1024)} MB unpacked",
+            code="sheet_too_large",
+            fields={"file": "too large unpacked"},
+        )
 
 
 def _rows_of_xlsx(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # only an upload needs it
 
+    _check_xlsx_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or non-XLSX file, whatever openpyxl calls it
         raise InvalidInput("the file is not an XLSX workbook", fields={"file": "not an XLSX file"}) from exc
     try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as exc:  # broken XML, a bad cell: openpyxl fails as it reads
+                raise InvalidInput(
+                    "the workbook cannot be read", fields={"file": "not a readable XLSX file"}
+                ) from exc
+            if row is None:
+                return
             yield [_cell(c) for c in row]
     finally:
         book.close()
@@ -107,6 +147,12 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
     header = next(rows, None)
     if header is None:
         raise InvalidInput("the file is empty", code="empty_sheet", fields={"file": "empty"})
+    if any(len(c) > MAX_CELL for c in header):
+        raise InvalidInput(
+            f"the header has a cell longer than {MAX_CELL} characters",
+            code="sheet_cell_too_long",
+            fields={"file": "row 1: cell too long"},
+        )
     sku_col, gtin_col, qty_col = (
         _column(header, SKU_HEADERS),
         _column(header, GTIN_HEADERS),
@@ -123,6 +169,18 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
     by_gtin = {p.gtin: p for p in products if p.gtin}
     taken: list[tuple[int, int]] = []
     for number, row in enumerate(rows, start=2):
+        if number > MAX_SCANNED_ROWS + 1:
+            raise InvalidInput(
+                f"at most {MAX_SCANNED_ROWS} rows, empty ones included",
+                code="sheet_too_long",
+                fields={"file": "too many rows"},
+            )
+        if any(len(c) > MAX_CELL for c in row):
+            raise InvalidInput(
+                f"row {number} has a cell longer than {MAX_CELL} characters",
+                code="sheet_cell_too_long",
+                fields={"file": f"row {number}: cell too long"},
+            )
         cells = row + [""] * (len(header) - len(row))
         if not any(cells):
             continue
@@ -145,12 +203,12 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
             result.errors.append(RowError(number, column, key, "没有这个商品", "unknown product"))
         elif not product.active:
             result.errors.append(RowError(number, column, key, "该商品已下架", "product not on sale"))
-        if not qty_text.isdigit() or not 1 <= int(qty_text) <= MAX_QTY:
+        if not QTY_TEXT.fullmatch(qty_text) or not 1 <= int(qty_text) <= MAX_QTY:
             result.errors.append(
                 RowError(
                     number,
                     "qty",
-                    qty_text,
+                    qty_text[:64],
                     f"数量应为 1–{MAX_QTY} 的整数",
                     f"qty must be a whole number 1–{MAX_QTY}",
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import current_app, request
@@ -15,6 +14,7 @@ from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.blueprints.kiosk_device import rfc3339
 from kiosk_api.database import get_clock, get_db
 from kiosk_api.limits import limit
+from kiosk_api.pay_tokens import token_matches
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.schemas.orders import OrderIn, OrderOut, OrderQuery
 from sales.models import Order
@@ -123,7 +123,7 @@ def read_order(args: dict[str, Any], order_id: str) -> Any:
         user = current_user()
         owner = order is not None and (
             (user is not None and order.user_id == user.id)
-            or hmac.compare_digest(args.get("token", ""), order.pay_token)
+            or token_matches(args.get("token"), order.pay_token)
         )
         if not owner:
             raise NotFound("no such order", code="order_not_found")

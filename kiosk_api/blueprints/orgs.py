@@ -156,7 +156,7 @@ def add_member(data: dict[str, Any], org_id: int) -> Any:
     return {"organization_id": org_id, "user_id": user.id, "role": member.role}
 
 
-@orgs.route("/<int:org_id>/quotas/<int:year>", methods=["PUT"])
+@orgs.route("/<int:org_id>/quotas/<int(min=2000, max=2100):year>", methods=["PUT"])
 @require_roles(*STAFF_WRITERS)
 @orgs.arguments(QuotaIn)
 @orgs.response(200, QuotaOut)

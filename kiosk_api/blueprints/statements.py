@@ -160,7 +160,13 @@ def download_xlsx(statement_id: int) -> Any:
 def issue_statements(period: str) -> Any:
     """Issue (close) a finished month: freeze every statement with its SHA-256; again is a no-op."""
     user = current_user()
-    result = service.issue_period(get_session(), get_clock(), check_period(period), actor=user.username)
+    result = service.issue_period(
+        get_session(),
+        get_clock(),
+        check_period(period),
+        actor=user.username,
+        start=current_app.config.get("STATEMENTS_START") or None,
+    )
     if result.newly_issued:
         issued = get_session().get(StatementPeriod, period)
         audit_request("statements.issue", issued, None, target_id=period)

@@ -19,6 +19,7 @@ from inventory.models import Location
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.dashboard import kiosk_states
 from kiosk_api.database import get_clock, get_db, get_session
+from kiosk_api.input_limits import int_within, row_id
 from kiosk_api.payments_ext import settle_after_commit
 from payments.models import Payment
 from sales.models import Order
@@ -179,7 +180,10 @@ def order_refund(order_id: str) -> Any:
     user = signed_in_user()
     assert user is not None
     try:
-        line_id, qty = int(request.form.get("line", "0")), int(request.form.get("qty", "0"))
+        line_id, qty = (
+            row_id(request.form.get("line", "")),
+            int_within(1, 100_000)(request.form.get("qty", "")),
+        )
     except ValueError:
         line_id, qty = 0, 0
     reason = request.form.get("reason", "").strip()[:200] or "operator refund"

@@ -11,6 +11,8 @@ from audit.service import list_entries
 from inventory import service as inventory
 from kiosk_api.console.access import console, page_roles
 from kiosk_api.database import get_clock, get_session
+from kiosk_api.input_limits import int_within
+from kiosk_api.schemas.base import MAX_PAGE
 from payments.models import Payment, Refund
 from sales.models import RevenueEntry
 from sales.revenue import period_of
@@ -21,10 +23,7 @@ PAGE = 100
 
 
 def _page() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        return 1
+    return request.args.get("page", default=1, type=int_within(1, MAX_PAGE))
 
 
 def _period() -> str:

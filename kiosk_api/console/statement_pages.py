@@ -86,7 +86,13 @@ def issue(period: str) -> Any:
     assert user is not None
     session = get_session()
     try:
-        result = service.issue_period(session, get_clock(), period, actor=user.username)
+        result = service.issue_period(
+            session,
+            get_clock(),
+            period,
+            actor=user.username,
+            start=current_app.config.get("STATEMENTS_START") or None,
+        )
     except DomainError as error:
         session.rollback()
         flash(f"未签发 · not issued: {error.message}")

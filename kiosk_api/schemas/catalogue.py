@@ -4,10 +4,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalogue.categories import CATEGORIES
 from catalogue.models import REGION_LEVELS, STORAGE_CLASSES, SUPPLIER_KINDS
-from kiosk_api.schemas.base import Fen, PageArgs, StrictSchema
+from kiosk_api.schemas.base import Fen, Id, PageArgs, StrictSchema
 
 REGION_CODE = validate.Regexp(r"^\d{6}$", error="a 6-digit GB/T 2260 code")
 NAME = validate.Length(min=1, max=128)
+REGION_NAME = validate.Length(min=1, max=64)  # regions.name_zh holds 64
 
 
 # --- regions ---
@@ -15,14 +16,14 @@ NAME = validate.Length(min=1, max=128)
 
 class RegionIn(StrictSchema):
     code = fields.String(required=True, validate=REGION_CODE)
-    name_zh = fields.String(required=True, validate=NAME)
+    name_zh = fields.String(required=True, validate=REGION_NAME)
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=128))
     level = fields.String(required=True, validate=validate.OneOf(REGION_LEVELS))
     parent = fields.String(load_default=None, allow_none=True, validate=REGION_CODE)
 
 
 class RegionPatch(StrictSchema):
-    name_zh = fields.String(validate=NAME)
+    name_zh = fields.String(validate=REGION_NAME)
     name_en = fields.String(validate=validate.Length(min=1, max=128))
 
 
@@ -85,7 +86,11 @@ class SupplierIn(StrictSchema):
     name_en = fields.String(load_default="", validate=validate.Length(max=256))
     kind = fields.String(required=True, validate=validate.OneOf(SUPPLIER_KINDS))
     county = fields.String(required=True, validate=REGION_CODE)
-    credit_code = fields.String(required=True, metadata={"description": "统一社会信用代码, 18 characters"})
+    credit_code = fields.String(
+        required=True,
+        validate=validate.Length(max=18),
+        metadata={"description": "统一社会信用代码, 18 characters"},
+    )
     certified = fields.Boolean(load_default=False)
     households_linked = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
     payout_account = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=256))
@@ -96,7 +101,7 @@ class SupplierPatch(StrictSchema):
     name_en = fields.String(validate=validate.Length(max=256))
     kind = fields.String(validate=validate.OneOf(SUPPLIER_KINDS))
     county = fields.String(validate=REGION_CODE)
-    credit_code = fields.String()
+    credit_code = fields.String(validate=validate.Length(max=18))
     certified = fields.Boolean()
     households_linked = fields.Integer(strict=True, validate=validate.Range(min=0))
     payout_account = fields.String(allow_none=True, validate=validate.Length(max=256))
@@ -112,7 +117,7 @@ class SupplierOut(Schema):
     name_en = fields.String()
     kind = fields.String()
     county = fields.Nested(RegionRef)
-    credit_code = fields.String()
+    credit_code = fields.String(validate=validate.Length(max=18))
     certified = fields.Boolean()
     households_linked = fields.Integer()
     payout_account = fields.String(allow_none=True)
@@ -129,14 +134,18 @@ class SupplierRef(Schema):
 
 
 class _ProductFields(StrictSchema):
-    gtin = fields.String(allow_none=True, metadata={"description": "GTIN-13 with check digit"})
+    gtin = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=13),
+        metadata={"description": "GTIN-13 with check digit"},
+    )
     name_zh = fields.String(validate=NAME)
     name_en = fields.String(validate=validate.Length(max=256))
     category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
     spec = fields.String(validate=validate.Length(min=1, max=64), metadata={"example": "5kg/袋"})
     price_fen = Fen(validate=validate.Range(min=1, max=100_000_000))
     county = fields.String(validate=REGION_CODE)
-    supplier = fields.Integer(strict=True, validate=validate.Range(min=1))
+    supplier = Id()
     certification_no = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
     certified_from = fields.Date(allow_none=True)
     certified_until = fields.Date(allow_none=True)
@@ -170,7 +179,7 @@ class ProductIn(_ProductFields):
     spec = fields.String(required=True, validate=validate.Length(min=1, max=64))
     price_fen = Fen(required=True, validate=validate.Range(min=1, max=100_000_000))
     county = fields.String(required=True, validate=REGION_CODE)
-    supplier = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    supplier = Id(required=True)
     shelf_life_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3650))
 
 
@@ -188,7 +197,7 @@ class ProductQuery(PageArgs):
     province = fields.String(validate=REGION_CODE)
     partner = fields.String(validate=REGION_CODE, metadata={"description": "eastern partner's region code"})
     category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
-    supplier = fields.Integer(validate=validate.Range(min=1))
+    supplier = Id(strict=False)
     certified = fields.Boolean(metadata={"description": "only products certified today"})
 
 

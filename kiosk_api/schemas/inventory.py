@@ -9,7 +9,7 @@ from inventory.models import (
     RESERVATION_STATUSES,
     WRITEOFF_REASONS,
 )
-from kiosk_api.schemas.base import Fen, PageArgs, StrictSchema
+from kiosk_api.schemas.base import Fen, Id, PageArgs, StrictSchema
 
 LOCATION_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}$", error="upper-case letters, digits and '-'")
 SLOT_CODE = validate.Regexp(r"^[A-Z0-9]{1,8}$", error="1–8 upper-case letters or digits")
@@ -24,7 +24,8 @@ def Qty(**kwargs):
 
 
 def ProductId(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+    """A product's id: a JSON integer in bodies, `strict=False` in query strings (all text)."""
+    return Id(**kwargs)
 
 
 # --- load ---
@@ -82,7 +83,7 @@ class SlotPatch(StrictSchema):
 
 
 class LotQuery(StrictSchema):
-    product = ProductId()
+    product = ProductId(strict=False)
 
 
 class ReceiptIn(StrictSchema):
@@ -131,13 +132,13 @@ class CountIn(StrictSchema):
 
 class BalanceQuery(StrictSchema):
     location = fields.String(validate=LOCATION_CODE)
-    product = ProductId()
+    product = ProductId(strict=False)
     include_empty = fields.Boolean(load_default=False)
 
 
 class MovementQuery(PageArgs):
     location = fields.String(validate=LOCATION_CODE)
-    product = ProductId()
+    product = ProductId(strict=False)
     reference = fields.String(validate=validate.Length(min=1, max=64))
     kind = fields.String(validate=validate.OneOf(MOVEMENT_KINDS))
 

@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from kiosk_api.schemas.base import StrictSchema
+from kiosk_api.schemas.base import Id, StrictSchema
 
 PHONE = validate.Regexp(r"^\+?[0-9 -]{6,20}$", error="a phone number")
 
 
 class CartLineIn(StrictSchema):
-    product = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    product = Id(required=True)
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
 
 

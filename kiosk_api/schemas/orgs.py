@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from kiosk_api.schemas.base import Fen, StrictSchema
+from kiosk_api.schemas.base import Fen, Id, StrictSchema
 from kiosk_api.schemas.orders import PHONE
 from sales.bulk import MAX_QTY
 from sales.org_models import MEMBER_ROLES, ORG_KINDS, QUOTA_KINDS
@@ -90,7 +90,7 @@ class QuotaProgressOut(Schema):
 
 
 class BulkLineIn(StrictSchema):
-    product = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    product = Id(required=True)
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QTY))
 
 

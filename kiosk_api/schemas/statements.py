@@ -2,9 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
-from kiosk_api.schemas.base import StrictSchema
+from kiosk_api.schemas.base import Id, StrictSchema
+from sales.statements.compute import PERIOD as PERIOD_PATTERN
 
-PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a period is YYYY-MM")
+PERIOD = validate.Regexp(PERIOD_PATTERN, error="a period is YYYY-MM, 2000-01 to 2099-12")
 SCOPE = validate.OneOf(("county", "supplier", "partner"))
 
 
@@ -12,7 +13,7 @@ class StatementQuery(StrictSchema):
     period = fields.String(validate=PERIOD, metadata={"description": "YYYY-MM (Asia/Shanghai)"})
     scope = fields.String(validate=SCOPE)
     county = fields.String(validate=validate.Length(equal=6), metadata={"description": "origin county code"})
-    supplier = fields.Integer(strict=True, validate=validate.Range(min=1))
+    supplier = Id(strict=False)
     partner = fields.String(
         validate=validate.Length(equal=6), metadata={"description": "eastern partner code"}
     )

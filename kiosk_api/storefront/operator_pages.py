@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request
 from accounts.roles import STAFF_READERS
 from catalogue.service import today
 from kiosk_api.database import get_clock, get_session
+from kiosk_api.input_limits import year_arg
 from kiosk_api.storefront.helpers import page_user, resolve_page_user, sign_in_required
 from kiosk_api.storefront.presenters import bulk_view
 from sales import bulk, org_quota
@@ -28,7 +29,7 @@ def orgs() -> Any:
     if page_user(STAFF_READERS) is None:
         return _forbidden()
     day = today(get_clock())
-    year = request.args.get("year", type=int) or day.year
+    year = request.args.get("year", type=year_arg) or day.year
     units = org_quota.units_progress(get_session(), year, day)
     return render_template(
         "storefront/operator/orgs.html", units=units, year=year, behind=sum(u.behind for u in units)

@@ -18,6 +18,7 @@ from core.money import format_fen, parse_yuan
 from kiosk_api.auth.http import current_user
 from kiosk_api.blueprints.orgs import cancel_online_payments
 from kiosk_api.database import get_clock, get_db, get_session
+from kiosk_api.input_limits import row_id, year_arg
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.storefront.charts import county_chart, quota_chart
 from kiosk_api.storefront.helpers import (
@@ -59,7 +60,7 @@ def dashboard() -> Any:
     if member is not None:
         org_id = member.organization_id
     elif _is_staff():
-        org_id = request.args.get("org", type=int)
+        org_id = request.args.get("org", type=row_id)
         if org_id is None:
             return redirect(url_for("operator.orgs"))
     else:
@@ -67,7 +68,7 @@ def dashboard() -> Any:
     session = get_session()
     org = get_organization(session, org_id)
     day = today(get_clock())
-    year = request.args.get("year", type=int) or day.year
+    year = request.args.get("year", type=year_arg) or day.year
     progress = org_quota.quota_progress(session, org_id, year, day)
     return render_template(
         "storefront/org/dashboard.html",

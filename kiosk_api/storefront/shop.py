@@ -4,7 +4,6 @@ status page, which only its owner can open (the signed-in buyer, or the secret l
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -16,7 +15,9 @@ from catalogue.models import Product, Region
 from core.errors import DomainError, NotFound
 from kiosk_api.auth.http import current_user
 from kiosk_api.database import get_clock, get_db, get_session
+from kiosk_api.input_limits import int_within, row_id
 from kiosk_api.limits import limit
+from kiosk_api.pay_tokens import token_matches
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.schemas.orders import ContactIn
@@ -106,11 +107,14 @@ def product(product_id: int) -> str:
     )
 
 
+CART_QTY = int_within(0, 100_000)  # the cart caps a line at cart.MAX_QTY; this keeps it a number
+
+
 @shop.post("/cart")
 def cart_add() -> Any:
     """Put units of a product in the cart."""
-    product_id = request.form.get("product", type=int)
-    qty = request.form.get("qty", default=1, type=int) or 1
+    product_id = request.form.get("product", type=row_id)
+    qty = request.form.get("qty", default=1, type=CART_QTY) or 1
     found = get_session().get(Product, product_id) if product_id else None
     if found is None or not found.active:
         abort(404)
@@ -142,11 +146,11 @@ def cart_page() -> str:
 def cart_update() -> Any:
     """Change the cart's quantities (0 removes a line)."""
     for product_id in list(cart.items()):
-        value = request.form.get(f"qty_{product_id}", type=int)
+        value = request.form.get(f"qty_{product_id}", type=CART_QTY)
         if value is not None:
             cart.set_qty(product_id, value)
-    if request.form.get("remove", type=int):
-        cart.set_qty(request.form.get("remove", type=int), 0)
+    if request.form.get("remove", type=row_id):
+        cart.set_qty(request.form.get("remove", type=row_id), 0)
     return redirect(url_for("shop.cart_page"))
 
 
@@ -238,7 +242,7 @@ def owned_order(order_id: str) -> Order:
     if (
         (user is not None and order.user_id == user.id)
         or order.id in session.get("orders", [])
-        or (token and hmac.compare_digest(token, order.pay_token))
+        or token_matches(token, order.pay_token)
     ):
         return order
     abort(404)

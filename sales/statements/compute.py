@@ -22,7 +22,9 @@ from inventory.models import Location
 from sales.statements import labels
 from sales.statements.models import NO_LOCATION, NO_PARTNER, RevenueRollup, Statement
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A real month: from 2000 (before any of these programmes) to 2099; 0000-01 or 9999-12 is no
+# period, and its bounds would not even be datetimes.
+PERIOD = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 SCOPE_DIMENSIONS = {
     "county": (
         "supplier",
@@ -49,9 +51,13 @@ SCOPE_DIMENSIONS = {
 
 
 def check_period(period: str) -> str:
-    """Return the period if it is YYYY-MM, else refuse it."""
-    if not PERIOD.match(period or ""):
-        raise InvalidInput("a period is YYYY-MM", code="invalid_period", fields={"period": "YYYY-MM"})
+    """Return the period if it is a real month YYYY-MM (2000-01 … 2099-12), else refuse it."""
+    if not isinstance(period, str) or not PERIOD.match(period):
+        raise InvalidInput(
+            "a period is YYYY-MM, 2000-01 to 2099-12",
+            code="invalid_period",
+            fields={"period": "YYYY-MM, 2000-01 to 2099-12"},
+        )
     return period
 
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.errors import Conflict
 from core.money import format_fen
+from sales.models import RevenueEntry
 from sales.statements import rollup
 from sales.statements.compute import check_period, compute, period_bounds
 from sales.statements.models import Statement, StatementPeriod
@@ -50,6 +51,11 @@ def issued_period(session: Session, period: str) -> StatementPeriod | None:
     return session.get(StatementPeriod, period)
 
 
+def first_sale_period(session: Session) -> str | None:
+    """The month of the first revenue entry, or None before any sale."""
+    return session.scalar(select(func.min(RevenueEntry.period)))
+
+
 def _check_rollup(session: Session, period: str) -> None:
     ledger = rollup.totals_by_county_supplier(session, period, source="ledger")
     summed = rollup.totals_by_county_supplier(session, period, source="rollup")
@@ -81,9 +87,13 @@ def issue_period(
     period: str,
     *,
     actor: str,
+    start: str | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> IssueResult:
-    """Freeze every statement of a finished month; a month already issued is left as it was."""
+    """Freeze every statement of a finished month; a month already issued is left as it was.
+
+    Only months from `start` (STATEMENTS_START), or else from the month of the first sale, may be
+    issued: a month before them never had sales, and freezing it would only stop a late entry."""
     check_period(period)
     lock_period(session, period)  # before anything is read: the month's writers in flight finish first
     done = issued_period(session, period)
@@ -96,6 +106,13 @@ def issue_period(
             f"{period} has not ended yet (Asia/Shanghai); issue it from the 1st of the next month",
             code="period_open",
             fields={"period": "not over"},
+        )
+    first = check_period(start) if start else first_sale_period(session)
+    if first is None or period < first:
+        raise Conflict(
+            f"{period} is before the first month of statements ({first or 'no sale yet'})",
+            code="period_before_start",
+            fields={"period": f"from {first}" if first else "nothing has been sold yet"},
         )
     progress(f"{period}: checking the rollup against the ledger …")
     _check_rollup(session, period)
