@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,10 @@ from sqlalchemy import text
 from kiosk_api import create_app
 from kiosk_api.jobs.runs import JobRunRecord
 from kiosk_api.observability import health
+
+# The newest migration's revision, read off its file name (0014_session_epoch.py → 0014).
+VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
+LATEST = max(path.name.split("_", 1)[0] for path in VERSIONS.glob("[0-9]*.py"))
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"
 
@@ -53,7 +58,7 @@ def test_ready_when_the_database_answers_at_head_and_no_job_is_stuck(client) -> 
     body = response.get_json()
     assert body["status"] == "ready"
     assert body["checks"]["database"]["ok"] and body["checks"]["jobs"]["ok"]
-    assert body["checks"]["migrations"] == {"ok": True, "database": ["0013"], "head": ["0013"]}
+    assert body["checks"]["migrations"] == {"ok": True, "database": [LATEST], "head": [LATEST]}
 
 
 def test_not_ready_when_the_database_is_not_at_the_migrations_head(client, session) -> None:
