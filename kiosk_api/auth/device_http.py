@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
+from werkzeug.urls import quote
 
 from core.clock import Clock
 from kiosk_api import limits
@@ -99,6 +100,22 @@ def nonce_store() -> NonceStore:
     return DatabaseNonces(get_session(), get_db(), get_clock(), after_rollback)
 
 
+# Characters werkzeug leaves as they are in a URL's path (WHATWG path-segment set) and its query.
+_PATH_SAFE = "!$&'()*+,/:;=@"
+_QUERY_SAFE = "!$&'()*+,/:;=?@%"
+
+
+def signed_url() -> str:
+    """The request's URL encoded as the kiosk sent and signed it. werkzeug's `request.url` is an IRI
+    (a path's é, or a %25's bare %, left decoded), which the verifier refuses as no encoded URL: so
+    the path is encoded again, a % in it too (it arrived as %25); the query string is as it came."""
+    url = f"{request.scheme}://{request.host}{quote(request.root_path.rstrip('/'), safe=_PATH_SAFE)}/"
+    url += quote(request.path.lstrip("/"), safe=_PATH_SAFE)
+    if request.query_string:
+        url += "?" + quote(request.query_string, safe=_QUERY_SAFE)
+    return url
+
+
 def _authenticate() -> CallingKiosk:
     clock = get_clock()
     secret_key = current_app.config["SECRET_KEY"]
@@ -115,7 +132,7 @@ def _authenticate() -> CallingKiosk:
 
     verified = verify_device_request(
         method=request.method,
-        url=request.url,
+        url=signed_url(),
         headers=list(request.headers.items()),
         body=request.get_data(cache=True),
         clock=clock,
