@@ -1,4 +1,4 @@
-"""The fuzz run's app (rate limits out of the way), its OpenAPI schema, and the callers it signs as."""
+"""The fuzz run's budget (--max-examples), its app (rate limits out of the way) and the kiosks it signs as."""
 
 from __future__ import annotations
 

@@ -39,7 +39,6 @@ OPEN_DOOR_PATHS = ("/api/v1/kiosk/door-sessions", "/api/v1/kiosk/orders/{order_i
 ROLE_OF_PATH = {"/api/v1/audit": "admin"}
 
 
-
 def _openapi_document() -> dict[str, Any]:
     """The app's OpenAPI document (the same for every configuration; test_fuzzed_document_is_the_apps)."""
     config = {"DATABASE_URL": "sqlite://", "TESTING": True, "SECRET_KEY": SECRET_KEY, "REQUEST_LOG": "off"}
@@ -48,7 +47,9 @@ def _openapi_document() -> dict[str, Any]:
 
 
 # Loaded once, at import: schemathesis makes one test per operation of it, and pytest runs each on
-# both databases (the `backend` fixture's parameters), in a transaction of its own.
+# both databases (the `backend` fixture's parameters), in a transaction of its own, spread over the
+# xdist workers. (schemathesis.pytest.from_fixture, which would load it from the `app` fixture, fails
+# on pytest 9.2: it sets `request.node._nodeid`, which pytest 9.2 no longer has.)
 schema = schemathesis.openapi.from_dict(
     _openapi_document(), config=schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
 )
