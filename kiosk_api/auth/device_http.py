@@ -106,9 +106,13 @@ _QUERY_SAFE = "!$&'()*+,/:;=?@%"
 
 
 def signed_url() -> str:
-    """The request's URL encoded as the kiosk sent and signed it. werkzeug's `request.url` is an IRI
-    (a path's é, or a %25's bare %, left decoded), which the verifier refuses as no encoded URL: so
-    the path is encoded again, a % in it too (it arrived as %25); the query string is as it came."""
+    """The request's URL as the kiosk sent and signed it. werkzeug's `request.url` is an IRI (a
+    path's é, or a %25's bare %, left decoded), which the verifier refuses as no encoded URL, and
+    encoding a decoded path again cannot tell a sent %3A from a sent ":": so the path and query come
+    as they arrived (RAW_URI from gunicorn, REQUEST_URI from werkzeug's servers), else re-encoded."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw and raw.startswith("/"):
+        return f"{request.scheme}://{request.host}{raw}"
     url = f"{request.scheme}://{request.host}{quote(request.root_path.rstrip('/'), safe=_PATH_SAFE)}/"
     url += quote(request.path.lstrip("/"), safe=_PATH_SAFE)
     if request.query_string:
