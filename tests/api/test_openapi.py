@@ -28,3 +28,23 @@ def test_write_operations_declare_security_and_errors(client) -> None:
     assert {"bearerAuth": []} in post["security"]
     assert {"401", "403", "422"} <= set(post["responses"])
     assert spec["components"]["schemas"]["Error"]["properties"]["error"]
+
+
+def test_every_operation_lists_its_error_answers_and_no_catch_all(client) -> None:
+    """kiosk_api/openapi_errors.py: the statuses around each view, each with the Error body."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":  # the path's own, not an operation
+                continue
+            responses = operation["responses"]
+            assert "default" not in responses, f"{method} {path}"
+            assert {"401", "422", "503"} <= set(responses), f"{method} {path}"
+            if "{" in path:
+                assert "404" in responses, f"{method} {path}"
+            if "requestBody" in operation:
+                assert {"400", "413"} <= set(responses), f"{method} {path}"
+            for status, response in responses.items():
+                if status[0] in "45" and "$ref" not in response:
+                    assert response["content"]["application/json"]["schema"] == error, f"{method} {path}"
