@@ -3,8 +3,10 @@
 #   chromium            headless browser for tests/browser (Playwright drives /usr/bin/chromium)
 #   fonts-noto-cjk      Chinese glyphs for pages rendered in Chromium
 #   fonts-wqy-microhei  the TrueType Chinese font embedded in generated PDFs
+#   postgresql          the server the tests use, and initdb/pg_ctl for tests/failure's own cluster
+#   redis-server        the Redis the tests use, and the binary tests/failure runs a private one with
 set -euo pipefail
-PACKAGES=(chromium fonts-noto-cjk fonts-wqy-microhei)
+PACKAGES=(chromium fonts-noto-cjk fonts-wqy-microhei postgresql redis-server)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -8,7 +8,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from zxcvbn import zxcvbn
 
 from accounts.models import ApiToken, User
 from accounts.roles import ROLES
@@ -64,6 +63,9 @@ def password_problem(password: str, *user_inputs: str) -> str | None:
         return f"at least {MIN_PASSWORD_LENGTH} characters (not counting spaces at either end)"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"at most {MAX_PASSWORD_LENGTH} characters"
+    # Imported here: its dictionaries take some 20 MB, loaded by what sets a password, not every worker.
+    from zxcvbn import zxcvbn
+
     # zxcvbn's time grows quickly with length; beyond its first 100 characters a password is strong.
     words = [w for w in (*user_inputs, *_SYSTEM_WORDS) if w]
     verdict = zxcvbn(password[:100], user_inputs=words)

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,21 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk_api import migrate
 from tests.e2e.test_embedded_run import free_port
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HEALTHZ = {"route": "/healthz", "method": "GET", "status": "200"}
-
-
-def wait_for(condition, what: str, timeout: float = 60.0):  # type: ignore[no-untyped-def]
-    """Poll `condition` until it returns something true (bounded); return it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 def healthz_count(samples_of) -> float:  # type: ignore[no-untyped-def]
@@ -93,14 +82,14 @@ def test_two_gunicorn_workers_are_summed_by_metrics_and_log_one_line_per_request
             except requests.RequestException:
                 return False
 
-        wait_for(up, "gunicorn answers /healthz")
+        wait_until(up, "gunicorn answers /healthz", timeout=60)
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
 
         def workers() -> list[int]:
             found = [int(pid) for pid in children.read_text().split()]
             return found if len(found) == 2 else []
 
-        pids = wait_for(workers, "two workers")
+        pids = wait_until(workers, "two workers", timeout=60)
         assert not (metrics_dir / "counter_999999.db").exists()
 
         sent = 1  # the probe that saw it up
@@ -130,7 +119,7 @@ def test_two_gunicorn_workers_are_summed_by_metrics_and_log_one_line_per_request
             lines = log_file.read_text().splitlines() if log_file.exists() else []
             return [json.loads(line) for line in lines] if len(lines) >= sent + 1 else []
 
-        lines = wait_for(logged, "a line per request in the request log")
+        lines = wait_until(logged, "a line per request in the request log", timeout=60)
         assert [line["route"] for line in lines].count("/healthz") == sent
         assert {line["request_id"] for line in lines} >= set(ids)
         assert len(lines) == sent + 1  # /healthz × sent and the /metrics scrape: one line each

@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +40,7 @@ from kiosk_client.outbox import Outbox, OutboxRow
 from kiosk_client.store import LocalStore
 from payments.models import Payment, Refund
 from sales.models import Order, OrderEvent, RevenueEntry
+from tests.waiting import wait_until as _wait_until
 
 KIOSK = "FZ-0001"
 SECRET_KEY = "kiosk-outage-test-secret-key"
@@ -48,15 +48,7 @@ WAIT = 20.0  # upper bound of every wait (a loaded CI machine); each normally ta
 
 
 def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """Poll condition() until it returns something truthy (and return that), or fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.02)
+    return _wait_until(condition, what, timeout)
 
 
 # -- the real server --

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,22 +24,12 @@ import psycopg
 import redis
 import requests
 
+from tests.waiting import wait_until  # noqa: F401  (tests.failure.* import it from here)
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WAIT = 30.0  # the bound of every wait (2 busy cores); each normally takes well under a second
 T = TypeVar("T")
-
-
-def wait_until(condition: Callable[[], T], what: str, timeout: float = WAIT, every: float = 0.05) -> T:
-    """Poll condition() until it returns something truthy (and return that), or fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(every)
 
 
 def free_port() -> int:

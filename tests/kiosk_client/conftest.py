@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,20 +13,14 @@ from kiosk_client.agent import Agent
 from kiosk_client.config import Settings
 from kiosk_client.hardware import SimulatedDriver
 from tests.kiosk_client.fake_server import KEY_ID, SECRET, FakeKioskServer
+from tests.waiting import wait_until as _wait_until
 
 WAIT = 10.0  # upper bound of every wait; tests normally finish each in milliseconds
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = WAIT, interval: float = 0.01) -> Any:
-    """Poll condition() until it returns something truthy (and return that), or fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
+def wait_until(condition: Callable[[], Any], timeout: float = WAIT) -> Any:
+    """Poll condition() (bounded by WAIT): see tests/waiting.py."""
+    return _wait_until(condition, "the condition", timeout, every=0.01)
 
 
 @pytest.fixture
