@@ -241,3 +241,15 @@ def test_integer_query_filters_are_accepted(client, auth, path, field) -> None:
 def test_integer_query_filters_past_the_column_are_a_422(client, auth) -> None:
     _refused(client.get(f"/api/v1/inventory/balances?product={INT32_PAST}", headers=auth("admin")), "product")
     _refused(client.get(f"/api/v1/products?supplier={INT64_PAST}"), "supplier")
+
+
+def test_an_id_past_the_column_is_404_even_where_another_method_shares_the_path(client, auth) -> None:
+    """Not 405: the id is no row, whatever the other rules of the same path allow."""
+    for method, path in (
+        ("PATCH", "/api/v1/suppliers/2147483648"),
+        ("PATCH", "/api/v1/products/2147483648"),
+        ("GET", "/api/v1/orgs/2147483648/bulk-orders"),
+    ):
+        answer = client.open(path, method=method, json={}, headers=auth("operator"))
+        assert answer.status_code == 404, (method, path, answer.get_json())
+        assert answer.get_json()["error"]["code"] == "not_found"
