@@ -124,8 +124,15 @@ def kill_the_worker_inside(shop: Shop, send: Callable[[], requests.Response], st
                 request.start()
             else:
                 holders[i - 1].rollback()  # let the request go on to the next stage's lock
-            waiter = wait_until(lambda h=holder: _waiting_on(shop, h), f"the request waiting at {stage}")
-            assert stage.waits_in in waiter.query, (stage, waiter.query)
+            # pg_stat_activity's query text is read from a snapshot that can be a moment older than
+            # pg_blocking_pids' live answer (the statement before the one now waiting): wait until
+            # both say the request waits in the stage's statement.
+            waiter = wait_until(
+                lambda h=holder, st=stage: (
+                    (w := _waiting_on(shop, h)) is not None and st.waits_in in w.query and w
+                ),
+                f"the request waiting at {stage}",
+            )
         worker = process_with_local_port(shop.server.workers(), waiter.client_port)
         assert worker is not None, f"no worker holds the connection of backend {waiter.pid}"
         os.kill(worker, signal.SIGKILL)
