@@ -15,7 +15,7 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.clock import Clock
+from core.clock import Clock, local_minute
 from core.db import Database
 from core.errors import Conflict, NotFound
 from devices.models import DeviceNonce, KioskDevice
@@ -223,7 +223,8 @@ def kiosk_alerts(session: Session, clock: Clock) -> list[Alert]:
     for device in session.scalars(select(KioskDevice).where(KioskDevice.status == "active")):
         code = device.location.code
         if not is_online(device, now):
-            since = device.last_seen_at.isoformat(timespec="seconds") if device.last_seen_at else "never"
+            seen = device.last_seen_at
+            since = f"{local_minute(seen)} 北京时间 Asia/Shanghai" if seen else "从未 never"
             alerts.append(
                 Alert(
                     kind="kiosk_offline",
@@ -231,7 +232,7 @@ def kiosk_alerts(session: Session, clock: Clock) -> list[Alert]:
                     location=device.location,
                     product=None,
                     qty=0,
-                    message=f"{code} 离线 · offline (last heartbeat: {since})",
+                    message=f"{code} 离线 · offline (最后心跳 last heartbeat: {since})",
                 )
             )
         if (

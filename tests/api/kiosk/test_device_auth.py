@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.clock import SHANGHAI
 from tests.api.kiosk.conftest import stocked_slots
 
 
@@ -91,10 +92,12 @@ def test_heartbeat_records_state_and_silence_raises_an_alert(vend_kiosk, session
     response = vend_kiosk.post("/heartbeat", body)
     assert response.status_code == 200 and response.get_json()["catalogue_etag"]
     assert not [a for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"]
+    heard_at = clock.now()
     clock.advance(minutes=6)
-    assert [a.kind for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"] == [
-        "kiosk_offline"
-    ]
+    [alert] = [a for a in kiosks.kiosk_alerts(session, clock) if a.location.code == "FZ-0001"]
+    assert alert.kind == "kiosk_offline"
+    # The last heartbeat as an operator in China reads it, labelled.
+    assert f"{heard_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 北京时间 Asia/Shanghai" in alert.message
 
 
 def test_a_door_open_more_than_three_minutes_raises_an_alert(vend_kiosk, session, clock) -> None:
