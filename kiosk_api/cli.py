@@ -160,15 +160,11 @@ def _account_change(ctx: Context, action: str, username: str, change: Callable[[
     token hashes are never in it)."""
     import getpass
 
-    from sqlalchemy import select
-
-    from accounts.models import User
     from audit.service import record
+    from kiosk_api.auth.service import user_named
 
     def account(session: Session) -> dict[str, object]:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            return {}
+        user = user_named(session, username)
         return {
             "active": user.active,
             "session_epoch": user.session_epoch,
@@ -243,13 +239,15 @@ def tokens_list(ctx: Context, username: str) -> None:
     """A user's bearer tokens: id, name, created and revoked (Asia/Shanghai); never the token."""
     from sqlalchemy import select
 
-    from accounts.models import ApiToken, User
+    from accounts.models import ApiToken
     from core.clock import local_minute
+    from kiosk_api.auth.service import user_named
 
     with ctx.db.unit_of_work() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise click.ClickException(f"no user {username}")
+        try:
+            user = user_named(session, username)
+        except DomainError as error:
+            _fail(error)
         rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         click.echo(f"{'id':>6}  {'name':<24} times in Asia/Shanghai")
         for row in rows:

@@ -60,7 +60,7 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        from kiosk_api.errors import database_error_response, error_response
+        from kiosk_api.errors import database_error_response, error_response, unstorable_response
 
         session: Session | None = g.pop("db_session", None)
         if session is None:
@@ -76,7 +76,7 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
             response = error_response(409, "conflict", "the change conflicts with data written meanwhile")
         except DataError:  # a value its column cannot hold, found only when the commit flushed it
             session.rollback()
-            response = error_response(422, "invalid_input", "a value is out of range or not storable")
+            response = unstorable_response()
         except (DBAPIError, PoolTimeout) as error:
             session.rollback()
             # The database went away (the commit's answer may be lost) or is busy: 503, and the

@@ -67,6 +67,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
     return {prefix or "_schema": str(messages)}
 
 
+def unstorable_response() -> Response:
+    """The 422 of a value its column cannot hold (or a number past 64 bits, nesting past the stack)
+    that got past the schemas: nothing was written."""
+    return error_response(422, "invalid_input", "a value is out of range or not storable")
+
+
 def database_error_response(error: BaseException) -> Response | None:
     """The 503 answer to a database that cannot serve now — unreachable, restarting, the connection
     lost (`database_unavailable`), or locked by another writer (`busy`) — or None for any other
@@ -131,7 +137,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RecursionError)
     def _unstorable(error: Exception) -> Response:
         app.logger.warning("unstorable input on %s %s: %r", request.method, request.path, error)
-        return error_response(422, "invalid_input", "a value is out of range or not storable")
+        return unstorable_response()
 
     @app.errorhandler(500)
     def _internal(_error: Exception) -> Response:

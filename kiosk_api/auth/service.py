@@ -96,7 +96,7 @@ def end_sessions(user: User) -> None:
 
 def set_password(session: Session, username: str, password: str) -> User:
     """Give a user a new password (the policy of create_user) and end their sessions."""
-    user = _user_named(session, username)
+    user = user_named(session, username)
     if (problem := password_problem(password, user.username, user.display_name)) is not None:
         raise InvalidInput("password refused", fields={"password": problem})
     user.password_hash = _hasher.hash(password)
@@ -107,7 +107,7 @@ def set_password(session: Session, username: str, password: str) -> User:
 def deactivate_user(session: Session, clock: Clock, username: str) -> tuple[User, int]:
     """Deactivate a user: no sign-in, every session ended, every token revoked; return the user and
     how many tokens were revoked."""
-    user = _user_named(session, username)
+    user = user_named(session, username)
     user.active = False
     end_sessions(user)
     return user, revoke_tokens(session, clock, username)
@@ -115,7 +115,7 @@ def deactivate_user(session: Session, clock: Clock, username: str) -> tuple[User
 
 def revoke_tokens(session: Session, clock: Clock, username: str, token_id: int | None = None) -> int:
     """Revoke a user's bearer tokens (or only the one with this id); return how many were revoked."""
-    user = _user_named(session, username)
+    user = user_named(session, username)
     stmt = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     if token_id is not None:
         stmt = stmt.where(ApiToken.id == token_id)
@@ -127,7 +127,8 @@ def revoke_tokens(session: Session, clock: Clock, username: str, token_id: int |
     return len(rows)
 
 
-def _user_named(session: Session, username: str) -> User:
+def user_named(session: Session, username: str) -> User:
+    """The user of this username, or NotFound (404 `user_not_found`)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user {username}", code="user_not_found")
@@ -136,7 +137,7 @@ def _user_named(session: Session, username: str) -> User:
 
 def create_token(session: Session, clock: Clock, username: str, name: str = "") -> str:
     """Issue a bearer token for a user and return it; it cannot be shown again."""
-    user = _user_named(session, username)
+    user = user_named(session, username)
     token = new_token()
     session.add(ApiToken(user=user, token_hash=sha256_hex(token), name=name, created_at=clock.now()))
     return token
