@@ -11,7 +11,16 @@ from flask_wtf import CSRFProtect
 from core.clock import Clock, SystemClock
 from core.db import Database
 from kiosk_api import config as config_module
-from kiosk_api import database, errors, headers, input_limits, limits, observability, payments_ext
+from kiosk_api import (
+    database,
+    errors,
+    headers,
+    input_limits,
+    limits,
+    observability,
+    payments_ext,
+    template_filters,
+)
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.openapi_errors import ErrorResponsesPlugin
@@ -59,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     payments_ext.init_app(app)
     device_http.init_app(app)
     limits.init_app(app)
+    template_filters.init_app(app)
 
     api = DongxiApi(
         app,

@@ -2,39 +2,8 @@
 
 from __future__ import annotations
 
-# An order's status as its buyer and the console read it.
-ORDER_STATUSES = {
-    "draft": ("草稿", "Draft"),
-    "awaiting_approval": ("待审批", "Awaiting approval"),
-    "awaiting_payment": ("待付款", "Awaiting payment"),
-    "awaiting_authorization": ("待授权", "Awaiting authorization"),
-    "authorized": ("已授权", "Authorized"),
-    "paid": ("已付款", "Paid"),
-    "fulfilled": ("已送达", "Delivered"),
-    "completed": ("已完成", "Completed"),
-    "rejected": ("已驳回", "Rejected"),
-    "cancelled": ("已取消", "Cancelled"),
-    "expired": ("已过期", "Expired"),
-    "refunded": ("已退款", "Refunded"),
-    "partially_refunded": ("部分退款", "Partly refunded"),
-}
-CHANNELS = {
-    "kiosk": ("无人售货柜", "Kiosk"),
-    "storefront": ("网上商城", "Web shop"),
-    "bulk": ("单位集采", "Bulk order"),
-    "shop": ("特产馆", "Specialty shop"),
-}
-BUYER_KINDS = {
-    "individual": ("个人", "Individual"),
-    "government": ("机关", "Government office"),
-    "institution": ("事业单位", "Public institution"),
-    "soe": ("国有企业", "State-owned enterprise"),
-    "enterprise": ("企业", "Enterprise"),
-    "union": ("工会", "Trade union"),
-    "school": ("学校", "School"),
-    "hospital": ("医院", "Hospital"),
-    "community": ("社区", "Community"),
-}
+from core.labels import BUYER_KINDS, CHANNELS, ORDER_STATUSES  # noqa: F401  (one label table)
+
 # Statistics separate organizational purchases (采购) from help-selling to individuals (帮销).
 PURCHASE_TYPES = {
     "organizational": ("采购（单位）", "Organizational purchase"),

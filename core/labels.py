@@ -1,0 +1,175 @@
+"""The one label table: what every status, channel, kind and reason is called, in Chinese and English.
+
+Pages, PDFs, spreadsheets and the console read codes through `label(table, code, lang)`; a code
+with no label falls back to itself, and `tests/unit/test_labels.py` checks that every code the
+models allow has one, so a raw code never reaches a reader."""
+
+from __future__ import annotations
+
+Labels = dict[str, tuple[str, str]]
+
+ORDER_STATUSES: Labels = {
+    "draft": ("草稿", "Draft"),
+    "awaiting_approval": ("待审批", "Awaiting approval"),
+    "awaiting_payment": ("待付款", "Awaiting payment"),
+    "awaiting_authorization": ("待预授权", "Awaiting pre-authorisation"),
+    "authorized": ("已预授权", "Pre-authorised"),
+    "paid": ("已付款", "Paid"),
+    "fulfilled": ("已送达", "Delivered"),
+    "completed": ("已完成", "Completed"),
+    "rejected": ("已驳回", "Rejected"),
+    "cancelled": ("已取消", "Cancelled"),
+    "expired": ("已过期", "Expired"),
+    "refunded": ("已退款", "Refunded"),
+    "partially_refunded": ("部分退款", "Partly refunded"),
+}
+CHANNELS: Labels = {
+    "kiosk": ("无人售货柜", "Kiosk"),
+    "storefront": ("网上商城", "Web shop"),
+    "bulk": ("单位集采", "Bulk order"),
+    "shop": ("特产馆", "Specialty shop"),
+}
+BUYER_KINDS: Labels = {
+    "individual": ("个人", "Individual"),
+    "government": ("机关", "Government office"),
+    "institution": ("事业单位", "Public institution"),
+    "soe": ("国有企业", "State-owned enterprise"),
+    "enterprise": ("企业", "Enterprise"),
+    "union": ("工会", "Trade union"),
+    "school": ("学校", "School"),
+    "hospital": ("医院", "Hospital"),
+    "community": ("社区", "Community"),
+}
+PAYMENT_STATUSES: Labels = {
+    "pending": ("处理中", "Pending"),
+    "requires_payment": ("待付款", "Awaiting payment"),
+    "requires_payment_method": ("待付款", "Awaiting payment"),
+    "requires_capture": ("已预授权", "Authorised, not captured"),
+    "succeeded": ("已收款", "Captured"),
+    "canceled": ("已撤销", "Cancelled"),
+    "failed": ("失败", "Failed"),
+}
+REFUND_STATUSES: Labels = {
+    "pending": ("退款中", "Refund pending"),
+    "succeeded": ("已退款", "Refunded"),
+    "failed": ("退款失败", "Refund failed"),
+}
+REFUND_KINDS: Labels = {
+    "order": ("订单退款", "Order refund"),
+    "overpayment": ("退还多付款", "Overpayment returned"),
+}
+PAYOUT_STATUSES: Labels = {
+    "pending": ("待退付", "To pay out"),
+    "paid": ("已退付", "Paid out"),
+    "failed": ("退付失败", "Payout failed"),
+}
+PROVIDERS: Labels = {
+    "simulated": ("模拟支付（演示）", "Simulated (demo)"),
+    "stripe": ("Stripe", "Stripe"),
+    "bank_transfer": ("银行转账", "Bank transfer"),
+    "wechatpay": ("微信支付", "WeChat Pay"),
+    "alipay": ("支付宝", "Alipay"),
+}
+MOVEMENT_KINDS: Labels = {
+    "receipt": ("入库", "Receipt"),
+    "transfer": ("调拨", "Transfer"),
+    "sale": ("销售出库", "Sale"),
+    "return": ("退货入库", "Return"),
+    "writeoff": ("报损", "Write-off"),
+    "count": ("盘点调整", "Count adjustment"),
+}
+STOCK_REASONS: Labels = {
+    "expired": ("过期", "Expired"),
+    "damaged": ("破损", "Damaged"),
+    "lost": ("丢失", "Lost"),
+    "recalled": ("召回", "Recalled"),
+    "returned": ("退回", "Returned"),
+    "other": ("其他", "Other"),
+    "stocktake": ("盘点", "Stocktake"),
+    "taken_unrecorded": ("未记录取走", "Taken, not recorded"),
+}
+RESERVATION_STATUSES: Labels = {
+    "active": ("占用中", "Held"),
+    "fulfilled": ("已出库", "Fulfilled"),
+    "released": ("已释放", "Released"),
+    "expired": ("已过期释放", "Expired"),
+}
+LOCATION_KINDS: Labels = {
+    "warehouse": ("仓库", "Warehouse"),
+    "shop": ("特产馆", "Specialty shop"),
+    "kiosk": ("售货柜", "Kiosk"),
+}
+KIOSK_STATES: Labels = {
+    "online": ("在线", "Online"),
+    "offline": ("离线", "Offline"),
+    "unprovisioned": ("未配置设备密钥", "No device key"),
+    "revoked": ("密钥已吊销", "Key revoked"),
+}
+SUPPLIER_KINDS: Labels = {
+    "cooperative": ("合作社", "Cooperative"),
+    "enterprise": ("企业", "Enterprise"),
+}
+REGION_LEVELS: Labels = {
+    "province": ("省/自治区", "Province"),
+    "prefecture": ("市/州", "Prefecture"),
+    "county": ("县/区", "County"),
+}
+QUOTA_KINDS: Labels = {
+    "fixed": ("固定金额", "Fixed amount"),
+    "per_member": ("按会员人数", "Per member"),
+    "budget_share": ("食堂预算比例", "Share of canteen budget"),
+}
+STATEMENT_STATUSES: Labels = {
+    "draft": ("草稿", "Draft"),
+    "issued": ("已出具", "Issued"),
+}
+CERTIFICATION_STATUSES: Labels = {
+    "certified": ("认定有效", "Certified"),
+    "lapsed": ("认定已过期", "Certification lapsed"),
+    "not_yet_valid": ("认定未生效", "Not yet valid"),
+    "none": ("未认定", "Not certified"),
+}
+AUDIT_VIA: Labels = {
+    "api": ("接口", "API"),
+    "console": ("运营后台", "Console"),
+    "cli": ("命令行", "Command line"),
+    "page": ("网页", "Web page"),
+}
+
+TABLES: dict[str, Labels] = {
+    "order_status": ORDER_STATUSES,
+    "channel": CHANNELS,
+    "buyer_kind": BUYER_KINDS,
+    "payment_status": PAYMENT_STATUSES,
+    "refund_status": REFUND_STATUSES,
+    "refund_kind": REFUND_KINDS,
+    "payout_status": PAYOUT_STATUSES,
+    "provider": PROVIDERS,
+    "movement_kind": MOVEMENT_KINDS,
+    "stock_reason": STOCK_REASONS,
+    "reservation_status": RESERVATION_STATUSES,
+    "location_kind": LOCATION_KINDS,
+    "kiosk_state": KIOSK_STATES,
+    "supplier_kind": SUPPLIER_KINDS,
+    "region_level": REGION_LEVELS,
+    "quota_kind": QUOTA_KINDS,
+    "statement_status": STATEMENT_STATUSES,
+    "certification_status": CERTIFICATION_STATUSES,
+    "audit_via": AUDIT_VIA,
+}
+
+
+def label(table: str, code: str | None, lang: str = "zh") -> str:
+    """The reader's word for a code of a table (`label("order_status", "paid")` → 已付款)."""
+    if code is None:
+        return ""
+    zh, en = TABLES[table].get(code, (code, code))
+    return en if lang == "en" else zh
+
+
+def both(table: str, code: str | None) -> str:
+    """Chinese and English side by side, as a bilingual page shows them: 已付款 · Paid."""
+    if code is None:
+        return ""
+    zh, en = TABLES[table].get(code, (code, code))
+    return zh if zh == en else f"{zh} · {en}"
