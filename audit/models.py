@@ -14,7 +14,10 @@ class AuditEntry(Base):
     """One recorded change; the database refuses UPDATE and DELETE of these rows."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_type", "target_id"),
+        Index("ix_audit_log_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(128))
@@ -24,5 +27,8 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
-    via: Mapped[str] = mapped_column(String(16))  # api | console | cli
+    via: Mapped[str] = mapped_column(String(16))  # api | console | page | cli
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    origin: Mapped[str | None] = mapped_column(String(64))  # the caller's address, or the CLI's host
+    operation: Mapped[str | None] = mapped_column(String(128))  # endpoint or command
+    request_id: Mapped[str | None] = mapped_column(String(64))

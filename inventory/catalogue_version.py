@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
+from audit.recorder import NOT_AUDITED
 from catalogue.models import Product, Region, Supplier
 from inventory.models import Location, Lot, Slot, StockBalance
 
@@ -44,7 +45,7 @@ def version(session: Session, location_id: int) -> int:
             .where(Location.id == location_id)
             .values(catalogue_version=Location.catalogue_version + 1)
             .returning(Location.catalogue_version)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **NOT_AUDITED)
         )
     return session.scalar(select(Location.catalogue_version).where(Location.id == location_id)) or 0
 
@@ -78,7 +79,7 @@ def _write_versions(session: Session) -> None:
     if not (locations or products or everything):
         return  # most commits (every 304, every poll) change no catalogue: build no statement
     bump = {"catalogue_version": Location.catalogue_version + 1}
-    options = {"synchronize_session": False}
+    options = {"synchronize_session": False, **NOT_AUDITED}  # a cache's version, nobody's decision
     if everything:
         session.execute(
             update(Location).where(Location.kind == "kiosk").values(bump), execution_options=options

@@ -10,8 +10,8 @@ from flask_wtf import CSRFProtect
 
 from core.clock import Clock, SystemClock
 from core.db import Database
-from kiosk_api import config as config_module
 from kiosk_api import (
+    audit,
     database,
     errors,
     headers,
@@ -21,6 +21,7 @@ from kiosk_api import (
     payments_ext,
     template_filters,
 )
+from kiosk_api import config as config_module
 from kiosk_api.auth import device_http
 from kiosk_api.auth.http import current_user
 from kiosk_api.openapi_errors import ErrorResponsesPlugin
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # check of every request runs before the other hooks, timed and logged like any request.
     input_limits.init_app(app)
     database.init_app(app, db, clock)
+    audit.init_app(app)
     payments_ext.init_app(app)
     device_http.init_app(app)
     limits.init_app(app)

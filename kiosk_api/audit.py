@@ -1,33 +1,45 @@
-"""Auditing a change made over HTTP: the signed-in caller of this request is its actor."""
+"""Who acts in an HTTP request, for the audit log: the signed-in user or bearer token's owner.
+
+`init_app` tells the recorder (audit/recorder.py), for any session flushed while a
+request is served, who is calling, through what (the API, the console, a page), from which address,
+on which route and under which request id. Requests with nobody signed in — devices, webhooks,
+anonymous shoppers — have no actor: their writes are in the order, payment and stock ledgers."""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask, current_app, g, has_request_context, request
 
-from sqlalchemy import inspect
+from audit.context import Actor, register_provider
 
-from audit.models import AuditEntry
-from audit.service import record, snapshot
-from kiosk_api.auth.http import current_user
-from kiosk_api.database import get_clock, get_session
+CONSOLE_BLUEPRINTS = frozenset({"console", "operator", "restock"})
 
 
-def audit_request(
-    action: str, target: Any, before: dict[str, Any] | None, *, target_id: Any = None, via: str = "api"
-) -> AuditEntry:
-    """Record a change made by the signed-in caller of this request, after the change was applied."""
-    user = current_user()
-    session = get_session()
-    session.flush()  # a created row needs its id, an updated one its new values
-    return record(
-        session,
-        get_clock(),
-        actor=user.username if user else "anonymous",
-        actor_role=user.role if user else "",
-        action=action,
-        target_type=target.__tablename__,
-        target_id=target_id if target_id is not None else inspect(target).identity[0],
-        before=before,
-        after=snapshot(target),
-        via=via,
+def _via() -> str:
+    if request.path.startswith("/api/"):
+        return "api"
+    return "console" if request.blueprint in CONSOLE_BLUEPRINTS else "page"
+
+
+def actor_of_request() -> Actor | None:
+    """The caller of the request being served, once authentication has named them."""
+    if not has_request_context():
+        return None
+    user = g.get("current_user")
+    if user is None:
+        return None
+    rule = request.url_rule.rule if request.url_rule is not None else request.path
+    clock = current_app.extensions["dongxi.clock"]
+    return Actor(
+        name=user.username,
+        role=user.role,
+        via=_via(),
+        origin=request.remote_addr,
+        operation=f"{request.method} {rule}",
+        request_id=g.get("request_id"),
+        clock=clock.now,
     )
+
+
+def init_app(app: Flask) -> None:
+    """Name the signed-in caller of a request as the actor of its writes (once per process)."""
+    register_provider(actor_of_request)

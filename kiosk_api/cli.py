@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from accounts.roles import ROLES
-from core.clock import SystemClock
+from audit.context import Actor, register_provider
+from core.clock import SystemClock, local_minute
 from core.db import Database
 from core.errors import DomainError
 from kiosk_api import config as config_module
@@ -45,9 +46,35 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.message}{fields}")
 
 
+# Commands that run for nobody in particular: the servers and the scheduled jobs' worker, whose
+# writes are the system's own (kiosks, webhooks, jobs) and recorded in their ledgers.
+UNAUDITED_COMMANDS = frozenset({"serve", "worker"})
+
+
+def _cli_actor() -> Actor | None:
+    """The person at the terminal, for the audit log: who ran which command on which host."""
+    import getpass
+    import socket
+
+    command = click.get_current_context(silent=True)
+    if command is None:
+        return None
+    path = command.command_path.split()
+    if len(path) > 1 and path[1] in UNAUDITED_COMMANDS:
+        return None
+    return Actor(
+        name=f"cli:{getpass.getuser()}",
+        role="cli",
+        via="cli",
+        origin=socket.gethostname(),
+        operation=" ".join(["dongxi", *path[1:]]),  # names only: options may hold passwords
+    )
+
+
 @click.group()
 def main() -> None:
     """dongxi — consumption assistance (消费帮扶) for East–West cooperation."""
+    register_provider(_cli_actor)
 
 
 @main.group()
@@ -134,7 +161,7 @@ def users_set_password(ctx: Context, username: str, password: str) -> None:
     """Give a user a new password; every session they had is ended."""
     from kiosk_api.auth.service import set_password
 
-    _account_change(ctx, "user.set_password", username, lambda s: set_password(s, username, password))
+    _account_change(ctx, lambda s: set_password(s, username, password))
     click.echo(f"{username}: new password set, every session ended")
 
 
@@ -146,49 +173,15 @@ def users_deactivate(ctx: Context, username: str) -> None:
     from kiosk_api.auth.service import deactivate_user
 
     revoked: list[int] = []
-    _account_change(
-        ctx,
-        "user.deactivate",
-        username,
-        lambda s: revoked.append(deactivate_user(s, ctx.clock, username)[1]),
-    )
+    _account_change(ctx, lambda s: revoked.append(deactivate_user(s, ctx.clock, username)[1]))
     click.echo(f"{username}: deactivated, every session ended, {revoked[0]} token(s) revoked")
 
 
-def _account_change(ctx: Context, action: str, username: str, change: Callable[[Session], object]) -> None:
-    """Make a change to one user account in one unit of work, with its audit entry (passwords and
-    token hashes are never in it)."""
-    import getpass
-
-    from audit.service import record
-    from kiosk_api.auth.service import user_named
-
-    def account(session: Session) -> dict[str, object]:
-        user = user_named(session, username)
-        return {
-            "active": user.active,
-            "session_epoch": user.session_epoch,
-            "live_tokens": sum(1 for t in user.tokens if t.revoked_at is None),
-        }
-
+def _account_change(ctx: Context, change: Callable[[Session], object]) -> None:
+    """Make a change to one user account in one unit of work (audited as every CLI write is)."""
     try:
         with ctx.db.unit_of_work() as session:
-            before = account(session)
             change(session)
-            session.flush()
-            after = account(session)
-            record(
-                session,
-                ctx.clock,
-                actor=f"cli:{getpass.getuser()}",
-                actor_role="cli",
-                action=action,
-                target_type="users",
-                target_id=username,
-                before=before,
-                after=after,
-                via="cli",
-            )
     except DomainError as error:
         _fail(error)
 
@@ -223,12 +216,7 @@ def tokens_revoke(ctx: Context, username: str, token_id: int | None) -> None:
     from kiosk_api.auth.service import revoke_tokens
 
     revoked: list[int] = []
-    _account_change(
-        ctx,
-        "token.revoke",
-        username,
-        lambda s: revoked.append(revoke_tokens(s, ctx.clock, username, token_id)),
-    )
+    _account_change(ctx, lambda s: revoked.append(revoke_tokens(s, ctx.clock, username, token_id)))
     click.echo(f"{username}: {revoked[0]} token(s) revoked")
 
 
@@ -455,38 +443,23 @@ def statements_issue(ctx: Context, period: str) -> None:
     """Issue (close) a finished month YYYY-MM: freeze every statement with its SHA-256 hash."""
     import getpass
 
-    from audit.service import record, snapshot
     from sales.statements.issue import issue_period
-    from sales.statements.models import StatementPeriod
 
-    actor = f"cli:{getpass.getuser()}"
     try:
         with ctx.db.unit_of_work() as session:
             result = issue_period(
                 session,
                 ctx.clock,
                 period,
-                actor=actor,
+                actor=f"cli:{getpass.getuser()}",
                 start=ctx.settings.get("STATEMENTS_START") or None,
                 progress=click.echo,
             )
-            if result.newly_issued:
-                record(
-                    session,
-                    ctx.clock,
-                    actor=actor,
-                    actor_role="cli",
-                    action="statements.issue",
-                    target_type="statement_periods",
-                    target_id=period,
-                    before=None,
-                    after=snapshot(session.get(StatementPeriod, period)),
-                    via="cli",
-                )
     except DomainError as error:
         _fail(error)
     verb = "issued" if result.newly_issued else "already issued (nothing changed):"
-    click.echo(f"{period} {verb} {result.statement_count} statements at {result.issued_at.isoformat()}")
+    at = local_minute(result.issued_at)
+    click.echo(f"{period} {verb} {result.statement_count} statements at {at} (Asia/Shanghai)")
 
 
 @main.command("check-config")

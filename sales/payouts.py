@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import service as audit
 from core.clock import SHANGHAI, Clock, local_date
 from core.errors import Conflict, InvalidInput, NotFound
 from payments.models import Payment, Payout, Refund
@@ -92,8 +91,6 @@ def complete_payout(
     amount_fen: int,
     paid_on: date,
     actor: str,
-    actor_role: str,
-    via: str,
 ) -> PayoutResult:
     """An operator records a payout made: the refund succeeds, with the bank reference as its own."""
     reference = bank_reference.strip() if isinstance(bank_reference, str) else ""
@@ -131,12 +128,11 @@ def complete_payout(
     session.add(payout)
     answer = ProviderRefund(reference, payment.provider_ref or "", "succeeded", amount_fen)
     apply_refund_answer(session, clock, payment, refund.id, answer, actor=actor)
-    _audit(session, clock, "payout.paid", refund, payout, actor=actor, actor_role=actor_role, via=via)
     return PayoutResult(payout, refund, True)
 
 
 def fail_payout(
-    session: Session, clock: Clock, refund_id: int, *, reason: str, actor: str, actor_role: str, via: str
+    session: Session, clock: Clock, refund_id: int, *, reason: str, actor: str
 ) -> PayoutResult:
     """An operator records that a payout could not be made: the refund fails and its money is
     booked back, as for any failed refund (an alert; `dongxi payments retry-refund` tries again)."""
@@ -164,38 +160,5 @@ def fail_payout(
     )
     apply_refund_answer(session, clock, payment, refund.id, answer, actor=actor)
     refund.provider_ref = refund.provider_ref or None  # no outgoing transfer: no reference
-    _audit(session, clock, "payout.failed", refund, payout, actor=actor, actor_role=actor_role, via=via)
     return PayoutResult(payout, refund, True)
 
-
-def _audit(
-    session: Session,
-    clock: Clock,
-    action: str,
-    refund: Refund,
-    payout: Payout,
-    *,
-    actor: str,
-    actor_role: str,
-    via: str,
-) -> None:
-    audit.record(
-        session,
-        clock,
-        actor=actor,
-        actor_role=actor_role,
-        action=action,
-        target_type="refunds",
-        target_id=refund.id,
-        before={"status": "pending"},
-        after={
-            "status": refund.status,
-            "order_id": refund.payment.order_id,
-            "kind": refund.kind,
-            "amount_fen": payout.amount_fen,
-            "bank_reference": payout.bank_reference,
-            "paid_on": payout.paid_on.isoformat() if payout.paid_on else None,
-            "note": payout.note,
-        },
-        via=via,
-    )

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import service as audit
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, NotFound
@@ -306,12 +305,10 @@ def refund_by_provider_ref(session: Session, payment: Payment, provider_ref: str
 def _book_back(session: Session, clock: Clock, payment: Payment, refund: Refund, actor: str) -> None:
     """Undo a failed refund's booking: its reservation on the payment, the lines' and order's refunded
     amounts, the order's status, and its ledger entries (by compensating entries); alert an operator."""
-    before = refund.status
     order = get_order(session, payment.order_id, lock=True)
     if refund.kind == "overpayment":  # the surplus is still held: the order itself is as it was
         payment.refunded_fen -= refund.amount_fen
         refund.status = "failed"
-        _audit_failed(session, clock, order, refund, before, actor)
         return
     lines = {line.id: line for line in order.lines}
     for part in refund.lines:
@@ -326,30 +323,6 @@ def _book_back(session: Session, clock: Clock, payment: Payment, refund: Refund,
         order, target, actor=actor, at=clock.now(), reason=f"refund {refund.id} failed at the provider"
     )
     revenue.record_refund_reversal(session, refund.id, clock.now())
-    _audit_failed(session, clock, order, refund, before, actor)
-
-
-def _audit_failed(
-    session: Session, clock: Clock, order: Order, refund: Refund, before: str, actor: str
-) -> None:
-    audit.record(
-        session,
-        clock,
-        actor=actor,
-        actor_role="system",
-        action="refund.failed",
-        target_type="refund",
-        target_id=refund.id,
-        before={"status": before},
-        after={
-            "status": "failed",
-            "order_id": order.id,
-            "amount_fen": refund.amount_fen,
-            "provider_ref": refund.provider_ref,
-            "retry": f"dongxi payments retry-refund {refund.id}",
-        },
-        via="provider",
-    )
 
 
 def _status_before_refunds(session: Session, order: Order) -> str:

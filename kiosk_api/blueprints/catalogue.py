@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.roles import CATALOGUE_EDITORS, CATALOGUE_READERS
-from audit.service import snapshot
 from catalogue import service
 from core.errors import NotFound
-from kiosk_api.audit import audit_request
 from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
@@ -57,7 +55,6 @@ def list_regions(args: dict[str, Any]) -> Any:
 def create_region(data: dict[str, Any]) -> Any:
     """Add a region with its GB/T 2260 code."""
     region = service.create_region(get_session(), **data)
-    audit_request("region.create", region, None)
     return region
 
 
@@ -74,9 +71,7 @@ def get_region(code: str) -> Any:
 @regions.response(200, RegionOut)
 def update_region(changes: dict[str, Any], code: str) -> Any:
     """Rename a region."""
-    before = snapshot(service.get_region(get_session(), code))
     region = service.update_region(get_session(), code, changes)
-    audit_request("region.update", region, before)
     return region
 
 
@@ -97,7 +92,6 @@ def create_pairing(data: dict[str, Any]) -> Any:
     session = get_session()
     pairing = service.create_pairing(session, **data)
     session.flush()  # the response needs the new id
-    audit_request("pairing.create", pairing, None)
     return pairing_view(pairing)
 
 
@@ -107,9 +101,7 @@ def create_pairing(data: dict[str, Any]) -> Any:
 @pairings.response(200, PairingOut)
 def update_pairing(changes: dict[str, Any], pairing_id: int) -> Any:
     """Change a pairing's dates or notes."""
-    before = snapshot(service.get_pairing(get_session(), pairing_id))
     pairing = service.update_pairing(get_session(), pairing_id, changes)
-    audit_request("pairing.update", pairing, before)
     return pairing_view(pairing)
 
 
@@ -139,7 +131,6 @@ def create_supplier(data: dict[str, Any]) -> Any:
     session = get_session()
     supplier = service.create_supplier(session, **data)
     session.flush()  # the response needs the new id
-    audit_request("supplier.create", supplier, None)
     return supplier_view(supplier)
 
 
@@ -150,9 +141,7 @@ def create_supplier(data: dict[str, Any]) -> Any:
 def update_supplier(changes: dict[str, Any], supplier_id: int) -> Any:
     """Change a supplier."""
     session = get_session()
-    before = snapshot(service.get_supplier(session, supplier_id))
     supplier = service.update_supplier(session, supplier_id, changes)
-    audit_request("supplier.update", supplier, before)
     session.flush()  # load the new county for the response
     session.refresh(supplier)
     return supplier_view(supplier)
@@ -200,7 +189,6 @@ def create_product(data: dict[str, Any]) -> Any:
     clock = get_clock()
     product = service.create_product(session, clock, **data)
     session.flush()  # the response needs the new id
-    audit_request("product.create", product, None)
     return ProductPresenter(session, service.today(clock))(product)
 
 
@@ -212,7 +200,5 @@ def update_product(changes: dict[str, Any], product_id: int) -> Any:
     """Change a product; past order lines keep their snapshot."""
     session = get_session()
     clock = get_clock()
-    before = snapshot(service.get_product(session, product_id))
     product = service.update_product(session, clock, product_id, changes)
-    audit_request("product.update", product, before)
     return ProductPresenter(session, service.today(clock))(product)

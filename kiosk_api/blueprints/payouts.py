@@ -36,11 +36,11 @@ def _view(result: service.PayoutResult) -> dict[str, Any]:
     }
 
 
-def _operator() -> tuple[str, str]:
+def _operator() -> str:
     user = current_user()
     if user is None:
         raise Unauthenticated("sign in or send a bearer token")
-    return f"user:{user.username}", user.role
+    return f"user:{user.username}"
 
 
 @payouts.route("", methods=["GET"])
@@ -58,9 +58,9 @@ def list_owed() -> Any:
 @payouts.alt_response(409, description="The reference is another payout's, or the refund is not owed")
 def mark_paid(data: dict[str, Any], refund_id: int) -> Any:
     """Record a payout made from the bank (reference, amount, date); the same payout again changes nothing."""
-    actor, role = _operator()
+    actor = _operator()
     result = service.complete_payout(
-        get_session(), get_clock(), refund_id, actor=actor, actor_role=role, via="api", **data
+        get_session(), get_clock(), refund_id, actor=actor, **data
     )
     return _view(result)
 
@@ -72,8 +72,8 @@ def mark_paid(data: dict[str, Any], refund_id: int) -> Any:
 @payouts.alt_response(409, description="The refund is not owed any more")
 def mark_failed(data: dict[str, Any], refund_id: int) -> Any:
     """Record that a payout could not be made: the refund fails and its money is booked back."""
-    actor, role = _operator()
+    actor = _operator()
     result = service.fail_payout(
-        get_session(), get_clock(), refund_id, actor=actor, actor_role=role, via="api", reason=data["reason"]
+        get_session(), get_clock(), refund_id, actor=actor, reason=data["reason"]
     )
     return _view(result)

@@ -18,7 +18,6 @@ from accounts.roles import (
 )
 from audit.service import list_entries
 from core.errors import NotFound, PermissionDenied
-from kiosk_api.audit import audit_request
 from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_session
@@ -26,7 +25,7 @@ from kiosk_api.schemas import statements as s
 from sales.statements import issue as service
 from sales.statements.balance_check import reconcile_period
 from sales.statements.compute import check_period
-from sales.statements.models import Statement, StatementPeriod
+from sales.statements.models import Statement
 
 statements = Blueprint(
     "statements", __name__, url_prefix="/api/v1/statements", description="月度对账单 · Monthly statements"
@@ -167,9 +166,6 @@ def issue_statements(period: str) -> Any:
         actor=user.username,
         start=current_app.config.get("STATEMENTS_START") or None,
     )
-    if result.newly_issued:
-        issued = get_session().get(StatementPeriod, period)
-        audit_request("statements.issue", issued, None, target_id=period)
     return result
 
 

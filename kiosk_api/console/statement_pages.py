@@ -7,7 +7,6 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from accounts.roles import STATEMENT_VIEWERS
-from audit.service import record, snapshot
 from core.errors import DomainError
 from kiosk_api.blueprints.statements import visibility_of
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
@@ -17,7 +16,6 @@ from sales.revenue import period_of
 from sales.statements import issue as service
 from sales.statements import labels
 from sales.statements.compute import PERIOD, previous_period
-from sales.statements.models import StatementPeriod
 
 
 @console.get("/statements")
@@ -98,19 +96,6 @@ def issue(period: str) -> Any:
         flash(f"未签发 · not issued: {error.message}")
         return redirect(url_for("console.statements", period=period))
     if result.newly_issued:
-        issued = session.get(StatementPeriod, period)
-        record(
-            session,
-            get_clock(),
-            actor=user.username,
-            actor_role=user.role,
-            action="statements.issue",
-            target_type="statement_periods",
-            target_id=period,
-            before=None,
-            after=snapshot(issued),
-            via="console",
-        )
         flash(
             f"{period} 已签发 {result.statement_count} 份对账单 · issued {result.statement_count} statements"
         )

@@ -101,5 +101,10 @@ class AuditEntryOut(Schema):
     target_id = fields.String()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
-    via = fields.String()
+    via = fields.String(metadata={"description": "api | console | page | cli"})
     at = fields.DateTime()
+    origin = fields.String(
+        allow_none=True, metadata={"description": "caller's address or CLI host"}
+    )
+    operation = fields.String(allow_none=True, metadata={"description": "method and route, or the command"})
+    request_id = fields.String(allow_none=True, metadata={"description": "the request log's request_id"})

@@ -16,7 +16,11 @@ def test_a_product_change_through_the_api_is_audited(session, client, auth) -> N
     assert response.status_code == 200
     entries = client.get("/api/v1/audit?target_type=products", headers=auth("auditor")).get_json()
     entry = entries[0]
-    assert entry["action"] == "product.update" and entry["actor"] == "demo-operator" and entry["via"] == "api"
+    assert (
+        entry["action"] == "products.update" and entry["actor"] == "demo-operator" and entry["via"] == "api"
+    )
+    assert entry["operation"] == "PATCH /api/v1/products/<int:product_id>" and entry["origin"] == "127.0.0.1"
+    assert entry["request_id"] == response.headers["X-Request-ID"]
     assert entry["before"]["price_fen"] == before and entry["after"]["price_fen"] == before + 100
     assert "name_zh" not in entry["after"]  # only what changed
 
@@ -37,14 +41,16 @@ def test_a_product_change_through_the_console_is_audited(session, client) -> Non
         },
     )
     assert response.status_code == 302
-    entry = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
-    assert entry.action == "product.update" and entry.via == "console"
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "products.update").order_by(AuditEntry.id.desc())
+    )
+    assert entry.action == "products.update" and entry.via == "console" and entry.actor == "demo-operator"
     assert entry.after["name_zh"] == "改名测试" and entry.after["price_fen"] == 1250
 
 
 def test_issuing_is_audited(session, client, auth, issued_october) -> None:
     entries = client.get("/api/v1/audit", headers=auth("admin")).get_json()
-    assert any(e["action"] == "statements.issue" and e["target_id"] == "2026-10" for e in entries)
+    assert any(e["action"] == "statement_periods.create" and e["target_id"] == "2026-10" for e in entries)
 
 
 def test_the_audit_log_refuses_changes(session, client, auth) -> None:

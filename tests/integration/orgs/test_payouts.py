@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from audit.context import Actor, acting_as
 from audit.models import AuditEntry
 from core.errors import Conflict, InvalidInput
 from payments.models import Payment, Payout, Refund
@@ -59,8 +60,6 @@ def complete(session, clock, refund_id: int, reference: str, amount_fen: int):  
         amount_fen=amount_fen,
         paid_on=TODAY,
         actor="user:demo-operator",
-        actor_role="operator",
-        via="api",
     )
 
 
@@ -88,9 +87,10 @@ def test_a_bank_transfer_refund_is_owed_until_an_operator_pays_it_out_with_a_ban
         ("payout", refund.id, refund.amount_fen)
     ]
 
-    done = complete(session, clock, refund.id, "OUT-ICBC-1", refund.amount_fen)
-    again = complete(session, clock, refund.id, "OUT-ICBC-1", refund.amount_fen)
-    session.flush()
+    with acting_as(Actor("ops-1", "operator", "api", clock=clock.now)):
+        done = complete(session, clock, refund.id, "OUT-ICBC-1", refund.amount_fen)
+        again = complete(session, clock, refund.id, "OUT-ICBC-1", refund.amount_fen)
+        session.flush()
     assert (done.recorded, again.recorded, again.payout.id) == (True, False, done.payout.id)
     assert (refund.status, refund.provider_ref) == ("succeeded", "OUT-ICBC-1")
     assert (done.payout.paid_on, done.payout.status) == (TODAY, "paid")
@@ -98,8 +98,18 @@ def test_a_bank_transfer_refund_is_owed_until_an_operator_pays_it_out_with_a_ban
     assert payouts.list_owed_payouts(session) == []
     assert checks_of(session, clock)["payouts_owed"].verdict == "PASS"
     assert reconcile_period(session, period_of(clock.now())).settled
-    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "payout.paid")).all()
-    assert (entry.target_id, entry.after["bank_reference"]) == (str(refund.id), "OUT-ICBC-1")
+    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "payouts.create")).all()
+    assert (entry.actor, entry.after["refund_id"], entry.after["bank_reference"]) == (
+        "ops-1",
+        refund.id,
+        "OUT-ICBC-1",
+    )
+    [settled] = session.scalars(select(AuditEntry).where(AuditEntry.action == "refunds.update")).all()
+    assert (settled.target_id, settled.before["status"], settled.after["status"]) == (
+        str(refund.id),
+        "pending",
+        "succeeded",
+    )
 
     second = refund_one_tea(session, clock, order, payment)
     with pytest.raises(Conflict) as used:  # the reference is another payout's
@@ -120,8 +130,6 @@ def test_a_bank_transfer_refund_is_owed_until_an_operator_pays_it_out_with_a_ban
             amount_fen=second.amount_fen,
             paid_on=TODAY + timedelta(days=1),
             actor="op",
-            actor_role="operator",
-            via="api",
         )
     assert "paid_on" in future.value.fields
 
@@ -137,8 +145,6 @@ def test_a_failed_payout_books_the_money_back_like_any_failed_refund(session, cl
         refund.id,
         reason="账户已注销",
         actor="user:demo-operator",
-        actor_role="operator",
-        via="cli",
     )
     again = payouts.fail_payout(
         session,
@@ -146,8 +152,6 @@ def test_a_failed_payout_books_the_money_back_like_any_failed_refund(session, cl
         refund.id,
         reason="账户已注销",
         actor="user:demo-operator",
-        actor_role="operator",
-        via="cli",
     )
     session.flush()
     assert (failed.recorded, again.recorded, refund.status) == (True, False, "failed")
@@ -196,7 +200,7 @@ def test_an_overpayment_no_refund_returns_fails_the_audit_and_the_reconciliation
     order, payment = paid_by_transfer(session, clock, extra_fen=300)
     [payout] = session.scalars(select(Refund).where(Refund.payment_id == payment.id)).all()
     payouts.fail_payout(
-        session, clock, payout.id, reason="退回失败", actor="op", actor_role="operator", via="api"
+        session, clock, payout.id, reason="退回失败", actor="op"
     )
     session.flush()
     assert (order.status, revenue_total(session, order.id)) == ("paid", order.total_fen)
