@@ -16,7 +16,7 @@ from accounts.roles import (
     STATEMENT_VIEWERS,
     SUPPLIER,
 )
-from audit.service import list_entries
+from audit.service import audit_filter, list_entries
 from core.errors import NotFound, PermissionDenied
 from kiosk_api.auth.http import current_user, require_roles
 from kiosk_api.blueprints.base import Blueprint
@@ -190,5 +190,6 @@ def reconciliation(args: dict[str, Any]) -> Any:
 @audit.arguments(s.AuditQuery, location="query")
 @audit.response(200, s.AuditEntryOut(many=True))
 def list_audit(args: dict[str, Any]) -> Any:
-    """The audit log, newest first: who changed what, from what, to what, when."""
-    return list_entries(get_session(), **args)
+    """The audit log, newest first: who changed what, from what, to what, when, from where."""
+    limit, offset = args.pop("limit"), args.pop("offset")
+    return list_entries(get_session(), audit_filter(**args), limit=limit, offset=offset)

@@ -8,6 +8,7 @@ from flask import Blueprint
 def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
+        audit_page,
         dashboard,
         money_audit_page,
         operations,

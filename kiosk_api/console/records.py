@@ -1,4 +1,4 @@
-"""Console pages for reading the records: raw ledgers, the audit log and the reconciliation."""
+"""Console pages for reading the records: raw ledgers and the reconciliation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from accounts.roles import AUDIT_READERS, STAFF_READERS
-from audit.service import list_entries
+from accounts.roles import STAFF_READERS
 from inventory import service as inventory
 from kiosk_api.console.access import console, page_roles
 from kiosk_api.database import get_clock, get_session
@@ -77,15 +76,6 @@ def payment_ledger() -> str:
     return render_template(
         "console/payments.html", payments=payments, page=page, total=total, refunds=refunds, per_page=PAGE
     )
-
-
-@console.get("/audit")
-@page_roles(*AUDIT_READERS)
-def audit_log() -> str:
-    """Every change made through the console, the API or the command line."""
-    page = _page()
-    entries = list_entries(get_session(), limit=PAGE, offset=(page - 1) * PAGE)
-    return render_template("console/audit.html", entries=entries, page=page, per_page=PAGE)
 
 
 @console.get("/reconciliation")

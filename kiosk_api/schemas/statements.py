@@ -24,7 +24,14 @@ class PeriodQuery(StrictSchema):
 
 
 class AuditQuery(StrictSchema):
-    target_type = fields.String(validate=validate.Length(max=64))
+    actor = fields.String(validate=validate.Length(max=128), metadata={"description": "who"})
+    target_type = fields.String(validate=validate.Length(max=64), metadata={"description": "a table"})
+    operation = fields.String(
+        validate=validate.Length(max=128), metadata={"description": "text in the method and route or command"}
+    )
+    via = fields.String(validate=validate.OneOf(("api", "console", "page", "cli")))
+    since = fields.Date(metadata={"description": "from this day (Asia/Shanghai)"})
+    until = fields.Date(metadata={"description": "to this day, included (Asia/Shanghai)"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -103,8 +110,6 @@ class AuditEntryOut(Schema):
     after = fields.Dict(allow_none=True)
     via = fields.String(metadata={"description": "api | console | page | cli"})
     at = fields.DateTime()
-    origin = fields.String(
-        allow_none=True, metadata={"description": "caller's address or CLI host"}
-    )
+    origin = fields.String(allow_none=True, metadata={"description": "caller's address or CLI host"})
     operation = fields.String(allow_none=True, metadata={"description": "method and route, or the command"})
     request_id = fields.String(allow_none=True, metadata={"description": "the request log's request_id"})

@@ -1,0 +1,339 @@
+"""The audit log as people read it: changes grouped by the request (or command) that made them,
+each row named instead of numbered, and before/after as a diff of words, amounts and Beijing times."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.models import User
+from accounts.roles import ROLES
+from audit.models import AuditEntry
+from catalogue.models import Product, Region, Supplier
+from core import labels
+from core.money import format_fen
+from inventory.models import Location, Lot, Slot
+from kiosk_api.template_filters import beijing_time
+from sales.org_models import Organization
+
+# What each kind of record is called.
+TABLES: dict[str, tuple[str, str]] = {
+    "users": ("用户", "User"),
+    "api_tokens": ("接口令牌", "API token"),
+    "regions": ("行政区划", "Region"),
+    "pairings": ("结对关系", "Pairing"),
+    "suppliers": ("供应商", "Supplier"),
+    "products": ("商品", "Product"),
+    "locations": ("网点", "Location"),
+    "slots": ("货道", "Slot"),
+    "lots": ("批次", "Lot"),
+    "stock_movements": ("库存流水", "Stock movement"),
+    "reservations": ("库存占用", "Stock hold"),
+    "kiosk_devices": ("售货柜设备密钥", "Kiosk device key"),
+    "orders": ("订单", "Order"),
+    "order_lines": ("订单行", "Order line"),
+    "order_events": ("订单状态记录", "Order status change"),
+    "payments": ("支付", "Payment"),
+    "refunds": ("退款", "Refund"),
+    "payouts": ("银行退付", "Bank payout"),
+    "bank_receipts": ("银行到账", "Bank receipt"),
+    "revenue_entries": ("收入分录", "Revenue entry"),
+    "commission_rates": ("佣金费率", "Commission rate"),
+    "organizations": ("单位", "Organization"),
+    "organization_members": ("单位成员", "Unit member"),
+    "organization_quotas": ("年度额度", "Annual quota"),
+    "bulk_orders": ("集采订单", "Bulk order"),
+    "org_certificates": ("消费帮扶证明", "Certificate"),
+    "statement_periods": ("月结", "Month close"),
+    "statements": ("对账单", "Statement"),
+}
+ACTIONS = {"create": ("新建", "created"), "update": ("修改", "changed"), "delete": ("删除", "deleted")}
+# Columns as people call them (the rest show their column name, which is what an auditor searches).
+FIELDS: dict[str, tuple[str, str]] = {
+    "name_zh": ("中文名称", "Chinese name"),
+    "name_en": ("英文名称", "English name"),
+    "price_fen": ("价格", "Price"),
+    "status": ("状态", "Status"),
+    "active": ("启用", "Active"),
+    "role": ("角色", "Role"),
+    "username": ("用户名", "Username"),
+    "display_name": ("显示名", "Display name"),
+    "qty": ("数量", "Quantity"),
+    "kind": ("类型", "Kind"),
+    "reason": ("原因", "Reason"),
+    "product_id": ("商品", "Product"),
+    "supplier_id": ("供应商", "Supplier"),
+    "location_id": ("网点", "Location"),
+    "from_location_id": ("调出", "From"),
+    "to_location_id": ("调入", "To"),
+    "lot_id": ("批次", "Lot"),
+    "slot_id": ("货道", "Slot"),
+    "county_code": ("原产县", "Origin county"),
+    "partner_code": ("东部协作城市", "Eastern partner"),
+    "user_id": ("用户", "User"),
+    "org_id": ("单位", "Unit"),
+    "organization_id": ("单位", "Unit"),
+    "order_id": ("订单", "Order"),
+    "capacity": ("容量", "Capacity"),
+    "par_level": ("标准库存", "Par level"),
+    "certification_no": ("认定证书编号", "Certificate no."),
+    "certified_from": ("认定起始", "Certified from"),
+    "certified_until": ("认定截止", "Certified until"),
+    "bank_reference": ("银行流水号", "Bank reference"),
+    "session_epoch": ("会话批次", "Session epoch"),
+    "revoked_at": ("吊销时间", "Revoked at"),
+    "created_at": ("创建时间", "Created at"),
+    "at": ("时间", "At"),
+}
+# Which label table a column's codes come from, by table (None: any table).
+CODE_TABLES: dict[tuple[str | None, str], str] = {
+    ("orders", "status"): "order_status",
+    ("order_events", "from_status"): "order_status",
+    ("order_events", "to_status"): "order_status",
+    ("payments", "status"): "payment_status",
+    ("refunds", "status"): "refund_status",
+    ("refunds", "kind"): "refund_kind",
+    ("payouts", "status"): "payout_status",
+    ("reservations", "status"): "reservation_status",
+    ("stock_movements", "kind"): "movement_kind",
+    ("locations", "kind"): "location_kind",
+    ("suppliers", "kind"): "supplier_kind",
+    ("regions", "level"): "region_level",
+    ("organization_quotas", "kind"): "quota_kind",
+    ("statements", "status"): "statement_status",
+    (None, "channel"): "channel",
+    (None, "buyer_kind"): "buyer_kind",
+    (None, "reason"): "stock_reason",
+    (None, "provider"): "provider",
+}
+# Columns (and targets) that name another record: which table, to show its name.
+REFERENCES = {
+    "product_id": "products",
+    "supplier_id": "suppliers",
+    "location_id": "locations",
+    "from_location_id": "locations",
+    "to_location_id": "locations",
+    "warehouse_id": "locations",
+    "lot_id": "lots",
+    "slot_id": "slots",
+    "county_code": "regions",
+    "partner_code": "regions",
+    "parent_code": "regions",
+    "east_code": "regions",
+    "west_code": "regions",
+    "user_id": "users",
+    "org_id": "organizations",
+    "organization_id": "organizations",
+    "order_id": "orders",
+}
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def short_order(order_id: str) -> str:
+    """An order as the console's lists show it: the first eight characters of its id."""
+    return order_id[:8]
+
+
+class Names:
+    """Names of the records a page of entries mentions, looked up once per kind of record."""
+
+    def __init__(self, session: Session, wanted: dict[str, set[str]]) -> None:
+        self.names: dict[tuple[str, str], str] = {}
+        for table, keys in wanted.items():
+            if keys:
+                self.names.update(((table, k), v) for k, v in _lookup(session, table, keys).items())
+
+    def of(self, table: str, key: Any) -> str:
+        """The record's name, or its kind and key where it has none."""
+        if key is None or key == "":
+            return "—"
+        name = self.names.get((table, str(key)))
+        if name:
+            return name
+        if table == "orders":
+            return f"订单 {short_order(str(key))}"
+        return f"{TABLES.get(table, (table, table))[0]} #{key}"
+
+
+def _ints(keys: set[str]) -> list[int]:
+    return [int(k) for k in keys if k.isdigit()]
+
+
+def _lookup(session: Session, table: str, keys: set[str]) -> dict[str, str]:
+    if table == "products":
+        rows = session.execute(select(Product.id, Product.name_zh).where(Product.id.in_(_ints(keys))))
+        return {str(i): n for i, n in rows}
+    if table == "suppliers":
+        rows = session.execute(select(Supplier.id, Supplier.name_zh).where(Supplier.id.in_(_ints(keys))))
+        return {str(i): n for i, n in rows}
+    if table == "regions":
+        rows = session.execute(select(Region.code, Region.name_zh).where(Region.code.in_(sorted(keys))))
+        return {c: n for c, n in rows}
+    if table == "locations":
+        rows = session.execute(
+            select(Location.id, Location.name_zh, Location.code).where(Location.id.in_(_ints(keys)))
+        )
+        return {str(i): f"{n}（{c}）" for i, n, c in rows}
+    if table == "slots":
+        rows = session.execute(
+            select(Slot.id, Slot.code, Location.code)
+            .join(Location, Location.id == Slot.location_id)
+            .where(Slot.id.in_(_ints(keys)))
+        )
+        return {str(i): f"{loc} 货道 {code}" for i, code, loc in rows}
+    if table == "lots":
+        rows = session.execute(
+            select(Lot.id, Lot.code, Product.name_zh)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.id.in_(_ints(keys)))
+        )
+        return {str(i): f"{name} 批次 {code}" for i, code, name in rows}
+    if table == "users":
+        rows = session.execute(select(User.id, User.username).where(User.id.in_(_ints(keys))))
+        return {str(i): n for i, n in rows}
+    if table == "organizations":
+        rows = session.execute(
+            select(Organization.id, Organization.name_zh).where(Organization.id.in_(_ints(keys)))
+        )
+        return {str(i): n for i, n in rows}
+    return {}
+
+
+@dataclass
+class Change:
+    """One field of one row: its name, and what it was and became, as words."""
+
+    name: str
+    before: str
+    after: str
+
+
+@dataclass
+class RowChange:
+    """One row created, changed or deleted."""
+
+    entry: AuditEntry
+    kind: str
+    target: str
+    action: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Act:
+    """What one request or command did: who, when, from where, through what, and its rows."""
+
+    at: datetime
+    actor: str
+    role: str
+    via: str
+    origin: str
+    operation: str
+    title: str
+    rows: list[RowChange] = field(default_factory=list)
+
+
+def shown(table: str, column: str, value: Any, names: Names, lang: str) -> str:
+    """A value as a reader understands it: names, labels, ¥ amounts, Beijing times, 是/否."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang != "en" else ("yes" if value else "no")
+    code_table = CODE_TABLES.get((table, column)) or CODE_TABLES.get((None, column))
+    if code_table and isinstance(value, str):
+        return labels.label(code_table, value, lang)
+    if column == "role" and isinstance(value, str) and value in ROLES:
+        return pick(ROLES[value], lang)
+    if column in REFERENCES:
+        return names.of(REFERENCES[column], value)
+    if column.endswith("_fen") and isinstance(value, int):
+        return format_fen(value)
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            return beijing_time(datetime.fromisoformat(value), seconds=True, lang=lang)
+        except ValueError:
+            return value
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return text if len(text) <= 160 else text[:157] + "…"
+    return str(value)
+
+
+def operation_title(operation: str | None) -> str:
+    """The first line of the docstring of the view (or the command) an operation ran."""
+    if not operation:
+        return ""
+    method, _, rule = operation.partition(" ")
+    if method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        for url_rule in current_app.url_map.iter_rules():
+            if url_rule.rule == rule and method in (url_rule.methods or ()):
+                view = current_app.view_functions.get(url_rule.endpoint)
+                doc = (view.__doc__ or "").strip().splitlines() if view else []
+                return doc[0] if doc else ""
+    return ""
+
+
+def present(session: Session, entries: list[AuditEntry], lang: str) -> list[Act]:
+    """Group a page of entries (newest first) into acts, with every row named and every value read."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for e in entries:
+        wanted[e.target_type].add(e.target_id)
+        for values in (e.before or {}, e.after or {}):
+            for column, value in values.items():
+                if column in REFERENCES and value is not None:
+                    wanted[REFERENCES[column]].add(str(value))
+    names = Names(session, wanted)
+    acts: list[Act] = []
+    index: dict[str, Act] = {}
+    for e in entries:
+        key = e.request_id or f"entry-{e.id}"
+        act = index.get(key)
+        if act is None:
+            act = Act(
+                at=e.at,
+                actor=e.actor,
+                role=pick(ROLES[e.actor_role], lang) if e.actor_role in ROLES else e.actor_role,
+                via=labels.label("audit_via", e.via, lang),
+                origin=e.origin or "",
+                operation=e.operation or "",
+                title=operation_title(e.operation),
+            )
+            index[key] = act
+            acts.append(act)
+        act.rows.append(_row_change(e, names, lang))
+    return acts
+
+
+def _row_change(e: AuditEntry, names: Names, lang: str) -> RowChange:
+    _table, _, kind = e.action.rpartition(".")
+    bulk = kind.startswith("bulk_")
+    kind = kind.removeprefix("bulk_")
+    before, after = e.before or {}, e.after or {}
+    columns = list(dict.fromkeys([*before, *after]))
+    target = "（批量）" if bulk or e.target_id == "*" else names.of(e.target_type, e.target_id)
+    return RowChange(
+        entry=e,
+        kind=kind,
+        target=f"{pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)} · {target}",
+        action=pick(ACTIONS.get(kind, (kind, kind)), lang),
+        changes=[
+            Change(
+                name=pick(FIELDS[c], lang) if c in FIELDS else c,
+                before=shown(e.target_type, c, before.get(c), names, lang) if e.before is not None else "",
+                after=shown(e.target_type, c, after.get(c), names, lang) if e.after is not None else "",
+            )
+            for c in columns
+        ],
+    )
