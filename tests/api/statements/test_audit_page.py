@@ -40,7 +40,8 @@ def test_the_page_filters_by_what_and_when(client, auth, clock) -> None:
     _change_prices(client, auth)
     sign_in(client, "admin")
     regions = client.get("/console/audit?target_type=regions").get_data(as_text=True)
-    assert "行政区划 · 西吉县" in regions and "Xiji" in regions and "<p><span class=\"badge\">修改</span> 商品" not in regions
+    assert "行政区划 · 西吉县" in regions and "Xiji" in regions
+    assert '<span class="badge">修改</span> 商品' not in regions
     today = clock.now().date().isoformat()
     later = client.get("/console/audit?since=2099-01-01").get_data(as_text=True)
     assert "没有符合条件的记录" in later
