@@ -1,10 +1,10 @@
 """Filters every page template shares: codes as words, times in Beijing time (labelled), ¥ amounts.
 
-    {{ order.status|label("order_status") }}  → 已付款 (or Paid on an English page)
-    {{ order.status|both("order_status") }}   → 已付款 · Paid
-    {{ order.created_at|bj }}                 → 2026-11-26 15:00 北京时间
-    {{ order.created_at|bj(seconds=True) }}   → 2026-11-26 15:00:07 北京时间
-    {{ amount_fen|yuan }}                     → ¥1,234.50
+{{ order.status|label("order_status") }}  → 已付款 (or Paid on an English page)
+{{ order.status|both("order_status") }}   → 已付款 · Paid
+{{ order.created_at|bj }}                 → 2026-11-26 15:00 北京时间
+{{ order.created_at|bj(seconds=True) }}   → 2026-11-26 15:00:07 北京时间
+{{ amount_fen|yuan }}                     → ¥1,234.50
 """
 
 from __future__ import annotations

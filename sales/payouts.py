@@ -131,9 +131,7 @@ def complete_payout(
     return PayoutResult(payout, refund, True)
 
 
-def fail_payout(
-    session: Session, clock: Clock, refund_id: int, *, reason: str, actor: str
-) -> PayoutResult:
+def fail_payout(session: Session, clock: Clock, refund_id: int, *, reason: str, actor: str) -> PayoutResult:
     """An operator records that a payout could not be made: the refund fails and its money is
     booked back, as for any failed refund (an alert; `dongxi payments retry-refund` tries again)."""
     if not isinstance(reason, str) or not reason.strip():
@@ -161,4 +159,3 @@ def fail_payout(
     apply_refund_answer(session, clock, payment, refund.id, answer, actor=actor)
     refund.provider_ref = refund.provider_ref or None  # no outgoing transfer: no reference
     return PayoutResult(payout, refund, True)
-

@@ -59,9 +59,7 @@ def list_owed() -> Any:
 def mark_paid(data: dict[str, Any], refund_id: int) -> Any:
     """Record a payout made from the bank (reference, amount, date); the same payout again changes nothing."""
     actor = _operator()
-    result = service.complete_payout(
-        get_session(), get_clock(), refund_id, actor=actor, **data
-    )
+    result = service.complete_payout(get_session(), get_clock(), refund_id, actor=actor, **data)
     return _view(result)
 
 
@@ -73,7 +71,5 @@ def mark_paid(data: dict[str, Any], refund_id: int) -> Any:
 def mark_failed(data: dict[str, Any], refund_id: int) -> Any:
     """Record that a payout could not be made: the refund fails and its money is booked back."""
     actor = _operator()
-    result = service.fail_payout(
-        get_session(), get_clock(), refund_id, actor=actor, reason=data["reason"]
-    )
+    result = service.fail_payout(get_session(), get_clock(), refund_id, actor=actor, reason=data["reason"])
     return _view(result)

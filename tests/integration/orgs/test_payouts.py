@@ -199,9 +199,7 @@ def test_an_overpaid_transfer_is_owed_to_the_unit_until_paid_out(session, clock)
 def test_an_overpayment_no_refund_returns_fails_the_audit_and_the_reconciliation(session, clock) -> None:
     order, payment = paid_by_transfer(session, clock, extra_fen=300)
     [payout] = session.scalars(select(Refund).where(Refund.payment_id == payment.id)).all()
-    payouts.fail_payout(
-        session, clock, payout.id, reason="退回失败", actor="op"
-    )
+    payouts.fail_payout(session, clock, payout.id, reason="退回失败", actor="op")
     session.flush()
     assert (order.status, revenue_total(session, order.id)) == ("paid", order.total_fen)
     checks = checks_of(session, clock)
