@@ -14,8 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask, Response, g, request
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from audit.models import AuditEntry
 from core.clock import SHANGHAI, FixedClock
 from core.db import Database
 from kiosk_api import create_app, migrate
@@ -68,6 +71,7 @@ def live_server(
         seed(db, clock)
     clock.set(SERVER_NOW)
     app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-tests", "TESTING": False})
+    writes = _watch_writes(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -76,7 +80,38 @@ def live_server(
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        db.engine.dispose()
+        try:
+            _assert_each_write_audited(db, writes)
+        finally:
+            db.engine.dispose()
+
+
+def _watch_writes(app: Flask) -> list[tuple[str, str, str]]:
+    """Note every form or API write a signed-in person made that the server carried out: a non-GET
+    request answered with a redirect (the pages' answer to a change made; a confirmation step's
+    summary is a 200 and writes nothing) or a 2xx from the API."""
+    writes: list[tuple[str, str, str]] = []
+
+    @app.after_request
+    def _note(response: Response) -> Response:
+        user = g.get("current_user")
+        done = response.status_code in (301, 302, 303) or (
+            request.path.startswith("/api/") and response.status_code < 300
+        )
+        if user is not None and request.method not in ("GET", "HEAD", "OPTIONS") and done:
+            writes.append((g.get("request_id", ""), f"{request.method} {request.path}", user.username))
+        return response
+
+    return writes
+
+
+def _assert_each_write_audited(db: Database, writes: list[tuple[str, str, str]]) -> None:
+    """After a module's browser session: every write a person made left an audit entry, theirs."""
+    with db.unit_of_work() as session:
+        entries = session.execute(select(AuditEntry.request_id, AuditEntry.actor)).all()
+    audited = {(rid, actor) for rid, actor in entries}
+    missing = [(what, who) for rid, what, who in writes if (rid, who) not in audited]
+    assert not missing, f"writes with no audit entry: {missing}"
 
 
 @pytest.fixture(scope="module")
