@@ -111,6 +111,18 @@ def next_step(shipment: Shipment | None) -> str | None:
     return NEXT_STEP.get(shipment.step if shipment else None)
 
 
+def open_step(order: Order, shipment: Shipment | None) -> str | None:
+    """The step an operator may take on the order now; None when delivered, unpaid or refunded."""
+    step = next_step(shipment)
+    if step is None:
+        return None
+    try:
+        _check_fulfillable(order, step)
+    except IllegalStep:
+        return None
+    return step
+
+
 def record_step(
     session: Session,
     clock: Clock,

@@ -9,6 +9,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
         dashboard,
+        fulfilment_pages,
         money_audit_page,
         operations,
         records,
