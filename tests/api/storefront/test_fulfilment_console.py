@@ -128,3 +128,21 @@ def test_the_auditor_cannot_take_a_step(client, db, order_id) -> None:
     sign_in(client, "auditor")
     assert post_step(client, order_id, step="picked").status_code == 403
     assert step_of(db, order_id) is None
+
+
+def test_the_shoppers_page_shows_each_step_in_beijing_time_and_the_tracking_number(
+    client, db, clock, order_id
+) -> None:
+    with db.unit_of_work() as session:
+        token = get_order(session, order_id).pay_token
+    page = f"/shop/orders/{order_id}?token={token}"
+    paid = client.get(page).get_data(as_text=True)
+    assert "仓库正在备货" in paid and "尽快" not in paid
+    assert paid.count('class="todo"') == 4  # picked, packed, shipped, delivered still to come
+    take(db, clock, order_id, "picked", "packed", "shipped")
+    shipped = client.get(page).get_data(as_text=True)
+    assert "顺丰速运" in shipped and "SF1234567890123" in shipped
+    assert shipped.count('class="done"') == 4 and shipped.count("北京时间") >= 4
+    take(db, clock, order_id, "delivered")
+    delivered = client.get(page).get_data(as_text=True)
+    assert "已送达" in delivered and delivered.count('class="done"') == 5
