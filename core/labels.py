@@ -178,7 +178,6 @@ TABLES: dict[str, Labels] = {
 }
 
 
-
 def label(table: str, code: str | None, lang: str = "zh") -> str:
     """The reader's word for a code of a table (`label("order_status", "paid")` → 已付款)."""
     if code is None:

@@ -20,22 +20,26 @@ def simulated_provider(db, clock) -> SimulatedProvider:  # type: ignore[no-untyp
     )
 
 
-def placed_order(db, clock, provider, qty: int = 2) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def placed_order(  # type: ignore[no-untyped-def]
+    db, clock, provider, qty: int = 2, *, product: str = "西吉马铃薯", contact: dict[str, str] = CONTACT
+) -> tuple[str, int]:
+    """A web-shop order of `qty` units of a product, its stock held at a warehouse, not yet paid."""
     with db.unit_of_work() as session:
-        potatoes = session.scalar(select(Product).where(Product.name_zh == "西吉马铃薯"))
+        chosen = session.scalar(select(Product).where(Product.name_zh == product))
         order, payment = place_order(
             session,
             clock,
-            items=[{"product": potatoes.id, "qty": qty}],
-            contact=CONTACT,
+            items=[{"product": chosen.id, "qty": qty}],
+            contact=contact,
             provider=provider.name,
         )
         session.flush()  # the ids
         return order.id, payment.id
 
 
-def paid_order(db, clock, provider, qty: int = 2) -> str:  # type: ignore[no-untyped-def]
-    order_id, payment_id = placed_order(db, clock, provider, qty)
+def paid_order(db, clock, provider, qty: int = 2, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    """A web-shop order placed and paid with the simulated provider (its hold now a sale)."""
+    order_id, payment_id = placed_order(db, clock, provider, qty, **kwargs)
     ref = start_payment(db, clock, provider, payment_id).provider_ref
     with db.unit_of_work() as session:
         apply_event(session, clock, provider.name, provider.simulate_pay(ref))
