@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
@@ -215,7 +215,11 @@ def fulfilment_queue(
     moving = session.execute(
         select(Order, Shipment)
         .join(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.step.in_(("picked", "packed", "shipped")))
+        .where(
+            Shipment.step.in_(("picked", "packed", "shipped")),
+            # refunded before it left: nothing to ship any more (a parcel on its way still arrives)
+            or_(Shipment.step == "shipped", Order.status != "refunded"),
+        )
         .order_by(Shipment.picked_at, Order.id)
     )
     for order, shipment in moving:

@@ -223,8 +223,9 @@ def test_a_shipped_order_not_yet_delivered_can_be_refunded(db, clock, provider) 
         assert get_order(session, order_id).status == "partially_refunded"  # it keeps saying so
 
 
-def test_a_fully_refunded_order_is_not_picked(db, clock, provider) -> None:
+def test_a_fully_refunded_order_goes_no_further_and_leaves_the_list(db, clock, provider) -> None:
     order_id = paid_order(db, clock, provider, qty=1)
+    step(db, clock, order_id, "picked")
     with db.unit_of_work() as session:
         order = get_order(session, order_id, lock=True)
         payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
@@ -232,8 +233,11 @@ def test_a_fully_refunded_order_is_not_picked(db, clock, provider) -> None:
             session, clock, order, payment, [(order.lines[0], 1)], reason="changed mind", actor="op"
         )
     with pytest.raises(IllegalStep) as refused:
-        step(db, clock, order_id, "picked")
+        step(db, clock, order_id, "packed")
     assert "order" in refused.value.fields
+    with db.unit_of_work() as session:
+        listed = [order.id for entries in fulfilment_queue(session).values() for order, _s in entries]
+    assert order_id not in listed
 
 
 def test_the_fulfilment_list_groups_orders_by_where_they_wait(db, clock, provider) -> None:
