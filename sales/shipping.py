@@ -64,6 +64,8 @@ UNSHIPPED_STATUSES = ("paid", "partially_refunded")
 
 
 class IllegalStep(Conflict):
+    """A step out of turn, twice, or on an order that is not a paid web-shop order."""
+
     code = "illegal_fulfilment_step"
 
 

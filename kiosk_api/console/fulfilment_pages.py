@@ -47,10 +47,12 @@ def fulfilment_of(order: Order) -> dict[str, Any] | None:
         return None
     shipment = shipping.shipment_of(get_session(), order.id)
     contact = (order.details or {}).get("contact", {})
+    step = shipping.open_step(order, shipment)
     return {
         "shipment": shipment,
-        "queue": shipping.queue_of(shipment),
-        "next": shipping.open_step(order, shipment),
+        # where it waits; none for an order not paid, or refunded before it was shipped
+        "queue": shipping.queue_of(shipment) if shipment or step else None,
+        "next": step,
         "steps": shipping.steps_of(order, shipment),
         "recipient": contact.get("name", ""),
         "phone": mask_phone(contact.get("phone", "")),

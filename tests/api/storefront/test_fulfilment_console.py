@@ -10,7 +10,7 @@ from payments.providers.simulated import SimulatedProvider
 from sales.orders import get_order
 from sales.shipping import record_step, shipment_of
 from tests.api.test_login import csrf_from, sign_in
-from tests.integration.sales.shipping_factories import paid_order, simulated_provider
+from tests.integration.sales.shipping_factories import paid_order, placed_order, simulated_provider
 
 
 @pytest.fixture
@@ -146,3 +146,11 @@ def test_the_shoppers_page_shows_each_step_in_beijing_time_and_the_tracking_numb
     take(db, clock, order_id, "delivered")
     delivered = client.get(page).get_data(as_text=True)
     assert "已送达" in delivered and delivered.count('class="done"') == 5
+
+
+def test_an_unpaid_web_order_shows_its_address_but_no_step_to_take(client, db, clock, provider) -> None:
+    unpaid, _payment = placed_order(db, clock, provider)
+    sign_in(client, "operator")
+    html = client.get(f"/console/orders/{unpaid}").get_data(as_text=True)
+    assert "福建省福州市鼓楼区五一北路 1 号" in html and "138****5678" in html
+    assert 'name="step"' not in html and "待拣货" not in html
