@@ -135,6 +135,23 @@ AUDIT_VIA: Labels = {
     "cli": ("命令行", "Command line"),
     "page": ("网页", "Web page"),
 }
+FULFILMENT_STEPS: Labels = {
+    "to_pick": ("待拣货", "To pick"),
+    "to_pack": ("待打包", "To pack"),
+    "to_ship": ("待发货", "To ship"),
+    "picked": ("已拣货", "Picked"),
+    "packed": ("已打包", "Packed"),
+    "shipped": ("已发货", "Shipped"),
+    "delivered": ("已送达", "Delivered"),
+}
+CARRIERS: Labels = {
+    "sf": ("顺丰速运", "SF Express"),
+    "ems": ("中国邮政 EMS", "China Post EMS"),
+    "jd": ("京东物流", "JD Logistics"),
+    "zto": ("中通快递", "ZTO Express"),
+    "yto": ("圆通速递", "YTO Express"),
+    "yunda": ("韵达快递", "Yunda Express"),
+}
 
 TABLES: dict[str, Labels] = {
     "order_status": ORDER_STATUSES,
@@ -156,6 +173,8 @@ TABLES: dict[str, Labels] = {
     "statement_status": STATEMENT_STATUSES,
     "certification_status": CERTIFICATION_STATUSES,
     "audit_via": AUDIT_VIA,
+    "fulfilment_step": FULFILMENT_STEPS,
+    "carrier": CARRIERS,
 }
 
 

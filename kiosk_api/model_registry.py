@@ -12,4 +12,5 @@ def import_all_models() -> None:
     import payments.models  # noqa: F401
     import sales.models
     import sales.org_models
+    import sales.shipping_models
     import sales.statements.models  # noqa: F401

@@ -10,6 +10,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
     from kiosk_api.console import (  # noqa: F401  (routes)
         audit_page,
         dashboard,
+        fulfilment_pages,
         money_audit_page,
         operations,
         records,

@@ -23,6 +23,7 @@ from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.schemas.orders import ContactIn
 from kiosk_api.storefront import cart
 from kiosk_api.storefront.helpers import error_message, register_context, resolve_page_user
+from sales import shipping
 from sales.models import Order
 from sales.orders import get_order
 from sales.organizations import unit_of_member
@@ -263,9 +264,12 @@ def order_page(order_id: str) -> str:
     order = owned_order(order_id)
     counties = {line.county_code: get_session().get(Region, line.county_code) for line in order.lines}
     link = public_url(url_for("shop.order_page", order_id=order.id, token=order.pay_token))
+    shipment = shipping.shipment_of(get_session(), order.id)
     return render_template(
         "storefront/order.html",
         order=order,
+        shipment=shipment,
+        steps=shipping.steps_of(order, shipment) if order.captured_fen else [],
         counties=counties,
         contact=(order.details or {}).get("contact", {}),
         link=link,
