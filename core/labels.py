@@ -135,6 +135,23 @@ AUDIT_VIA: Labels = {
     "cli": ("命令行", "Command line"),
     "page": ("网页", "Web page"),
 }
+REVENUE_KINDS: Labels = {
+    "sale": ("销售", "Sale"),
+    "refund": ("退款冲减", "Refund"),
+}
+PAYMENT_METHODS: Labels = {
+    "any": ("任意方式", "Any method"),
+    "card": ("银行卡", "Card"),
+    "wechat_pay": ("微信支付", "WeChat Pay"),
+    "alipay": ("支付宝", "Alipay"),
+}
+RECONCILIATION_KINDS: Labels = {
+    "order": ("订单", "Order"),
+    "county": ("原产县对账单", "County statement"),
+    "supplier": ("供应商对账单", "Supplier statement"),
+    "overpayment": ("多付款", "Overpayment"),
+    "payout": ("转账退款待退付", "Transfer refund to pay out"),
+}
 
 TABLES: dict[str, Labels] = {
     "order_status": ORDER_STATUSES,
@@ -156,6 +173,9 @@ TABLES: dict[str, Labels] = {
     "statement_status": STATEMENT_STATUSES,
     "certification_status": CERTIFICATION_STATUSES,
     "audit_via": AUDIT_VIA,
+    "revenue_kind": REVENUE_KINDS,
+    "payment_method": PAYMENT_METHODS,
+    "reconciliation_kind": RECONCILIATION_KINDS,
 }
 
 
