@@ -152,6 +152,15 @@ RECONCILIATION_KINDS: Labels = {
     "overpayment": ("多付款", "Overpayment"),
     "payout": ("转账退款待退付", "Transfer refund to pay out"),
 }
+KIOSK_MODES: Labels = {
+    "vend": ("自选出货", "Vending"),
+    "open_door": ("开门自取", "Open-door"),
+}
+STORAGE_CLASSES: Labels = {
+    "ambient": ("常温", "Ambient"),
+    "chilled": ("冷藏", "Chilled"),
+    "frozen": ("冷冻", "Frozen"),
+}
 
 TABLES: dict[str, Labels] = {
     "order_status": ORDER_STATUSES,
@@ -176,6 +185,8 @@ TABLES: dict[str, Labels] = {
     "revenue_kind": REVENUE_KINDS,
     "payment_method": PAYMENT_METHODS,
     "reconciliation_kind": RECONCILIATION_KINDS,
+    "kiosk_mode": KIOSK_MODES,
+    "storage_class": STORAGE_CLASSES,
 }
 
 
