@@ -44,6 +44,8 @@ from tests.api.test_login import sign_in
 from tests.integration.statements.factories import make_month, orders_of_every_kind
 
 BLUEPRINTS = ("console", "operator")
+# And the page a printed statement's QR code opens, drawn from the console's templates.
+ENDPOINTS = ("verify.verify_statement",)
 NOT_PAGES = {  # endpoint → why it is not read as a page
     "console.money_audit_csv": "a CSV download for spreadsheets: ISO 8601 times with +08:00 on purpose",
 }
@@ -172,7 +174,8 @@ def page_routes(app: Flask) -> list[tuple[str, str, frozenset[str]]]:
     return sorted(
         (rule.endpoint, rule.rule, frozenset(rule.arguments))
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in BLUEPRINTS and "GET" in (rule.methods or ())
+        if (rule.endpoint.split(".")[0] in BLUEPRINTS or rule.endpoint in ENDPOINTS)
+        and "GET" in (rule.methods or ())
     )
 
 
