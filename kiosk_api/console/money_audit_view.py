@@ -42,6 +42,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
     "scope": SCOPES,
     "kind": labels.REFUND_KINDS,
     "channel": labels.CHANNELS,
+    "reason": labels.STOCK_REASONS,  # a refund's reason is free text, or a reason code (damaged, lost…)
 }
 
 # Row fields: (中文, English) header. Amounts end in _fen; fields not listed show under their own
