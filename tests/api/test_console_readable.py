@@ -53,9 +53,9 @@ NOT_PAGES = {  # endpoint → why it is not read as a page
     "console.money_audit_csv": "a CSV download for spreadsheets: ISO 8601 times with +08:00 on purpose",
 }
 UNFILLABLE: dict[str, str] = {}
-# Query strings the pages without path parameters are also read with (another month), and those
-# some pages are read with besides (every month, a channel).
-VARIANTS = ("", "?period=2026-10")
+# Query strings the pages without path parameters are also read with (another month, in English),
+# and those some pages are read with besides (every month, a channel).
+VARIANTS = ("", "?period=2026-10", "?period=2026-10&lang=en")
 EXTRA = {
     "console.orders": ("?channel=kiosk", "?channel=storefront", "?channel=bulk"),
     "console.money_audit": ("?period=all",),
@@ -218,7 +218,7 @@ def test_no_console_page_shows_a_raw_code_id_or_unlabelled_time(app, client, ses
     assert scanned > 20
     failing = {route: found for route, found in problems.items() if found}
     report = [
-        f"{route}: {len(found)} things, e.g.\n    " + "\n    ".join(found[:6])
+        f"{route}: {len(found)} unreadable, e.g.\n    " + "\n    ".join(found[:6])
         for route, found in failing.items()
     ]
     if failing:
