@@ -61,8 +61,12 @@ EXTRA = {
     "console.money_audit": ("?period=all",),
 }
 
+# A date and time joined by T; or a time with "Z" or a "+hh:mm" offset (a "-hh:mm" one only after
+# seconds, so that a range such as 10:00-12:00 is not taken for one).
 ISO_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)(?![\w])"
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
+    r"|\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\+\d{2}:?\d{2}|Z)(?!\w)"
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?-\d{2}:?\d{2}(?!\w)"
 )
 TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 TIME_LABEL = re.compile(r"北京时间|Beijing time|\(Asia/Shanghai\)")
@@ -264,6 +268,7 @@ def test_the_routes_left_out_as_not_pages_answer_something_else(app, client, wor
         ("<p>2026-11-28T12:00</p>", "ISO timestamp"),
         ("<p>at 12:00:00+00:00</p>", "ISO timestamp"),
         ("<p>at 04:00Z</p>", "ISO timestamp"),
+        ("<p>at 04:00:00-05:00</p>", "ISO timestamp"),
         ("<p>签发 2026-11-02 10:00 UTC</p>", "unlabelled time"),
         ("<table><tr><td>15:07</td></tr></table>", "unlabelled time"),
         ("<p>状态 awaiting_payment</p>", "raw code"),
@@ -281,6 +286,7 @@ def test_the_scan_catches_what_a_reader_should_not_see(html: str, what: str) -> 
         "<p>2026-11-26 15:00 北京时间</p>",
         "<p>2026-11-26 15:00:07 Beijing time</p>",
         "<p>15:00–16:00 北京时间</p>",
+        "<p>10:00-12:00 北京时间</p>",
         "<p>run at 15:00 (Asia/Shanghai)</p>",
         "<p>订单已付款 paid</p>",
         '<p data-status="awaiting_payment"><a href="/console/orders/'
