@@ -152,6 +152,32 @@ CARRIERS: Labels = {
     "yto": ("圆通速递", "YTO Express"),
     "yunda": ("韵达快递", "Yunda Express"),
 }
+REVENUE_KINDS: Labels = {
+    "sale": ("销售", "Sale"),
+    "refund": ("退款冲减", "Refund"),
+}
+PAYMENT_METHODS: Labels = {
+    "any": ("任意方式", "Any method"),
+    "card": ("银行卡", "Card"),
+    "wechat_pay": ("微信支付", "WeChat Pay"),
+    "alipay": ("支付宝", "Alipay"),
+}
+RECONCILIATION_KINDS: Labels = {
+    "order": ("订单", "Order"),
+    "county": ("原产县对账单", "County statement"),
+    "supplier": ("供应商对账单", "Supplier statement"),
+    "overpayment": ("多付款", "Overpayment"),
+    "payout": ("转账退款待退付", "Transfer refund to pay out"),
+}
+KIOSK_MODES: Labels = {
+    "vend": ("自选出货", "Vending"),
+    "open_door": ("开门自取", "Open-door"),
+}
+STORAGE_CLASSES: Labels = {
+    "ambient": ("常温", "Ambient"),
+    "chilled": ("冷藏", "Chilled"),
+    "frozen": ("冷冻", "Frozen"),
+}
 
 TABLES: dict[str, Labels] = {
     "order_status": ORDER_STATUSES,
@@ -175,6 +201,11 @@ TABLES: dict[str, Labels] = {
     "audit_via": AUDIT_VIA,
     "fulfilment_step": FULFILMENT_STEPS,
     "carrier": CARRIERS,
+    "revenue_kind": REVENUE_KINDS,
+    "payment_method": PAYMENT_METHODS,
+    "reconciliation_kind": RECONCILIATION_KINDS,
+    "kiosk_mode": KIOSK_MODES,
+    "storage_class": STORAGE_CLASSES,
 }
 
 

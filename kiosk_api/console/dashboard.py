@@ -9,22 +9,18 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from accounts.roles import STAFF_READERS
-from catalogue.models import Region
 from core.clock import SHANGHAI, local_date
 from devices.models import KioskDevice
 from inventory.alerts import list_alerts
 from inventory.models import Location
 from kiosk_api.console.access import console, page_roles
 from kiosk_api.console.charts import bar_chart
+from kiosk_api.console.names import region_names
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.kiosks.service import is_online, kiosk_alerts
 from sales.models import RevenueEntry
 from sales.revenue import period_of
 from sales.statements.models import NO_PARTNER, RevenueRollup
-
-
-def _names(session: Any, codes: set[str]) -> dict[str, str]:
-    return dict(session.execute(select(Region.code, Region.name_zh).where(Region.code.in_(codes))).all())
 
 
 def kiosk_states(session: Any, now: datetime) -> list[dict[str, Any]]:
@@ -48,7 +44,7 @@ def month_sales(session: Any, period: str, column: Any) -> list[tuple[str, int]]
         .where(RevenueRollup.period == period, column != NO_PARTNER)
         .group_by(column)
     ).all()
-    names = _names(session, {code for code, _ in rows})
+    names = region_names(session, [code for code, _ in rows])
     return [(names.get(code, code), int(total)) for code, total in rows]
 
 

@@ -15,25 +15,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import labels
 from core.cells import safe_cell
-from core.clock import SHANGHAI, local_minute
+from core.clock import SHANGHAI
 from core.money import format_fen
 from inventory.models import Location
+from kiosk_api.template_filters import beijing_time
 from sales.models import RevenueEntry
 from sales.money_audit import MAX_ROWS, Check, MoneyAudit
-from sales.statements import labels
 from sales.statements.models import StatementPeriod
 
 # The checks that read one month (or every month); the others always cover every order.
 MONTHLY = frozenset({"statements_match_ledger", "rollup_matches_ledger"})
 
-PROVIDERS = {
-    "simulated": ("模拟支付", "Simulated"),
-    "stripe": ("Stripe", "Stripe"),
-    "bank_transfer": ("银行转账", "Bank transfer"),
-    "wechat": ("微信支付", "WeChat Pay"),
-    "alipay": ("支付宝", "Alipay"),
-}
 SOURCES = {"bank_transfers": ("银行转账到账", "Bank transfers"), "payments": ("支付记录", "Payments")}
 SCOPES = {
     "county": ("原产县", "County"),
@@ -43,11 +37,12 @@ SCOPES = {
 }
 CODES: dict[str, dict[str, tuple[str, str]]] = {
     "status": labels.ORDER_STATUSES,
-    "provider": PROVIDERS,
+    "provider": labels.PROVIDERS,
     "source": SOURCES,
     "scope": SCOPES,
-    "kind": {"overpayment": ("多付退还", "Overpayment"), "order": ("订单退款", "Order refund")},
+    "kind": labels.REFUND_KINDS,
     "channel": labels.CHANNELS,
+    "reason": labels.STOCK_REASONS,  # a refund's reason is free text, or a reason code (damaged, lost…)
 }
 
 # Row fields: (中文, English) header. Amounts end in _fen; fields not listed show under their own
@@ -71,7 +66,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "provider": ("支付渠道", "Provider"),
     "source": ("来源", "Source"),
     "reason": ("原因", "Reason"),
-    "created_at": ("申请时间（北京时间）", "Requested (Beijing time)"),
+    "created_at": ("申请时间", "Requested"),
     "issued": ("已出账", "Issued"),
     "total_fen": ("订单金额", "Order total"),
     "captured_fen": ("实收", "Captured"),
@@ -178,7 +173,7 @@ def _cell(name: str, value: Any, places: dict[int, str], order_url: Callable[[st
     if name.endswith("_count") and whole is not None:
         return Cell(f"{whole:,}", numeric=True)
     if isinstance(value, datetime):
-        return Cell(local_minute(value))
+        return Cell(beijing_time(value))
     if isinstance(value, bool):
         return Cell("是 yes" if value else "否 no")
     if name == "location_id":

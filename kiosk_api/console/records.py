@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.roles import STAFF_READERS
 from inventory import service as inventory
+from kiosk_api.console import names
 from kiosk_api.console.access import console, page_roles
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.input_limits import int_within
@@ -43,8 +44,19 @@ def ledger() -> str:
         .limit(PAGE)
         .offset((page - 1) * PAGE)
     ).all()
+    found = names.Names(
+        regions=names.region_names(session, [e.county_code for e in entries]),
+        suppliers=names.supplier_names(session, [e.supplier_id for e in entries]),
+        locations=names.location_names(session, [e.location_id for e in entries]),
+    )
     return render_template(
-        "console/ledger.html", entries=entries, period=period, page=page, total=total, per_page=PAGE
+        "console/ledger.html",
+        entries=entries,
+        names=found,
+        period=period,
+        page=page,
+        total=total,
+        per_page=PAGE,
     )
 
 
@@ -52,10 +64,15 @@ def ledger() -> str:
 @page_roles(*STAFF_READERS)
 def stock_ledger() -> str:
     """The stock ledger (append-only movements), newest page last."""
-    page = _page()
-    movements, total = inventory.list_movements(get_session(), limit=PAGE, offset=(page - 1) * PAGE)
+    session, page = get_session(), _page()
+    movements, total = inventory.list_movements(session, limit=PAGE, offset=(page - 1) * PAGE)
+    found = names.Names(
+        products=names.product_names(session, [m.product_id for m in movements]),
+        actors=names.actor_names(session, [m.actor for m in movements]),
+        orders=names.order_ids(session, [m.reference for m in movements]),
+    )
     return render_template(
-        "console/stock_ledger.html", movements=movements, page=page, total=total, per_page=PAGE
+        "console/stock_ledger.html", movements=movements, names=found, page=page, total=total, per_page=PAGE
     )
 
 
@@ -82,5 +99,13 @@ def payment_ledger() -> str:
 @page_roles(*STAFF_READERS)
 def reconciliation() -> str:
     """Payments captured − refunds = revenue entries = statement totals, differences line by line."""
-    report = reconcile_period(get_session(), _period())
-    return render_template("console/reconciliation.html", report=report)
+    session = get_session()
+    report = reconcile_period(session, _period())
+    keys = [d for d in report.differences if d["kind"] in ("county", "supplier")]
+    found = names.Names(
+        regions=names.region_names(session, [d["key"] for d in keys if d["kind"] == "county"]),
+        suppliers=names.supplier_names(
+            session, [int(d["key"]) for d in keys if d["kind"] == "supplier" and d["key"].isdigit()]
+        ),
+    )
+    return render_template("console/reconciliation.html", report=report, names=found)

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from accounts.roles import STATEMENT_VIEWERS
 from core.errors import DomainError
 from kiosk_api.blueprints.statements import visibility_of
+from kiosk_api.console import names
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.charts import bar_chart
 from kiosk_api.database import get_clock, get_session
@@ -35,6 +36,7 @@ def statements() -> str:
         period=period,
         statements=found,
         issued=issued,
+        issued_by=names.actor_names(session, [issued.issued_by]).get(issued.issued_by) if issued else None,
         can_issue=can_edit() and issued is None and period < now_period,
         scopes=labels.SCOPES,
         previous=previous_period(period),

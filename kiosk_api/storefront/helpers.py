@@ -14,12 +14,12 @@ from werkzeug.wrappers import Response
 from accounts.models import User
 from core.clock import local_minute
 from core.errors import DomainError
+from core.labels import ORDER_STATUSES
 from core.money import format_fen
 from kiosk_api.auth.http import current_user, user_of_session
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
 from kiosk_api.storefront import cart
-from sales.statements.labels import ORDER_STATUSES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

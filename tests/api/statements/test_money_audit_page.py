@@ -100,8 +100,8 @@ def test_a_failed_refund_is_listed_with_its_order_and_beijing_time(session, clie
     section = html.split('id="failed_refunds"', 1)[1].split("</section>", 1)[0]
     order_id = refund.payment.order_id
     assert f'href="/console/orders/{order_id}"' in section
-    assert "申请时间（北京时间）" in section
-    assert refund.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in section
+    assert "申请时间" in section
+    assert refund.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M 北京时间") in section
 
 
 def test_the_csv_holds_the_failing_rows(session, client, clock, october) -> None:

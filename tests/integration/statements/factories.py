@@ -13,6 +13,7 @@ from catalogue.models import Product
 from core.clock import FixedClock
 from inventory.models import Location
 from payments.models import Payment
+from sales import bulk
 from sales.models import BUYER_KINDS, Order
 from sales.orders import LineRequest, new_order
 from sales.payment_flow import new_payment, request_refund, sync_payment
@@ -94,3 +95,92 @@ def make_month(
         clock.set(clock.now() + step)
         session.flush()
     return month
+
+
+def _open_order(
+    session: Session, clock: FixedClock, channel: str, place: Location, skus: list[str], **kwargs: object
+) -> tuple[Order, Payment]:
+    """An order awaiting payment (two of each product) with its pending simulated payment."""
+    products = [session.scalar(select(Product).where(Product.sku == sku)) for sku in skus]
+    order = new_order(
+        session,
+        at=clock.now(),
+        channel=channel,
+        status="awaiting_payment",
+        actor="test",
+        location_id=place.id,
+        partner_code=place.partner_code,
+        lines=[LineRequest(p, 2) for p in products],
+        **kwargs,  # type: ignore[arg-type]
+    )
+    payment = new_payment(
+        session,
+        order,
+        provider="simulated",
+        amount_fen=order.total_fen,
+        capture_mode="automatic",
+        method="any",
+        at=clock.now(),
+    )
+    session.flush()
+    return order, payment
+
+
+def _captured(session: Session, clock: FixedClock, order: Order, payment: Payment) -> Order:
+    sync_payment(
+        session, clock, payment, status="succeeded", received=payment.amount_fen, refunded=None, actor="test"
+    )
+    return order
+
+
+def orders_of_every_kind(session: Session, clock: FixedClock) -> dict[str, Order]:
+    """Kiosk, storefront and bulk orders that are paid, refunded, partly refunded, cancelled or still
+    open, made through the services an order goes through, one clock minute apart."""
+    from sales.kiosk import cancel_open_order
+    from tests.integration.orgs.factories import approved_order, demo_unit, drafted_order, product
+
+    kiosk = session.scalar(select(Location).where(Location.code == "FZ-0001"))
+    warehouse = session.scalar(select(Location).where(Location.code == "FZ-WH-01"))
+    made: dict[str, Order] = {}
+    noodles, honey = "GY-INSTANT-VERMICELLI-6", "GY-HONEY-500G"
+
+    made["kiosk_paid"] = _captured(session, clock, *_open_order(session, clock, "kiosk", kiosk, [noodles]))
+    clock.advance(minutes=1)
+    order, payment = _open_order(session, clock, "kiosk", kiosk, [honey])
+    _captured(session, clock, order, payment)
+    request_refund(session, clock, order, payment, [(order.lines[0], 2)], reason="damaged", actor="test")
+    made["kiosk_refunded"] = order
+    clock.advance(minutes=1)
+    order, _payment = _open_order(session, clock, "kiosk", kiosk, [noodles])
+    cancel_open_order(session, clock, order, actor="test")
+    made["kiosk_cancelled"] = order
+    clock.advance(minutes=1)
+    order, payment = _open_order(session, clock, "storefront", warehouse, [noodles, honey])
+    _captured(session, clock, order, payment)
+    request_refund(session, clock, order, payment, [(order.lines[0], 1)], reason="lost", actor="test")
+    made["storefront_partly_refunded"] = order
+    clock.advance(minutes=1)
+    made["storefront_awaiting_payment"] = _open_order(session, clock, "storefront", warehouse, [honey])[0]
+    clock.advance(minutes=1)
+    unit = demo_unit(session, clock)
+    order, _record = approved_order(session, clock, unit, [("YB-RICE-5KG", 2)])
+    extra = 2000  # ¥20.00 more than the total: owed back to the unit
+    bulk.record_bank_transfer(
+        session,
+        clock,
+        order.id,
+        bank_reference="TEST-READABLE-1",
+        amount_fen=order.total_fen + extra,
+        actor="test",
+    )
+    made["bulk_overpaid"] = order
+    clock.advance(minutes=1)
+    order, _record = approved_order(session, clock, unit, [("YB-RICE-5KG", 1)])
+    bulk.cancel_bulk_order(session, clock, order.id, user_id=unit.buyer.id)
+    made["bulk_cancelled"] = order
+    clock.advance(minutes=1)
+    made["bulk_awaiting_approval"] = drafted_order(
+        session, clock, unit, [(product(session, "YB-RICE-5KG").id, 3)]
+    )[0]
+    session.flush()
+    return made
