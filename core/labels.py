@@ -135,6 +135,10 @@ AUDIT_VIA: Labels = {
     "cli": ("命令行", "Command line"),
     "page": ("网页", "Web page"),
 }
+KIOSK_MODES: Labels = {
+    "vend": ("选购出货柜", "Vending cabinet"),
+    "open_door": ("开门自取柜", "Open-door cabinet"),
+}
 
 TABLES: dict[str, Labels] = {
     "order_status": ORDER_STATUSES,
@@ -156,6 +160,7 @@ TABLES: dict[str, Labels] = {
     "statement_status": STATEMENT_STATUSES,
     "certification_status": CERTIFICATION_STATUSES,
     "audit_via": AUDIT_VIA,
+    "kiosk_mode": KIOSK_MODES,
 }
 
 

@@ -9,10 +9,12 @@ def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
         dashboard,
+        kiosk_pages,
         money_audit_page,
         operations,
         records,
         statement_pages,
+        stock_pages,
     )
     from kiosk_api.console.access import console
     from kiosk_api.console.verify import verify
