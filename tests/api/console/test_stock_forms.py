@@ -21,9 +21,9 @@ def written(session, after: int) -> list[tuple]:
     """The movements written after id `after`, as what they say (not their ids or times)."""
     session.expire_all()
     rows = session.scalars(select(StockMovement).where(StockMovement.id > after).order_by(StockMovement.id))
+    places = ("from_location_id", "from_slot_id", "to_location_id", "to_slot_id")
     return [
-        (m.kind, m.product_id, m.lot.code, m.from_location_id, m.from_slot_id, m.to_location_id, m.to_slot_id)
-        + (m.qty, m.reason, m.actor)
+        (m.kind, m.product_id, m.lot.code, m.qty, m.reason, m.actor, *(getattr(m, p) for p in places))
         for m in rows
     ]
 
