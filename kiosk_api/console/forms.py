@@ -130,4 +130,10 @@ def write(call: Callable[[], T]) -> T:
         session.flush()  # a refusal by the database shows here, before the success page
         return result
 
-    return call_with_retry(attempt, session.rollback)
+    try:
+        return call_with_retry(attempt, session.rollback)
+    except DomainError:
+        # What the service changed before it refused must not reach the page's own queries,
+        # whose autoflush would write it (or trip a constraint) while the form is re-rendered.
+        session.rollback()
+        raise
