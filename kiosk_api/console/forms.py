@@ -53,6 +53,8 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^the slot still holds (\d+) units", r"货道里还有 \1 件，清空后才能换商品"),
         (r"^one of ", "请从列表中选择"),
         (r"^must be a whole number", "请输入整数"),
+        (r"is already provisioned", "该售货柜已有设备密钥，请改用“更换”"),
+        (r"has no device key", "该售货柜尚未配置设备密钥"),
     ]
 ]
 

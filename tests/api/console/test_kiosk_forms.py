@@ -162,7 +162,7 @@ def test_a_revoked_key_is_marked_and_a_second_provision_is_refused(session, clie
     sign_in(client, "operator")
     assert _key(client, "provision", confirm=True).status_code == 200
     refused = _key(client, "provision", confirm=True)
-    assert refused.status_code == 409 and "未完成" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "该售货柜已有设备密钥" in refused.get_data(as_text=True)
     assert _key(client, "revoke", confirm=False).status_code == 200
     assert device(session).status == "active"
     revoked = _key(client, "revoke", confirm=True)
