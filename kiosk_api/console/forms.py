@@ -90,6 +90,15 @@ def refusal(error: DomainError, rename: Mapping[str, str] | None = None) -> dict
     return {"_": in_chinese(error.message)}
 
 
+def on_form(errors: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """Errors by the fields a form shows; one of a field it does not show goes to the whole form."""
+    kept = {name: message for name, message in errors.items() if name in names or name == "_"}
+    rest = [f"{name}: {message}" for name, message in errors.items() if name not in kept]
+    if rest:
+        kept["_"] = "; ".join([*filter(None, [kept.get("_")]), *rest])
+    return kept
+
+
 def whole(form: Mapping[str, str], name: str, errors: dict[str, str]) -> int | None:
     """A form's whole number (None if left empty); a bad one is noted in errors by its field."""
     text = form.get(name, "").strip()

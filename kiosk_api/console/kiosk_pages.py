@@ -28,6 +28,7 @@ KEY_ACTIONS = {
     "rotate": ("更换设备密钥", "Rotate the device key"),
     "revoke": ("吊销设备密钥", "Revoke the device key"),
 }
+SLOT_FIELDS = ("code", "product", "capacity", "par_level", "active")
 
 
 def _kiosk(code: str) -> Location:
@@ -74,7 +75,7 @@ def _detail_page(code: str, errors: dict[str, str] | None = None, status: int = 
         pick=inventory.kiosk_pick_list(session, clock, code),
         device=_device(kiosk),
         products=_products(),
-        errors=errors or {},
+        errors=forms.on_form(errors or {}, SLOT_FIELDS),
         values=request.form,
         editable=can_edit(),
         actions=KEY_ACTIONS,
@@ -143,7 +144,7 @@ def slot_edit(code: str, slot: str) -> Any:
         kiosk=kiosk,
         slot=current,
         products=_products(),
-        errors=errors,
+        errors=forms.on_form(errors, SLOT_FIELDS),
         values=request.form if request.method == "POST" else None,
         editable=can_edit(),
     )

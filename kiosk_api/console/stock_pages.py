@@ -210,6 +210,9 @@ def choices() -> dict[str, Any]:
     }
 
 
+FIELDS = ("location", "from", "to", "product", "lot", "expires_on", "qty", "counted", "reason", "note")
+
+
 def _form_page(kind: str, errors: dict[str, str], status: int) -> tuple[str, int]:
     spec = FORMS[kind]
     return (
@@ -218,7 +221,7 @@ def _form_page(kind: str, errors: dict[str, str], status: int) -> tuple[str, int
             kind=kind,
             title=spec.title,
             values=request.form,
-            errors=errors,
+            errors=forms.on_form(errors, FIELDS),
             editable=can_edit(),
             **choices(),
         ),
