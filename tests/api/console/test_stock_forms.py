@@ -118,6 +118,7 @@ BAD = [
     ("receipt", {"qty": "0"}, "qty", "应在 1 到 100000 之间"),
     ("receipt", {"expires_on": "", "lot": "NEW-LOT"}, "expires_on", "新批次须填写到期日"),
     ("receipt", {"location": "FZ-0001"}, "location", "应为仓库或特产馆"),
+    ("receipt", {"expires_on": "31/05/2027"}, "expires_on", "请输入日期，如 2026-12-31"),
     ("transfer", {"qty": "7"}, "qty", "货道 C2 已有 0 件，容量 6 件"),
     ("transfer", {"to": ""}, "to", "必填"),
     ("count", {"counted": "-1"}, "counted", "应在 0 到 100000 之间"),
