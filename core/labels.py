@@ -170,8 +170,8 @@ RECONCILIATION_KINDS: Labels = {
     "payout": ("转账退款待退付", "Transfer refund to pay out"),
 }
 KIOSK_MODES: Labels = {
-    "vend": ("自选出货", "Vending"),
-    "open_door": ("开门自取", "Open-door"),
+    "vend": ("选购出货柜", "Vending cabinet"),
+    "open_door": ("开门自取柜", "Open-door cabinet"),
 }
 STORAGE_CLASSES: Labels = {
     "ambient": ("常温", "Ambient"),

@@ -11,10 +11,12 @@ def console_blueprints() -> tuple[Blueprint, ...]:
         audit_page,
         dashboard,
         fulfilment_pages,
+        kiosk_pages,
         money_audit_page,
         operations,
         records,
         statement_pages,
+        stock_pages,
     )
     from kiosk_api.console.access import console
     from kiosk_api.console.verify import verify

@@ -1,4 +1,5 @@
-"""Console pages for running things: the catalogue, kiosks and slots, stock, orders and refunds."""
+"""Console pages for running things: the catalogue, stock balances, orders and refunds (kiosks:
+kiosk_pages; stock forms: stock_pages)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from catalogue.models import Product
 from core.errors import DomainError, InvalidInput
 from core.money import parse_yuan
 from inventory import service as inventory
-from inventory.models import Location
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
-from kiosk_api.console.dashboard import kiosk_states
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.input_limits import int_within, row_id
 from kiosk_api.payments_ext import settle_after_commit
@@ -96,34 +95,6 @@ def product_edit(product_id: int) -> Any:
                 flash("已保存 · saved")
                 return redirect(url_for("console.product_edit", product_id=product_id))
     return render_template("console/product_edit.html", product=product, errors=errors, editable=can_edit())
-
-
-@console.get("/kiosks")
-@page_roles(*STAFF_READERS)
-def kiosks() -> str:
-    """Kiosks with their device state (online within five minutes, offline, not provisioned)."""
-    return render_template("console/kiosks.html", kiosks=kiosk_states(get_session(), get_clock().now()))
-
-
-@console.get("/kiosks/<string:code>")
-@page_roles(*STAFF_READERS)
-def kiosk_detail(code: str) -> str:
-    """A kiosk's slots with what each holds, and its restock pick list."""
-    session, clock = get_session(), get_clock()
-    kiosk = session.scalar(
-        select(Location)
-        .where(Location.code == code, Location.kind == "kiosk")
-        .options(selectinload(Location.slots))
-    )
-    if kiosk is None:
-        abort(404)
-    balances = inventory.list_balances(session, clock, location=code)
-    held: dict[int, int] = {}
-    for balance in balances:
-        if balance.slot_id is not None:
-            held[balance.slot_id] = held.get(balance.slot_id, 0) + balance.on_hand
-    pick = inventory.kiosk_pick_list(session, clock, code)
-    return render_template("console/kiosk.html", kiosk=kiosk, held=held, pick=pick)
 
 
 @console.get("/inventory")
