@@ -8,9 +8,11 @@ from flask import Blueprint
 def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
+        catalogue_pages,
         dashboard,
         money_audit_page,
         operations,
+        origin_pages,
         records,
         statement_pages,
     )
