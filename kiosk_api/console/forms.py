@@ -134,10 +134,11 @@ class Form:
         for field in required:
             if data.get(field) in ("", None):
                 self.fail(field, "必填", "required")
-        # The fields already refused are left out; the schema still checks all the others.
-        checked = {k: v for k, v in data.items() if self.aliases.get(k, k) not in self.errors}
+        # The fields already refused are left out (as if optional); the schema checks all the others.
+        refused = tuple(k for k in data if self.aliases.get(k, k) in self.errors)
+        checked = {k: v for k, v in data.items() if k not in refused}
         try:
-            loaded = schema.load(checked)
+            loaded = schema.load(checked, partial=refused)
         except ValidationError as error:
             for field, message in flatten_messages(error.messages).items():
                 self.errors.setdefault(self.aliases.get(field, field), in_chinese(message))
