@@ -3,7 +3,6 @@ with an uploaded picture (after a refused first try), edits its certification, p
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
