@@ -37,38 +37,42 @@ class PreparedImage:
         return f"{hashlib.sha256(self.content).hexdigest()[:32]}.jpg"
 
 
-# What each refusal says, in English (the error's field message) and in Chinese (for pages).
-MESSAGES_ZH: dict[str, str] = {}
+# What each refusal says: Chinese (for pages) and English (the error's field message).
+EMPTY = ("文件为空", "the file is empty")
+TOO_HEAVY = ("图片不能超过 1.5 MB", f"at most {MAX_UPLOAD_BYTES // 1000} KB")
+NOT_AN_IMAGE = ("不是可识别的图片文件", "not an image file")
+WRONG_FORMAT = ("只接受 JPEG、PNG 或 WebP 图片", "only JPEG, PNG or WebP images")
+TOO_SMALL = (f"图片太小：短边至少 {MIN_SIDE_PX} 像素", f"too small: at least {MIN_SIDE_PX} px a side")
+TOO_LARGE = (f"图片尺寸过大：长边不超过 {MAX_SIDE_PX} 像素", f"too large: at most {MAX_SIDE_PX} px a side")
+UNDECODABLE = ("图片无法解码", "the image cannot be decoded")
+MESSAGES_ZH = {
+    en: zh for zh, en in (EMPTY, TOO_HEAVY, NOT_AN_IMAGE, WRONG_FORMAT, TOO_SMALL, TOO_LARGE, UNDECODABLE)
+}
 
 
-def _refuse(zh: str, en: str) -> InvalidInput:
-    MESSAGES_ZH[en] = zh
-    return InvalidInput(f"image: {en}", code="invalid_image", fields={"image": en})
+def _refuse(message: tuple[str, str]) -> InvalidInput:
+    return InvalidInput(f"image: {message[1]}", code="invalid_image", fields={"image": message[1]})
 
 
 def prepare_image(data: bytes) -> PreparedImage:
     """Check an uploaded picture and re-encode it (longest side 800 px, JPEG, no EXIF)."""
     if not data:
-        raise _refuse("文件为空", "the file is empty")
+        raise _refuse(EMPTY)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _refuse("图片不能超过 1.5 MB", f"at most {MAX_UPLOAD_BYTES // 1000} KB")
+        raise _refuse(TOO_HEAVY)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind, (width, height) = probe.format, probe.size
             if kind in ALLOWED_FORMATS and width * height <= MAX_PIXELS:
                 probe.verify()  # a truncated or corrupt file fails here, before any decoding
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse("不是可识别的图片文件", "not an image file") from None
+        raise _refuse(NOT_AN_IMAGE) from None
     if kind not in ALLOWED_FORMATS:
-        raise _refuse("只接受 JPEG、PNG 或 WebP 图片", "only JPEG, PNG or WebP images")
+        raise _refuse(WRONG_FORMAT)
     if min(width, height) < MIN_SIDE_PX:
-        raise _refuse(
-            f"图片太小：短边至少 {MIN_SIDE_PX} 像素", f"too small: at least {MIN_SIDE_PX} px a side"
-        )
+        raise _refuse(TOO_SMALL)
     if max(width, height) > MAX_SIDE_PX or width * height > MAX_PIXELS:
-        raise _refuse(
-            f"图片尺寸过大：长边不超过 {MAX_SIDE_PX} 像素", f"too large: at most {MAX_SIDE_PX} px a side"
-        )
+        raise _refuse(TOO_LARGE)
     try:
         with Image.open(io.BytesIO(data)) as original:
             picture = ImageOps.exif_transpose(original)  # turn it upright before the EXIF goes
@@ -83,5 +87,5 @@ def prepare_image(data: bytes) -> PreparedImage:
             out = io.BytesIO()
             picture.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise _refuse("图片无法解码", "the image cannot be decoded") from None
+        raise _refuse(UNDECODABLE) from None
     return PreparedImage(out.getvalue(), picture.width, picture.height)

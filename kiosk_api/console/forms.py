@@ -116,10 +116,8 @@ class Form:
             self.fail(name, "请输入金额，如 12.50", "an amount of yuan such as 12.50")
             return None
 
-    def whole(self, name: str, *, optional: bool = False) -> int | None:
+    def whole(self, name: str) -> int | None:
         """A whole number (its range is the schema's)."""
-        if optional and not self.text(name):
-            return None
         try:
             return int_within(-INT32_MAX, INT32_MAX)(self.text(name))
         except ValueError:
