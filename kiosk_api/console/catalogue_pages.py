@@ -159,6 +159,12 @@ def _render_form(
     return page, status
 
 
+@console.errorhandler(413)
+def too_large(_error: Exception) -> Any:
+    """A console form whose upload is over the request limit: a page saying so, not the API's JSON."""
+    return render_template("console/too_large.html"), 413
+
+
 @console.get("/catalogue")
 @page_roles(*STAFF_READERS)
 def catalogue_list() -> str:

@@ -198,6 +198,17 @@ def test_an_upload_that_is_no_usable_picture_is_refused_and_nothing_is_stored(
     assert not media_dir.exists() or not any(media_dir.rglob("*"))
 
 
+def test_an_upload_over_the_request_limit_is_a_page_saying_so(client, session, supplier_id) -> None:
+    sign_in(client, "operator")
+    before = counts(session)
+    response = post_form(
+        client, "/console/catalogue/new", product_form(supplier_id), image=(bytes(2_200_000), "huge.jpg")
+    )
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "文件太大" in response.get_data(as_text=True)
+    assert counts(session) == before
+
+
 def test_a_good_jpeg_is_resized_to_800_px_without_exif_stored_and_served(
     client, session, supplier_id, media_dir
 ) -> None:
