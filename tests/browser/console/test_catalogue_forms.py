@@ -25,19 +25,26 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
-@pytest.fixture(scope="module")
-def page(live_server, browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def test_an_operator_runs_the_catalogue_in_the_browser(
+    live_server, browser, artifacts, tmp_path, media_dir
+) -> None:  # type: ignore[no-untyped-def]
+    """One story in order (each step needs the one before; xdist would spread separate tests)."""
     page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
     page.goto(f"{live_server.url}/login?next=/console/suppliers/new")
     page.fill("input[name=username]", "demo-operator")
     page.fill("input[name=password]", demo_password("operator"))
     with page.expect_navigation(url=f"{live_server.url}/console/suppliers/new"):
         page.click("form.login button")
-    yield page
-    page.close()
+    try:
+        register_a_supplier(page, artifacts)
+        add_a_product_with_a_picture(page, live_server, artifacts, tmp_path, media_dir)
+        edit_the_product_s_certification(page, artifacts)
+        pair_an_eastern_partner_with_a_county(page, live_server, artifacts)
+    finally:
+        page.close()
 
 
-def test_an_operator_registers_a_supplier(page, artifacts) -> None:  # type: ignore[no-untyped-def]
+def register_a_supplier(page, artifacts) -> None:  # type: ignore[no-untyped-def]
     page.fill("#f-name_zh", SUPPLIER)
     page.fill("#f-name_en", "Qingjian Jujube Growers (browser test)")
     page.select_option("#f-kind", label="合作社 · Cooperative")
@@ -52,7 +59,7 @@ def test_an_operator_registers_a_supplier(page, artifacts) -> None:  # type: ign
     assert f"已添加供应商「{SUPPLIER}」" in page.locator(".flash").inner_text()
 
 
-def test_an_operator_adds_a_product_with_a_picture(page, live_server, artifacts, tmp_path, media_dir) -> None:  # type: ignore[no-untyped-def]
+def add_a_product_with_a_picture(page, live_server, artifacts, tmp_path, media_dir) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server.url}/console/catalogue/new")
     page.screenshot(path=str(artifacts / "console_product_new.png"), full_page=True)
     page.fill("#f-sku", "QJ-JUJUBE-500G")
@@ -99,7 +106,7 @@ def test_an_operator_adds_a_product_with_a_picture(page, live_server, artifacts,
     assert len(list((media_dir / "products").glob("*.jpg"))) == 1
 
 
-def test_an_operator_edits_the_product_s_certification(page, artifacts) -> None:  # type: ignore[no-untyped-def]
+def edit_the_product_s_certification(page, artifacts) -> None:  # type: ignore[no-untyped-def]
     assert "未认定 · Not certified" in page.locator("main").inner_text()
     page.fill("#f-certification_no", "扶贫认定（演示）SN-2026-0777")
     page.fill("#f-certified_from", "2026-01-01")
@@ -112,7 +119,7 @@ def test_an_operator_edits_the_product_s_certification(page, artifacts) -> None:
     page.screenshot(path=str(artifacts / "console_product_saved.png"), full_page=True)
 
 
-def test_an_operator_pairs_an_eastern_partner_with_a_county(page, live_server, artifacts) -> None:  # type: ignore[no-untyped-def]
+def pair_an_eastern_partner_with_a_county(page, live_server, artifacts) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server.url}/console/pairings/new")
     page.select_option("#f-east", label="苏州市（江苏省）")
     page.select_option("#f-west", label="清涧县（榆林市 · 陕西省）")
