@@ -144,6 +144,21 @@ def test_a_refused_edit_changes_nothing(client, session) -> None:
     ) == kept
 
 
+def test_an_edit_the_service_refuses_is_rolled_back_and_shown_by_field(client, session) -> None:
+    taken = session.scalar(select(Product).where(Product.gtin.is_not(None)).order_by(Product.id))
+    product = session.scalar(select(Product).where(Product.gtin.is_(None)).order_by(Product.id))
+    kept = (product.name_zh, product.gtin)
+    sign_in(client, "operator")
+    form = _form_of(product, name_zh="不应保存", gtin=taken.gtin)
+    response = post_form(client, f"/console/catalogue/{product.id}", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="gtin-error"' in html and "已被其他商品使用" in html
+    assert 'value="不应保存"' in html
+    session.expire_all()
+    saved = session.get(Product, product.id)
+    assert (saved.name_zh, saved.gtin) == kept
+
+
 def _form_of(product: Product, **overrides: str) -> dict[str, str]:
     from kiosk_api.console.catalogue_pages import product_form_values
 
