@@ -65,6 +65,12 @@ class Pairing(Base):
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def state_on(self, day: date) -> str:
+        """'in_force', 'upcoming' or 'ended' on a day."""
+        if day < self.valid_from:
+            return "upcoming"
+        return "in_force" if self.is_valid_on(day) else "ended"
+
 
 class Supplier(Base):
     """A cooperative or enterprise in an origin county that supplies products."""

@@ -53,9 +53,9 @@ def _check_product(session: Session, product: Product) -> None:
         raise InvalidInput(f"unknown category {product.category}", fields={"category": "unknown category"})
     if product.image_url and not is_safe_image_url(product.image_url):
         raise InvalidInput(
-            "a product image must be an https:// address or a /static/ file",
+            "a product image must be an https:// address, a /static/ file or an uploaded /media/ one",
             code="invalid_image_url",
-            fields={"image_url": "https://… or /static/… only"},
+            fields={"image_url": "https://…, /static/… or /media/… only"},
         )
     if product.gtin is not None:
         if not is_valid_gtin13(product.gtin):

@@ -4,7 +4,8 @@
   alphabet, the last a weighted mod-31 check character.
 - GTIN-13 (EAN-13), GS1 General Specifications: 13 digits, the last a weighted mod-10 check digit.
 - A product's image URL goes into `<img src>` on the shop and the kiosks' screens: only an
-  https:// address of another host or a file under our own /static/.
+  https:// address of another host, a file under our own /static/, or a picture uploaded in the
+  console and served from /media/ (kiosk_api/media.py).
 """
 
 import re
@@ -45,13 +46,13 @@ def is_valid_gtin13(gtin: str) -> bool:
     return gtin_check_digit(gtin[:12]) == gtin[12]
 
 
-# A path under /static/ of plain URL characters; no "..", "//" or "\\" to climb or leave it.
-_STATIC_PATH_RE = re.compile(r"^/static/[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$")
+# A path under /static/ or /media/ of plain URL characters; no "..", "//" or "\\" to climb or leave it.
+_STATIC_PATH_RE = re.compile(r"^/(static|media)/[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$")
 
 
 def is_safe_image_url(url: str) -> bool:
-    """Tell whether a picture's address is https://host/… or /static/… (never javascript:, data:,
-    file:, a path elsewhere on the server, a host-relative //host, or plain http)."""
+    """Tell whether a picture's address is https://host/…, /static/… or /media/… (never javascript:,
+    data:, file:, a path elsewhere on the server, a host-relative //host, or plain http)."""
     if not isinstance(url, str):
         return False
     # Browsers drop tabs and newlines inside a URL ("java\tscript:"): refuse them, never clean up.

@@ -223,3 +223,17 @@ def both(table: str, code: str | None) -> str:
         return ""
     zh, en = TABLES[table].get(code, (code, code))
     return zh if zh == en else f"{zh} · {en}"
+
+
+STORAGE_CLASSES: Labels = {
+    "ambient": ("常温", "Ambient"),
+    "chilled": ("冷藏", "Chilled"),
+    "frozen": ("冷冻", "Frozen"),
+}
+TABLES["storage"] = STORAGE_CLASSES
+PAIRING_STATES: Labels = {
+    "in_force": ("有效", "In force"),
+    "upcoming": ("未开始", "Not yet begun"),
+    "ended": ("已结束", "Ended"),
+}
+TABLES["pairing_state"] = PAIRING_STATES

@@ -125,6 +125,9 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         csrf.exempt(blueprint)
     app.register_blueprint(pages)
     app.register_blueprint(pay)
+    from kiosk_api.media import media
+
+    app.register_blueprint(media)
     from kiosk_api.blueprints import orgs, payouts
     from kiosk_api.storefront import page_blueprints
 

@@ -28,6 +28,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{var_dir / 'dongxi.db'}"),
+        # Where pictures uploaded in the console are kept (served at /media/, kiosk_api/media.py).
+        "MEDIA_DIR": env.get("DONGXI_MEDIA_DIR", str(var_dir / "media")),
         "SECRET_KEY": env.get("SECRET_KEY") or _embedded_secret_key(var_dir),
         "SECRET_KEY_FROM_ENV": bool(env.get("SECRET_KEY")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -9,11 +9,13 @@ def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
         audit_page,
+        catalogue_pages,
         dashboard,
         fulfilment_pages,
         kiosk_pages,
         money_audit_page,
         operations,
+        origin_pages,
         records,
         statement_pages,
         stock_pages,

@@ -1,5 +1,10 @@
-"""What the console's write forms share: reading whole numbers, the API's schemas as the form's
-shape check, errors by field in Chinese (English beside), and a dry run for the confirmation step."""
+"""Reading a console form: text to values, every error by field in Chinese with the English beside,
+and the dry run behind a confirmation step.
+
+A form's values are read here only as far as turning text into types (a yuan amount, a date, a
+whole number, one of a list); every rule about the values — lengths, ranges, check digits, known
+regions, stock — is the API's: its schema (kiosk_api/schemas) and the services, whose messages
+are put into Chinese here (one table for every form)."""
 
 from __future__ import annotations
 
@@ -8,15 +13,63 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
+from sqlalchemy.orm import Session
 
-from core.errors import DomainError
+from catalogue.images import MESSAGES_ZH as IMAGE_MESSAGES_ZH
+from core.errors import DomainError, InvalidInput
+from core.money import parse_yuan
 from inventory.service import call_with_retry
 from kiosk_api.database import get_session
+from kiosk_api.errors import flatten_messages
+from kiosk_api.input_limits import INT32_MAX, int_within
 
 T = TypeVar("T")
 
-# The service's and the schemas' English field messages, each with its Chinese twin.
-_ZH: list[tuple[re.Pattern[str], str]] = [
+# The API's field messages (schemas and services) in Chinese.
+MESSAGES_ZH: dict[str, str] = {
+    "Missing data for required field.": "必填",
+    "required": "必填",
+    "Field may not be null.": "必填",
+    "Not a valid date.": "请输入日期，如 2026-12-01",
+    "Not a valid boolean.": "请选择是或否",
+    "not a valid GTIN-13 (13 digits, check digit)": "商品条码无效：应为 13 位数字，且校验位正确",
+    "not a valid unified social credit code (check character)": "信用代码无效：应为 18 位，校验码正确",
+    "already used": "已被其他商品使用",
+    "already registered": "已有供应商登记此代码",
+    "already exists": "已存在",
+    "unknown region code": "未知的地区",
+    "must be a county": "须为县级地区",
+    "unknown supplier": "未知的供应商",
+    "unknown category": "未知的品类",
+    "required with a certification": "填写认定信息时必填（证书编号与起止日期）",
+    "before certified_from": "不能早于认定起始日",
+    "must not be before certified_from": "不能早于认定起始日",
+    "before valid_from": "不能早于开始日期",
+    "must differ from east": "不能与东部协作方相同",
+    "a 6-digit GB/T 2260 code": "应为 6 位数字的 GB/T 2260 行政区划代码",
+    "not a province code": "省级代码以 0000 结尾，且没有上级地区",
+    "does not match the parent's code": "代码与上级地区的代码不符",
+    "must be a province": "上级须为省级地区",
+    "must be a prefecture or province": "上级须为地级或省级地区",
+    "upper-case letters, digits, '.', '_' or '-'": "只能包含大写字母、数字、“.”、“_”或“-”",
+    "https://…, /static/… or /media/… only": "只接受 https:// 地址或本站图片",
+    **IMAGE_MESSAGES_ZH,
+}
+_PATTERNS_ZH = [
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度应在 {0} 到 {1} 个字符之间"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "不能超过 {0} 个字符"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "至少 {0} 个字符"),
+    (
+        re.compile(r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$"),
+        "应在 {0} 到 {1} 之间",
+    ),
+    (re.compile(r"^Must be greater than or equal to (\d+)\.$"), "不能小于 {0}"),
+    (re.compile(r"^Must be one of: .*$"), "请从列表中选择"),
+]
+
+
+# The stock and kiosk services' messages, found anywhere in the message.
+_SEARCHES_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), zh)
     for p, zh in [
         (r"^Missing data for required field", "必填"),
@@ -60,12 +113,21 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
 
 
 def in_chinese(message: str) -> str:
-    """A field message as the console shows it: Chinese first, the original English beside."""
-    for pattern, zh in _ZH:
-        found = pattern.search(message)
-        if found:
-            return f"{found.expand(zh)} · {message}"
-    return f"输入有误 · {message}"
+    """A field message of the API or a service, in Chinese with the English beside it."""
+    zh = MESSAGES_ZH.get(message)
+    if zh is None:
+        for pattern, template in _PATTERNS_ZH:
+            match = pattern.match(message)
+            if match:
+                zh = template.format(*match.groups())
+                break
+    if zh is None:
+        for pattern, template in _SEARCHES_ZH:
+            found = pattern.search(message)
+            if found:
+                zh = found.expand(template)
+                break
+    return f"{zh or '输入有误'} · {message}"
 
 
 def by_field(fields: Mapping[str, Any], rename: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -148,3 +210,97 @@ def write(call: Callable[[], T]) -> T:
         # whose autoflush would write it (or trip a constraint) while the form is re-rendered.
         session.rollback()
         raise
+
+
+class Form:
+    """A submitted form: typed values as read, and the errors found so far by field."""
+
+    def __init__(self, data: Mapping[str, str], aliases: Mapping[str, str] | None = None) -> None:
+        self.data = data
+        self.errors: dict[str, str] = {}
+        # A schema or service field → the form field that holds it (price_fen → price).
+        self.aliases = dict(aliases or {})
+
+    def fail(self, field: str, zh: str, en: str) -> None:
+        """Record an error of a field (the first one found stays)."""
+        self.errors.setdefault(self.aliases.get(field, field), f"{zh} · {en}")
+
+    def text(self, name: str) -> str:
+        """The field's text, without spaces at the ends."""
+        return (self.data.get(name) or "").strip()
+
+    def optional(self, name: str) -> str | None:
+        """The field's text, or None when left empty."""
+        return self.text(name) or None
+
+    def flag(self, name: str) -> bool:
+        """A checkbox: ticked or not."""
+        return self.data.get(name) == "1"
+
+    def choice(self, name: str, options: Mapping[str, Any]) -> str | None:
+        """One of a list; an empty or unknown choice is an error."""
+        value = self.text(name)
+        if value not in options:
+            self.fail(name, "请从列表中选择", "choose one of the list")
+            return None
+        return value
+
+    def yuan(self, name: str) -> int | None:
+        """An amount typed in yuan, as fen."""
+        try:
+            return parse_yuan(self.text(name), field=name)
+        except InvalidInput:
+            self.fail(name, "请输入金额，如 12.50", "an amount of yuan such as 12.50")
+            return None
+
+    def whole(self, name: str) -> int | None:
+        """A whole number (its range is the schema's)."""
+        try:
+            return int_within(-INT32_MAX, INT32_MAX)(self.text(name))
+        except ValueError:
+            self.fail(name, "请输入整数", "a whole number")
+            return None
+
+    def load(
+        self, schema: Schema, data: dict[str, Any], required: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
+        """Check the values with the API's schema; None (and the errors) if it refuses them. A
+        `required` field left empty is named as such rather than as too short."""
+        for field in required:
+            if data.get(field) in ("", None):
+                self.fail(field, "必填", "required")
+        # The fields already refused are left out (as if optional); the schema checks all the others.
+        refused = tuple(k for k in data if self.aliases.get(k, k) in self.errors)
+        checked = {k: v for k, v in data.items() if k not in refused}
+        try:
+            loaded = schema.load(checked, partial=refused)
+        except ValidationError as error:
+            for field, message in flatten_messages(error.messages).items():
+                self.errors.setdefault(self.aliases.get(field, field), in_chinese(message))
+            return None
+        return None if self.errors else loaded
+
+    def refused(self, error: DomainError) -> None:
+        """A service's refusal, shown by field (or for the whole form when it names none)."""
+        for field, message in error.fields.items():
+            self.errors.setdefault(self.aliases.get(field, field), in_chinese(message))
+        if not error.fields:
+            self.errors.setdefault("_", f"未能保存 · {error.message}")
+
+
+def save(
+    session: Session, form: Form, data: dict[str, Any] | None, write: Callable[[dict[str, Any]], Any]
+) -> Any:
+    """Call a service with the checked values and return what it wrote, or None: the form's values
+    were refused (by the schema, or now by the service, whose refusal joins the form's errors and
+    whose half-made change is rolled back, so that nothing is written)."""
+    if data is None:
+        return None
+    try:
+        written = write(data)
+        session.flush()  # the new row's id, and the database's own checks, now
+    except DomainError as error:
+        session.rollback()
+        form.refused(error)
+        return None
+    return written

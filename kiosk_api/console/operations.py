@@ -1,5 +1,5 @@
-"""Console pages for running things: the catalogue, stock balances, orders and refunds (kiosks:
-kiosk_pages; stock forms: stock_pages)."""
+"""Console pages for running things: stock balances, orders and refunds (kiosks: kiosk_pages; stock
+forms: stock_pages; the catalogue: catalogue_pages and origin_pages)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from accounts.roles import STAFF_READERS
-from audit.service import record, snapshot
+from audit.service import record
 from catalogue import service as catalogue
-from catalogue.models import Product
-from core.errors import DomainError, InvalidInput
-from core.money import parse_yuan
+from core.errors import DomainError
 from inventory import service as inventory
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.database import get_clock, get_db, get_session
@@ -27,74 +25,6 @@ from sales.payment_flow import payment_of
 from sales.refunds import request_refund
 
 ORDER_PAGE = 100
-
-
-def _audit(session: Any, action: str, target: Any, target_id: Any, before: dict | None) -> None:
-    user = signed_in_user()
-    assert user is not None
-    session.flush()  # the after-image needs the applied change
-    record(
-        session,
-        get_clock(),
-        actor=user.username,
-        actor_role=user.role,
-        action=action,
-        target_type=target.__tablename__,
-        target_id=target_id,
-        before=before,
-        after=snapshot(target),
-        via="console",
-    )
-
-
-@console.get("/catalogue")
-@page_roles(*STAFF_READERS)
-def catalogue_list() -> str:
-    """Every product, active or not, with its origin, supplier, price and certification."""
-    session = get_session()
-    products = session.scalars(
-        select(Product)
-        .options(selectinload(Product.county), selectinload(Product.supplier))
-        .order_by(Product.county_code, Product.sku)
-    ).all()
-    return render_template(
-        "console/catalogue.html", products=products, today=catalogue.today(get_clock()), editable=can_edit()
-    )
-
-
-@console.route("/catalogue/<int:product_id>", methods=["GET", "POST"])
-@page_roles(*STAFF_READERS)
-def product_edit(product_id: int) -> Any:
-    """Edit a product's names, price, story and whether it is on sale; the change is audited."""
-    session, clock = get_session(), get_clock()
-    product = catalogue.get_product(session, product_id)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = request.form
-        changes: dict[str, Any] = {
-            "name_zh": form.get("name_zh", "").strip(),
-            "name_en": form.get("name_en", "").strip(),
-            "story_zh": form.get("story_zh", "").strip(),
-            "active": form.get("active") == "1",
-        }
-        try:
-            changes["price_fen"] = parse_yuan(form.get("price", ""), field="price")
-        except InvalidInput:
-            errors["price"] = "请输入金额，如 12.50 · an amount of yuan such as 12.50"
-        if not changes["name_zh"]:
-            errors["name_zh"] = "必填 · required"
-        if not errors:
-            before = snapshot(product)
-            try:
-                catalogue.update_product(session, clock, product_id, changes)
-                _audit(session, "product.update", product, product.id, before)
-            except DomainError as error:
-                session.rollback()
-                errors = error.fields or {"_": error.message}
-            else:
-                flash("已保存 · saved")
-                return redirect(url_for("console.product_edit", product_id=product_id))
-    return render_template("console/product_edit.html", product=product, errors=errors, editable=can_edit())
 
 
 @console.get("/inventory")

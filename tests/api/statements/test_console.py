@@ -99,21 +99,19 @@ def test_a_supplier_only_reaches_its_statements(session, client, issued_october)
 
 def test_a_price_typed_in_yuan_is_saved_as_fen_and_a_bad_one_is_refused(session, client) -> None:
     from catalogue.models import Product
+    from kiosk_api.console.catalogue_pages import product_form_values
 
     sign_in(client, "operator")
     product = session.get(Product, 1)
     name = product.name_zh
     form = client.get("/console/catalogue/1")
     yuan, fen = divmod(product.price_fen, 100)
-    assert f'name="price" inputmode="decimal" value="{yuan}.{fen:02d}"' in form.get_data(as_text=True)
+    assert f'name="price" id="f-price" value="{yuan}.{fen:02d}"' in form.get_data(as_text=True)
     token = csrf_from(form.data)
-    refused = client.post(
-        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "12.345"}
-    )
-    assert refused.status_code == 200 and "请输入金额" in refused.get_data(as_text=True)
-    saved = client.post(
-        "/console/catalogue/1", data={"csrf_token": token, "name_zh": name, "price": "¥1,234.50"}
-    )
-    assert saved.status_code == 302
+    values = {**product_form_values(product), "csrf_token": token, "name_zh": name}
+    refused = client.post("/console/catalogue/1", data={**values, "price": "12.345"})
+    assert refused.status_code == 422 and "请输入金额" in refused.get_data(as_text=True)
+    saved = client.post("/console/catalogue/1", data={**values, "price": "¥1,234.50"})
+    assert saved.status_code == 303
     session.expire_all()
     assert session.get(Product, 1).price_fen == 123450

@@ -82,6 +82,7 @@ def test_demo_identifiers_all_validate() -> None:
         "https://cdn.example.com/p/potatoes.jpg?v=2",
         "https://图片.example/马铃薯.jpg",
         "/static/img/products/potatoes.svg",
+        "/media/products/0123456789abcdef0123456789abcdef.jpg",
     ],
 )
 def test_image_urls_we_serve_are_accepted(url: str) -> None:
@@ -100,6 +101,8 @@ def test_image_urls_we_serve_are_accepted(url: str) -> None:
         "/etc/passwd",
         "/static/../secret",
         "/static//x",
+        "/media/../secret",
+        "/mediax/p.jpg",
         "https://[::1/x.png",
         "https://a@b.example/x.png",
         "https://cdn.example.com/\u202ex.png",
