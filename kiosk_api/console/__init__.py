@@ -11,6 +11,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
         dashboard,
         money_audit_page,
         operations,
+        order_pages,
         records,
         statement_pages,
     )
