@@ -12,6 +12,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
         money_audit_page,
         operations,
         order_pages,
+        org_pages,
         records,
         statement_pages,
     )

@@ -73,6 +73,7 @@ def console_nav() -> list[tuple[str, str, str]]:
         ("console.kiosks", "售货柜", "Kiosks"),
         ("console.inventory_page", "库存", "Inventory"),
         ("console.orders", "订单", "Orders"),
+        ("console.org_list", "单位", "Units"),
         ("console.statements", "对账单", "Statements"),
         ("console.reconciliation", "对账核查", "Reconciliation"),
         ("console.money_audit", "资金核查", "Money audit"),
