@@ -15,6 +15,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
         org_pages,
         records,
         statement_pages,
+        user_pages,
     )
     from kiosk_api.console.access import console
     from kiosk_api.console.verify import verify
