@@ -8,7 +8,7 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.labels import QUOTA_KINDS
-from core.money import parse_yuan
+from core.money import format_fen, parse_yuan
 from kiosk_api.input_limits import int_within
 from sales import organizations
 
@@ -35,7 +35,7 @@ def quota_defaults(quota: Any, year: int) -> dict[str, str]:
         if value is None:
             continue
         if field.endswith("_fen"):
-            form[field] = f"{value // 100}.{value % 100:02d}"
+            form[field] = format_fen(value, symbol=False)
         elif field == "share_bp":
             form[field] = f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".")
         else:

@@ -121,7 +121,7 @@ def _user_page(user: User, status: int = 200, **extra: Any) -> Any:
     me = signed_in_user()
     html = render_template(
         "console/user.html",
-        user=user,
+        account=user,
         tokens=live_tokens,
         unit=unit,
         roles=USER_ROLES,
