@@ -26,6 +26,15 @@ ERROR_ZH: dict[str, str] = {
     "not_yourself": "不能对自己的账号执行此操作",
     "organization_not_found": "没有这个单位",
 }
+# Chinese for a refusal of a field under a generic code (invalid_input, conflict).
+FIELD_ZH: dict[str, str] = {
+    "password": "密码不符合要求",
+    "username": "用户名不符合要求",
+    "kind": "与单位类型不符",
+    "qty": "数量有误",
+    "share_bp": "比例有误",
+    "year": "年度有误",
+}
 # Chinese for marshmallow's messages of the shape checks.
 _SHAPE_ZH = (
     ("Missing data", "必填"),
@@ -38,6 +47,9 @@ _SHAPE_ZH = (
 )
 
 
+CHOOSE = "请从列表中选择 · choose one from the list"
+
+
 def _zh(message: str) -> str:
     return next((zh for en, zh in _SHAPE_ZH if en in message), "有误")
 
@@ -48,14 +60,25 @@ def load_form(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any], dic
         return schema.load(data), {}
     except ValidationError as exc:
         messages = flatten_messages(exc.messages)
-        return {}, {field: f"{_zh(text)} · {text}" for field, text in messages.items()}
+        return {}, {field: _shape_error(text, data.get(field)) for field, text in messages.items()}
+
+
+def _shape_error(text: str, value: Any) -> str:
+    if value in ("", None):
+        return "必填 · required"
+    if text.startswith("Must be one of"):  # its English lists the codes, which a reader never sees
+        return CHOOSE
+    return f"{_zh(text)} · {text}"
 
 
 def domain_errors(error: DomainError) -> tuple[dict[str, str], int]:
     """A domain refusal as errors by field (or under "_" for the whole form), and its status."""
-    zh = ERROR_ZH.get(error.code, "未能完成")
+    zh = ERROR_ZH.get(error.code)
     if error.fields:
-        errors = {field: f"{zh} · {text}" for field, text in error.fields.items()}
+        errors = {
+            field: CHOOSE if text.startswith("one of ") else f"{zh or FIELD_ZH.get(field, '有误')} · {text}"
+            for field, text in error.fields.items()
+        }
     else:
-        errors = {"_": f"{zh} · {error.message}"}
+        errors = {"_": f"{zh or '未能完成'} · {error.message}"}
     return errors, status_for(error)

@@ -208,3 +208,15 @@ def test_the_auditor_reads_units_but_may_not_post(session, client) -> None:
         (f"/console/orgs/{unit.id}/quota", {"year": "2027", "kind": "fixed", "fixed_fen": "1"}),
     ]:
         assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+
+
+def test_an_unchosen_kind_and_city_are_named_in_words_not_codes(session, client) -> None:
+    token = sign_in(client, "operator")
+    response = client.post(
+        "/console/orgs/new",
+        data={"csrf_token": token, "name_zh": "某单位", "kind": "", "credit_code": "", "city": ""},
+    )
+    errors = response.get_data(as_text=True).split('role="alert"')[1].split("</div>")[0]
+    assert response.status_code == 422
+    assert "类型 Kind" in errors and "所在城市 City" in errors and "必填 · required" in errors
+    assert "government_office" not in errors and "Length must be" not in errors
