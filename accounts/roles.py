@@ -1,5 +1,7 @@
 """The roles a user can hold, and which of them may do what."""
 
+from core.labels import USER_ROLES
+
 ADMIN = "admin"
 OPERATOR = "operator"
 RESTOCKER = "restocker"
@@ -9,16 +11,8 @@ ORG_APPROVER = "org_approver"
 AUDITOR = "auditor"
 COUNTY = "county"
 
-ROLES: dict[str, tuple[str, str]] = {
-    ADMIN: ("管理员", "Administrator"),
-    OPERATOR: ("运营人员", "Operator"),
-    RESTOCKER: ("补货员", "Restocker"),
-    SUPPLIER: ("供应商", "Supplier"),
-    ORG_BUYER: ("单位采购员", "Organization buyer"),
-    ORG_APPROVER: ("单位审批人", "Organization approver"),
-    AUDITOR: ("审计人员", "Auditor"),
-    COUNTY: ("原产县", "Origin county"),
-}
+# Every role with its names (zh, en), from the one label table.
+ROLES: dict[str, tuple[str, str]] = USER_ROLES
 
 # The staff: admins and operators run everything, auditors read all of it and change nothing.
 STAFF_WRITERS = (ADMIN, OPERATOR)
@@ -48,3 +42,9 @@ STATEMENT_VIEWERS = (*STATEMENT_READERS, *OWN_STATEMENT_READERS)
 STATEMENT_ISSUERS = STAFF_WRITERS
 # Who may read the audit log.
 AUDIT_READERS = (ADMIN, AUDITOR)
+# Who may register units and change them, their members and their quotas.
+ORG_EDITORS = STAFF_WRITERS
+# Who may read the user accounts and their roles.
+USER_READERS = STAFF_READERS
+# Who may create users, change their roles, reset their passwords and deactivate them.
+USER_ADMINS = (ADMIN,)

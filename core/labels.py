@@ -237,3 +237,30 @@ PAIRING_STATES: Labels = {
     "ended": ("已结束", "Ended"),
 }
 TABLES["pairing_state"] = PAIRING_STATES
+# Organization kinds, members' roles and user roles: sales.org_models and accounts.roles take their
+# codes from these tables, so a new kind or role cannot lack a name.
+ORG_KINDS: Labels = {
+    "government_office": ("机关", "Government office"),
+    "public_institution": ("事业单位", "Public institution"),
+    "state_owned_enterprise": ("国有企业", "State-owned enterprise"),
+    "enterprise": ("企业", "Enterprise"),
+    "trade_union": ("工会", "Trade union"),
+    "school": ("学校", "School"),
+    "hospital": ("医院", "Hospital"),
+    "community": ("社区", "Community"),
+}
+MEMBER_ROLES: Labels = {
+    "buyer": ("采购员", "Buyer"),
+    "approver": ("审批人", "Approver"),
+}
+USER_ROLES: Labels = {
+    "admin": ("管理员", "Administrator"),
+    "operator": ("运营人员", "Operator"),
+    "restocker": ("补货员", "Restocker"),
+    "supplier": ("供应商", "Supplier"),
+    "org_buyer": ("单位采购员", "Organization buyer"),
+    "org_approver": ("单位审批人", "Organization approver"),
+    "auditor": ("审计人员", "Auditor"),
+    "county": ("原产县", "Origin county"),
+}
+TABLES.update({"org_kind": ORG_KINDS, "member_role": MEMBER_ROLES, "user_role": USER_ROLES})

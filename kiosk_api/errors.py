@@ -88,7 +88,8 @@ def database_error_response(error: BaseException) -> Response | None:
     return None
 
 
-def _status_for(error: DomainError) -> int:
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error: its class's (or nearest base's) in STATUS_OF, else 400."""
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
@@ -98,7 +99,7 @@ def _status_for(error: DomainError) -> int:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
-        return error_response(_status_for(error), error.code, error.message, error.fields)
+        return error_response(status_for(error), error.code, error.message, error.fields)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

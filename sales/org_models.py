@@ -7,20 +7,25 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import labels
 from core.db import FEN, Base, UTCDateTime
 
-# kind → (RevenueEntry.buyer_kind, name zh, name en)
-ORG_KINDS: dict[str, tuple[str, str, str]] = {
-    "government_office": ("government", "机关", "Government office"),
-    "public_institution": ("institution", "事业单位", "Public institution"),
-    "state_owned_enterprise": ("soe", "国有企业", "State-owned enterprise"),
-    "enterprise": ("enterprise", "企业", "Enterprise"),
-    "trade_union": ("union", "工会", "Trade union"),
-    "school": ("school", "学校", "School"),
-    "hospital": ("hospital", "医院", "Hospital"),
-    "community": ("community", "社区", "Community"),
+# kind → the buyer kind its purchases carry in RevenueEntry.buyer_kind
+_BUYER_KINDS = {
+    "government_office": "government",
+    "public_institution": "institution",
+    "state_owned_enterprise": "soe",
+    "enterprise": "enterprise",
+    "trade_union": "union",
+    "school": "school",
+    "hospital": "hospital",
+    "community": "community",
 }
-MEMBER_ROLES = ("buyer", "approver")
+# kind → (RevenueEntry.buyer_kind, name zh, name en); the names are core.labels'.
+ORG_KINDS: dict[str, tuple[str, str, str]] = {
+    kind: (_BUYER_KINDS[kind], *labels.ORG_KINDS[kind]) for kind in labels.ORG_KINDS
+}
+MEMBER_ROLES = tuple(labels.MEMBER_ROLES)
 QUOTA_KINDS = ("fixed", "per_member", "budget_share")
 PAYMENT_ROUTES = ("bank_transfer", "online")
 

@@ -55,6 +55,27 @@ def kind_names(kind: str) -> tuple[str, str]:
     return zh, en
 
 
+def _check_unit(session: Session, kind: str, credit_code: str, city: str, org_id: int | None = None) -> None:
+    """The rules of a unit's kind, credit code (valid, not another unit's) and city (a known region)."""
+    if kind not in ORG_KINDS:
+        raise InvalidInput(
+            f"unknown organization kind {kind}", fields={"kind": f"one of {', '.join(ORG_KINDS)}"}
+        )
+    if not is_valid_credit_code(credit_code):
+        raise InvalidInput(
+            "the unified social credit code is not valid",
+            code="invalid_credit_code",
+            fields={"credit_code": "not a valid unified social credit code (check character)"},
+        )
+    holder = session.scalar(select(Organization.id).where(Organization.credit_code == credit_code))
+    if holder is not None and holder != org_id:
+        raise Conflict(
+            "a unit with this credit code exists", code="duplicate", fields={"credit_code": "taken"}
+        )
+    if session.get(Region, city) is None:
+        raise InvalidInput(f"unknown region {city}", code="unknown_region", fields={"city": "unknown region"})
+
+
 def create_organization(
     session: Session,
     clock: Clock,
@@ -66,22 +87,7 @@ def create_organization(
     name_en: str = "",
 ) -> Organization:
     """Register a unit with its unified social credit code and city."""
-    if kind not in ORG_KINDS:
-        raise InvalidInput(
-            f"unknown organization kind {kind}", fields={"kind": f"one of {', '.join(ORG_KINDS)}"}
-        )
-    if not is_valid_credit_code(credit_code):
-        raise InvalidInput(
-            "the unified social credit code is not valid",
-            code="invalid_credit_code",
-            fields={"credit_code": "not a valid unified social credit code (check character)"},
-        )
-    if session.scalar(select(Organization.id).where(Organization.credit_code == credit_code)) is not None:
-        raise Conflict(
-            "a unit with this credit code exists", code="duplicate", fields={"credit_code": "taken"}
-        )
-    if session.get(Region, city) is None:
-        raise InvalidInput(f"unknown region {city}", code="unknown_region", fields={"city": "unknown region"})
+    _check_unit(session, kind, credit_code, city)
     org = Organization(
         name_zh=name_zh,
         name_en=name_en,
@@ -91,6 +97,34 @@ def create_organization(
         created_at=clock.now(),
     )
     session.add(org)
+    return org
+
+
+def update_organization(
+    session: Session,
+    org_id: int,
+    *,
+    name_zh: str,
+    kind: str,
+    credit_code: str,
+    city: str,
+    name_en: str = "",
+) -> Organization:
+    """Change a unit's names, kind, credit code or city (the rules of registration apply).
+
+    Its past revenue entries keep the buyer kind and partner they were written with."""
+    org = get_organization(session, org_id)
+    _check_unit(session, kind, credit_code, city, org_id=org_id)
+    if kind != org.kind:
+        for quota in org.quotas:
+            _require_quota_fits(quota.kind, kind)
+    org.name_zh, org.name_en, org.kind, org.credit_code, org.city_code = (
+        name_zh,
+        name_en,
+        kind,
+        credit_code,
+        city,
+    )
     return org
 
 
@@ -128,6 +162,16 @@ def add_member(session: Session, clock: Clock, org_id: int, *, user_id: int, rol
     member = OrganizationMember(organization_id=org_id, user_id=user_id, role=role, created_at=clock.now())
     session.add(member)
     return member
+
+
+def remove_member(session: Session, org_id: int, user_id: int) -> None:
+    """End a user's membership of a unit; their past purchases keep counting toward it."""
+    member = membership(session, user_id)
+    if member is None or member.organization_id != org_id:
+        raise NotFound(
+            "the user is no member of this unit", code="member_not_found", fields={"user": "not a member"}
+        )
+    session.delete(member)
 
 
 def membership(session: Session, user_id: int) -> OrganizationMember | None:
@@ -172,12 +216,7 @@ def set_quota(
     org = get_organization(session, org_id)
     if kind not in QUOTA_KINDS:
         raise InvalidInput(f"unknown quota kind {kind}", fields={"kind": f"one of {', '.join(QUOTA_KINDS)}"})
-    if kind == "per_member" and org.kind != "trade_union":
-        raise InvalidInput("only a trade union has a per-member quota", fields={"kind": "trade unions only"})
-    if kind == "budget_share" and org.kind not in BUDGET_UNIT_KINDS:
-        raise InvalidInput(
-            "only a budget unit has a share of a canteen budget", fields={"kind": "budget units only"}
-        )
+    _require_quota_fits(kind, org.kind)
     wanted = QUOTA_INPUTS[kind]
     values: dict[str, int | None] = {}
     for field in ("fixed_fen", "members", "per_member_fen", "budget_fen", "share_bp"):
@@ -201,6 +240,16 @@ def set_quota(
         setattr(quota, field, value)
     quota.updated_at = clock.now()
     return quota
+
+
+def _require_quota_fits(quota_kind: str, org_kind: str) -> None:
+    """A per-member quota is a trade union's; a share of a canteen budget is a budget unit's."""
+    if quota_kind == "per_member" and org_kind != "trade_union":
+        raise InvalidInput("only a trade union has a per-member quota", fields={"kind": "trade unions only"})
+    if quota_kind == "budget_share" and org_kind not in BUDGET_UNIT_KINDS:
+        raise InvalidInput(
+            "only a budget unit has a share of a canteen budget", fields={"kind": "budget units only"}
+        )
 
 
 def quota_for(session: Session, org_id: int, year: int) -> OrganizationQuota | None:

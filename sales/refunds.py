@@ -36,6 +36,23 @@ from sales.provider_calls import owe_settlement
 from sales.status import transition
 
 
+def refund_amounts(parts: list[tuple[OrderLine, int]]) -> list[tuple[OrderLine, int, int]]:
+    """(line, units, fen) of the units to refund (none of a zero): never more units than are left,
+    nor money already refunded on a line without units (at the provider) a second time."""
+    amounts = []
+    for line, qty in parts:
+        if qty <= 0:
+            continue
+        if line.refunded_qty + qty > line.qty:
+            raise Conflict(
+                "cannot refund more units than were sold",
+                code="refund_too_large",
+                fields={"qty": f"at most {line.qty - line.refunded_qty}"},
+            )
+        amounts.append((line, qty, min(line.unit_price_fen * qty, line.line_total_fen - line.refunded_fen)))
+    return amounts
+
+
 def request_refund(
     session: Session,
     clock: Clock,
@@ -47,19 +64,9 @@ def request_refund(
     actor: str,
 ) -> Refund | None:
     """Write a pending refund of some units of some lines; process_pending_refunds pays it out."""
-    chosen = [(line, qty) for line, qty in parts if qty > 0]
-    if not chosen:
+    amounts = refund_amounts(parts)
+    if not amounts:
         return None
-    amounts = []
-    for line, qty in chosen:
-        if line.refunded_qty + qty > line.qty:
-            raise Conflict(
-                "cannot refund more units than were sold",
-                code="refund_too_large",
-                fields={"qty": f"at most {line.qty - line.refunded_qty}"},
-            )
-        # Money already refunded on this line without units (at the provider) is not refunded twice.
-        amounts.append((line, qty, min(line.unit_price_fen * qty, line.line_total_fen - line.refunded_fen)))
     total = sum(a for _, _, a in amounts)
     if total == 0:  # the money went back already (refunded at the provider): only the units are recorded
         _apply_refund_to_order(session, clock, order, amounts, actor, reason)

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import ApiToken, User
-from accounts.roles import ROLES
+from accounts.roles import ORG_MEMBER_ACCOUNTS, ROLES
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_token, sha256_hex
+from sales.organizations import membership
 
 # OWASP's argon2id configuration (19 MiB, 2 passes, 1 lane) rather than the library's default of
 # 64 MiB: every hash or check takes that much memory at once, in whichever worker serves the login,
@@ -111,6 +112,35 @@ def deactivate_user(session: Session, clock: Clock, username: str) -> tuple[User
     user.active = False
     end_sessions(user)
     return user, revoke_tokens(session, clock, username)
+
+
+def set_role(session: Session, username: str, role: str) -> User:
+    """Give a user another role; a member of a unit keeps an org buyer or approver role."""
+    user = user_named(session, username)
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role}", fields={"role": f"one of {', '.join(ROLES)}"})
+    if role not in ORG_MEMBER_ACCOUNTS and membership(session, user.id) is not None:
+        raise Conflict(
+            "a member of a unit keeps an org_buyer or org_approver role; remove them from the unit first",
+            code="member_role",
+            fields={"role": "the user is a member of a unit: org_buyer or org_approver only"},
+        )
+    user.role = role
+    return user
+
+
+def member_account(session: Session, username: str) -> User:
+    """The user of this username if it can be a member of a unit (an org buyer or approver account)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidInput("unknown user", fields={"username": "unknown user"})
+    if user.role not in ORG_MEMBER_ACCOUNTS:
+        raise InvalidInput(
+            "only org_buyer and org_approver accounts can be members",
+            code="not_org_role",
+            fields={"username": "not an org_buyer or org_approver account"},
+        )
+    return user
 
 
 def revoke_tokens(session: Session, clock: Clock, username: str, token_id: int | None = None) -> int:

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Response, current_app
-from sqlalchemy import select
 
 from accounts.models import User
-from accounts.roles import ORG_MEMBER_ACCOUNTS, STAFF_READERS, STAFF_WRITERS
+from accounts.roles import STAFF_READERS, STAFF_WRITERS
 from catalogue.service import today
-from core.errors import Conflict, InvalidInput, Unauthenticated
+from core.errors import Conflict, Unauthenticated
 from kiosk_api.auth.http import current_user, require_roles
+from kiosk_api.auth.service import member_account
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.payments_ext import get_provider
@@ -143,15 +143,7 @@ def read_org(org_id: int) -> Any:
 def add_member(data: dict[str, Any], org_id: int) -> Any:
     """Make a user a buyer or approver of the unit (one unit per user)."""
     session = get_session()
-    user = session.scalar(select(User).where(User.username == data["username"]))
-    if user is None:
-        raise InvalidInput("unknown user", fields={"username": "unknown user"})
-    if user.role not in ORG_MEMBER_ACCOUNTS:
-        raise InvalidInput(
-            "only org_buyer and org_approver accounts can be members",
-            code="not_org_role",
-            fields={"username": "not an org_buyer or org_approver account"},
-        )
+    user = member_account(session, data["username"])
     member = organizations.add_member(session, get_clock(), org_id, user_id=user.id, role=data["role"])
     return {"organization_id": org_id, "user_id": user.id, "role": member.role}
 

@@ -15,10 +15,13 @@ def console_blueprints() -> tuple[Blueprint, ...]:
         kiosk_pages,
         money_audit_page,
         operations,
+        order_pages,
+        org_pages,
         origin_pages,
         records,
         statement_pages,
         stock_pages,
+        user_pages,
     )
     from kiosk_api.console.access import console
     from kiosk_api.console.verify import verify

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from accounts.models import User
-from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS
+from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS, USER_READERS
 from core.money import format_fen
 from kiosk_api.auth.http import user_of_session
 from kiosk_api.database import get_db
@@ -74,11 +74,14 @@ def console_nav() -> list[tuple[str, str, str]]:
         ("console.inventory_page", "库存", "Inventory"),
         ("console.orders", "订单", "Orders"),
         ("console.fulfilment", "发货", "Fulfilment"),
+        ("console.org_list", "单位", "Units"),
         ("console.statements", "对账单", "Statements"),
         ("console.reconciliation", "对账核查", "Reconciliation"),
         ("console.money_audit", "资金核查", "Money audit"),
         ("console.ledger", "台账", "Ledgers"),
     ]
+    if user.role in USER_READERS:
+        items.append(("console.users", "用户", "Users"))
     if user.role in AUDIT_READERS:
         items.append(("console.audit_log", "审计日志", "Audit log"))
     return items

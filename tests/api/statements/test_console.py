@@ -75,10 +75,10 @@ def test_an_operator_refunds_an_order_from_the_console(session, client, issued_o
     order = session.scalar(select(Order).where(Order.refunded_fen == 0).order_by(Order.created_at))
     page = client.get(f"/console/orders/{order.id}")
     line = order.lines[0]
-    response = client.post(
-        f"/console/orders/{order.id}/refund",
-        data={"csrf_token": csrf_from(page.data), "line": str(line.id), "qty": "1", "reason": "damaged"},
-    )
+    form = {"csrf_token": csrf_from(page.data), "line": str(line.id), "qty": "1", "reason": "damaged"}
+    confirm = client.post(f"/console/orders/{order.id}/refund", data=form)
+    assert confirm.status_code == 200 and "确认退款" in confirm.get_data(as_text=True)
+    response = client.post(f"/console/orders/{order.id}/refund", data={**form, "confirm": "1"})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Order, order.id).refunded_fen == line.unit_price_fen

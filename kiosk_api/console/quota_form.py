@@ -1,0 +1,86 @@
+"""The quota form of a unit's page: amounts typed in yuan, the share in percent, the inputs that
+sales.organizations.set_quota takes (fen, a count, basis points) by the kind's QUOTA_INPUTS."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.errors import InvalidInput
+from core.labels import QUOTA_KINDS
+from core.money import format_fen, parse_yuan
+from kiosk_api.input_limits import int_within
+from sales import organizations
+
+QUOTA_FIELDS = {
+    "year": "年度 Year",
+    "kind": "定额方式 Quota kind",
+    "fixed_fen": "全年金额（元）Amount (yuan)",
+    "members": "会员人数 Members",
+    "per_member_fen": "每人金额（元）Per member (yuan)",
+    "budget_fen": "食堂食材预算（元）Canteen budget (yuan)",
+    "share_bp": "比例（%）Share (%)",
+}
+# The inputs a quota can have; the form names its fields as set_quota does (amounts typed in yuan).
+QUOTA_INPUT_FIELDS = ("fixed_fen", "members", "per_member_fen", "budget_fen", "share_bp")
+
+
+def quota_defaults(quota: Any, year: int) -> dict[str, str]:
+    """The quota form's values: this year's quota as it is, amounts in yuan, the share in percent."""
+    form = {"year": str(year), "kind": quota.kind if quota else "fixed"}
+    if quota is None:
+        return form
+    for field in QUOTA_INPUT_FIELDS:
+        value = getattr(quota, field)
+        if value is None:
+            continue
+        if field.endswith("_fen"):
+            form[field] = format_fen(value, symbol=False)
+        elif field == "share_bp":
+            form[field] = f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".")
+        else:
+            form[field] = str(value)
+    return form
+
+
+def _percent_bp(text: str) -> int:
+    """A percentage typed as 15, 12.5 or 12.25% in basis points (no fractions of one)."""
+    try:
+        bp = Decimal(text.strip().rstrip("%").strip()) * 100
+    except InvalidOperation:
+        bp = Decimal("NaN")
+    if not bp.is_finite() or bp != bp.to_integral_value():
+        raise InvalidInput(
+            "share_bp: not a percentage", fields={"share_bp": "a percentage such as 15 or 12.5"}
+        )
+    return int(bp)
+
+
+def quota_inputs(form: dict[str, str]) -> tuple[int, str, dict[str, int], dict[str, str]]:
+    """The year, kind and inputs (fen, count, basis points) of the quota form, and its errors."""
+    errors: dict[str, str] = {}
+    try:
+        year = int_within(2000, 2100)(form.get("year", ""))
+    except ValueError:
+        year, errors["year"] = 0, "年度有误 · a year from 2000 to 2100"
+    kind = form.get("kind", "")
+    if kind not in QUOTA_KINDS:
+        errors["kind"] = "请从列表中选择 · choose a quota kind"
+        return year, kind, {}, errors
+    inputs: dict[str, int] = {}
+    for field in organizations.QUOTA_INPUTS[kind]:
+        text = form.get(field, "")
+        try:
+            if field.endswith("_fen"):
+                inputs[field] = parse_yuan(text, field=field)
+            elif field == "share_bp":
+                inputs[field] = _percent_bp(text)
+            else:
+                inputs[field] = int_within(1, 10_000_000)(text)
+        except InvalidInput:
+            errors[field] = "请输入正数金额，如 1234.50 · an amount of yuan such as 1234.50"
+            if field == "share_bp":
+                errors[field] = "请输入百分比，如 15 或 12.5 · a percentage such as 15 or 12.5"
+        except ValueError:
+            errors[field] = "请输入正整数 · a whole number, at least 1"
+    return year, kind, inputs, errors
