@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Flask
@@ -31,6 +32,14 @@ def beijing_time(at: datetime | date | None, *, seconds: bool = False, lang: str
     return f"{shown} {BEIJING[1] if lang == 'en' else BEIJING[0]}"
 
 
+def masked_phone(phone: str | None) -> str:
+    """A phone number with its middle hidden, as couriers print it: 138****5678."""
+    digits = re.sub(r"[\s-]", "", phone or "")
+    if len(digits) < 8:
+        return "****" if digits else ""
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
 def init_app(app: Flask) -> None:
     """Register the filters on the app, so every blueprint's templates have them."""
 
@@ -45,6 +54,8 @@ def init_app(app: Flask) -> None:
     @app.template_filter("bj")
     def _bj(at: datetime | date | None, seconds: bool = False) -> str:
         return beijing_time(at, seconds=seconds, lang=current_language())
+
+    app.add_template_filter(masked_phone, "masked_phone")
 
     @app.template_filter("yuan")
     def _yuan(value: int | None) -> str:

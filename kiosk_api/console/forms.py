@@ -30,7 +30,7 @@ MESSAGES_ZH: dict[str, str] = {
     "Missing data for required field.": "必填",
     "required": "必填",
     "Field may not be null.": "必填",
-    "Not a valid date.": "请输入日期，如 2026-12-01",
+    "Not a valid date.": "请输入日期，如 2026-12-31",
     "Not a valid boolean.": "请选择是或否",
     "not a valid GTIN-13 (13 digits, check digit)": "商品条码无效：应为 13 位数字，且校验位正确",
     "not a valid unified social credit code (check character)": "信用代码无效：应为 18 位，校验码正确",

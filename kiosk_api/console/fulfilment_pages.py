@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from core.errors import DomainError, InvalidInput
 from core.labels import CARRIERS, FULFILMENT_STEPS
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.database import get_clock, get_session
+from kiosk_api.template_filters import masked_phone
 from sales import shipping
 from sales.models import Order
 from sales.orders import get_order
@@ -32,14 +32,6 @@ ACTIONS = {
 }
 
 
-def mask_phone(phone: str) -> str:
-    """A phone number with its middle hidden, as couriers print it: 138****5678."""
-    digits = re.sub(r"[\s-]", "", phone or "")
-    if len(digits) < 8:
-        return "****"
-    return f"{digits[:3]}****{digits[-4:]}"
-
-
 @console.app_template_global()
 def fulfilment_of(order: Order) -> dict[str, Any] | None:
     """What an order page shows of a web-shop order's delivery and steps (None for other channels)."""
@@ -55,7 +47,7 @@ def fulfilment_of(order: Order) -> dict[str, Any] | None:
         "next": step,
         "steps": shipping.steps_of(order, shipment),
         "recipient": contact.get("name", ""),
-        "phone": mask_phone(contact.get("phone", "")),
+        "phone": masked_phone(contact.get("phone", "")),
         "address": contact.get("address", ""),
         "carriers": CARRIERS,
         "actions": ACTIONS,
@@ -72,7 +64,6 @@ def fulfilment() -> str:
         "console/fulfilment.html",
         queues=queues,
         steps=FULFILMENT_STEPS,
-        mask_phone=mask_phone,
         carrier_name=shipping.carrier_name,
     )
 

@@ -17,7 +17,7 @@ ALLOWED = {
     "catalogue": {"core"},
     "audit": {"core"},
     "accounts": {"core", "catalogue"},
-    "inventory": {"core", "catalogue"},
+    "inventory": {"core", "catalogue", "audit"},
     "devices": {"core", "catalogue", "inventory"},
     "payments": {"core", "catalogue"},
     "sales": {"core", "catalogue", "accounts", "audit", "inventory", "payments"},
