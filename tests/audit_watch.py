@@ -6,7 +6,9 @@ inserted, updated and deleted in each table (the tests run every request on one 
 one outer transaction, so a request's writes are the difference before and after it); on SQLite,
 the connection's `total_changes` says only whether something was written. Then every non-exempt
 table the request wrote must have an entry with the request's X-Request-ID, that table as target,
-the signed-in actor's name and the request's operation ("POST /api/v1/products": method and rule).
+the signed-in actor's name and the request's operation ("POST /api/v1/products": method and rule);
+and (on PostgreSQL) as many entries as rows it wrote there, one per row inserted, updated or
+deleted, unless a bulk statement's entry ("*") stands for its rows.
 
 What a statement declares machinery (`audit.recorder.NOT_AUDITED` in its execution options: a kiosk's
 catalogue version) is set aside: the watch counts the rows such statements changed, per table, as
@@ -56,6 +58,14 @@ class Seen:
             )
         return self.changes > len(self.entries)
 
+    def _entries_of(self, table: str) -> list[Any]:
+        return [e for e in self.entries if e.target_type == table]
+
+    def _short_of_entries(self, table: str) -> bool:
+        """Fewer entries than rows written (a bulk statement's one entry, target "*", covers its rows)."""
+        mine = self._entries_of(table)
+        return not any(e.target_id == "*" for e in mine) and len(mine) < (self.written or {})[table]
+
     def problems(self) -> list[str]:
         """Why the request's writes are not accounted for in the audit log (nothing: they are)."""
         operation = self.route
@@ -71,6 +81,13 @@ class Seen:
             missing = sorted(self.tables - audited)
             if missing:
                 found.append(f"wrote {', '.join(missing)} without an audit entry")
+            short = [
+                f"{table} ({self.written[table]} rows, {len(self._entries_of(table))} entries)"
+                for table in sorted(self.tables & audited)
+                if self._short_of_entries(table)
+            ]
+            if short:
+                found.append(f"wrote more rows than it has entries for: {', '.join(short)}")
         elif self.wrote and not self.entries:
             found.append(f"wrote {self.changes} row(s) and left no audit entry")
         return found
