@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from core.db import Database, make_engine
 from kiosk_api import create_app
 from tests.api.audit_examples import EXAMPLES, Ctx
 from tests.api.audit_examples.exempt import EXEMPT
-from tests.audit_watch import AuditWatch
+from tests.audit_watch import AuditWatch, Seen
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 ADD_ONE = (
@@ -110,3 +111,26 @@ def test_the_watch_names_the_route_and_the_tables_a_request_left_unaudited(ctx) 
         assert "lots" in message and "stock_movements" in message and "stock_balances" not in message
     else:
         assert "left no audit entry" in message
+
+
+def _entry(table: str, target_id: str = "1", actor: str = "demo-operator") -> SimpleNamespace:
+    return SimpleNamespace(target_type=table, target_id=target_id, actor=actor, operation=RECEIPTS)
+
+
+RECEIPTS = "POST /api/v1/inventory/receipts"
+
+
+@pytest.mark.parametrize(
+    ("written", "entries", "problem"),
+    [
+        ({"lots": 1, "stock_balances": 2, "audit_log": 1}, [_entry("lots")], None),
+        ({"lots": 1, "stock_movements": 1}, [_entry("lots")], "wrote stock_movements without an audit entry"),
+        ({"lots": 2}, [_entry("lots")], "more rows than it has entries for: lots (2 rows, 1 entries)"),
+        ({"lots": 5}, [_entry("lots", "*")], None),  # one bulk statement's entry
+        ({"lots": 1}, [_entry("lots", actor="someone")], "another actor or operation"),
+    ],
+)
+def test_the_watch_counts_rows_against_entries_table_by_table(written, entries, problem) -> None:
+    seen = Seen(RECEIPTS, "demo-operator", None, written, sum(written.values()), entries)  # type: ignore[arg-type]
+    problems = " ".join(seen.problems())
+    assert (problem in problems) if problem else problems == ""

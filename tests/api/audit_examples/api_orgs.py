@@ -87,6 +87,18 @@ def record_a_transfer(ctx: Ctx) -> Seen:
     return ctx.api("operator", "POST", f"{BULK}/{order.id}/mark-paid", body)
 
 
+@example("POST /api/v1/bulk-orders/<string:order_id>/mark-paid", "while an online payment is open")
+def transfer_cancels_the_online_payment(ctx: Ctx) -> Seen:
+    """The transfer that pays the order cancels its open online payment, in units of work of their own
+    after the request's commit: written as the operator all the same."""
+    order = bulk_order(ctx, "awaiting_payment")
+    ctx.commit()
+    started = ctx.client.post(f"{BULK}/{order.id}/pay-online", headers=ctx.auth("org_buyer"))
+    assert started.status_code == 200, started.get_json()
+    body = {"bank_reference": "ICBC-20261126-8", "amount_fen": order.total_fen}
+    return ctx.api("operator", "POST", f"{BULK}/{order.id}/mark-paid", body)
+
+
 @example("POST /api/v1/bulk-orders/<string:order_id>/pay-online")
 def pay_online(ctx: Ctx) -> Seen:
     return ctx.api("org_buyer", "POST", f"{BULK}/{bulk_order(ctx, 'awaiting_payment').id}/pay-online")
