@@ -107,8 +107,10 @@ class AuditWatch:
         self.seen: list[Seen] = []
         self.machinery: dict[str, int] = {}  # rows changed by NOT_AUDITED statements, per table
 
-    def _note_machinery(self, conn: Connection, cursor: Any, *_args: Any) -> None:
-        context = _args[-2]
+    def _note_machinery(
+        self, conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        """after_cursor_execute: tally the rows a statement marked NOT_AUDITED changed, by table."""
         options = context.execution_options
         if conn is not self.connection or any(options.get(k, True) != v for k, v in NOT_AUDITED.items()):
             return
