@@ -70,7 +70,9 @@ class Ctx:
         )
 
     def sign_in(self, username: str) -> str:
-        """Sign this client in as a user (the session cookie the sign-in page sets); return the CSRF token."""
+        """Sign this client in as a user, by the session cookie the sign-in page would set (not posting the
+        password: hashing it is most of a sign-in's time; test_login covers the page); return the CSRF
+        token its forms carry."""
         if username not in self.signed_in:
             user = self.session.scalar(select(User).where(User.username == username))
             with self.client.session_transaction() as cookie:
