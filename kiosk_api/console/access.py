@@ -33,8 +33,9 @@ def signed_in_user() -> User | None:
     return user
 
 
-def page_roles(*roles: str) -> Callable[[F], F]:
-    """Send anonymous visitors to sign in; refuse other roles with a 403 page."""
+def page_roles(*roles: str, writers: tuple[str, ...] = STAFF_WRITERS) -> Callable[[F], F]:
+    """Send anonymous visitors to sign in; refuse other roles with a 403 page (and writes, to
+    roles outside `writers`: the staff who change things, unless a page says otherwise)."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -43,7 +44,7 @@ def page_roles(*roles: str) -> Callable[[F], F]:
             if user is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
             allowed = (
-                roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in STAFF_WRITERS)
+                roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in writers)
             )
             if user.role not in allowed:
                 return render_template("console/forbidden.html"), 403
