@@ -55,11 +55,27 @@
     if (!count) return;
     var typed = false;
     count.addEventListener("input", function () { typed = true; });
-    card.addEventListener("input", function (event) {
-      if (typed || event.target === count) return;
-      var after = parseInt(card.dataset.onHand, 10) + sum(card, "input.rs-put-qty", false) -
-        sum(card, "input.rs-rm-qty", true);
-      if (!isNaN(after)) count.value = String(Math.max(after, 0));
+    function plan(selector, text, value) {
+      var tag = card.querySelector(selector);
+      tag.textContent = text;
+      tag.hidden = !value;
+    }
+    function update(event) {
+      var put = sum(card, "input.rs-put-qty", false);
+      if (!typed && event.target !== count) {
+        var after = parseInt(card.dataset.onHand, 10) + put - sum(card, "input.rs-rm-qty", true);
+        if (!isNaN(after)) count.value = String(Math.max(after, 0));
+      }
+      var removed = sum(card, "input.rs-rm-qty", false);
+      plan(".rs-plan-put", "+" + put, put);
+      plan(".rs-plan-rm", "\u2212" + removed, removed);
+      plan(".rs-plan-count", "= " + count.value, true);
+    }
+    card.addEventListener("input", update);
+    card.addEventListener("change", function (event) {
+      // Only a chosen lot: a text field's change fires as it loses focus, and a summary that
+      // moves then would move the button being tapped from under the finger.
+      if (event.target.tagName === "SELECT") update(event);
     });
   });
 
