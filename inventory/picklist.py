@@ -274,9 +274,11 @@ def record_restock_visit(
         (
             "counted",
             counted or [],
-            lambda e: count(
-                session, clock, location=place.code, slot=e["slot"], counted=e["counted"], **common
-            ).movements,
+            lambda e: (
+                count(
+                    session, clock, location=place.code, slot=e["slot"], counted=e["counted"], **common
+                ).movements
+            ),
             {},
         ),
     ]

@@ -43,9 +43,7 @@ def page_roles(*roles: str, writers: tuple[str, ...] = STAFF_WRITERS) -> Callabl
             user = signed_in_user()
             if user is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-            allowed = (
-                roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in writers)
-            )
+            allowed = roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in writers)
             if user.role not in allowed:
                 return render_template("console/forbidden.html"), 403
             return view(*args, **kwargs)

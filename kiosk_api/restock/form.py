@@ -26,7 +26,10 @@ REMOVE_REASONS = ("expired", "damaged", "return")
 Message = tuple[str, str]
 
 BAD_QTY: Message = (f"数量须为 0–{MAX_QTY} 的整数", f"a whole number from 0 to {MAX_QTY}")
-BAD_COUNT: Message = (f"清点数须为 0–{MAX_QTY} 的整数，或留空", f"a whole number from 0 to {MAX_QTY}, or blank")
+BAD_COUNT: Message = (
+    f"清点数须为 0–{MAX_QTY} 的整数，或留空",
+    f"a whole number from 0 to {MAX_QTY}, or blank",
+)
 NO_LOT: Message = ("请选择批次", "choose a lot")
 # What the service's refusals mean to the restocker, by error code.
 REFUSALS: dict[str, Message] = {
@@ -34,7 +37,10 @@ REFUSALS: dict[str, Message] = {
     "out_of_stock": ("库存不足", "not enough stock"),
     "unknown_lot": ("没有这个批次", "no such lot of this product"),
     "lot_expired": ("该批次已过期，不能放入", "this lot has expired"),
-    "not_expired": ("该批次未过期：请选“临期带回仓库”或“破损”", "not expired: choose back to warehouse or damaged"),
+    "not_expired": (
+        "该批次未过期：请选“临期带回仓库”或“破损”",
+        "not expired: choose back to warehouse or damaged",
+    ),
     "over_capacity": ("超过货道容量", "more than the slot holds"),
     "unknown_slot": ("没有这个货道", "no such slot"),
     "busy": ("系统繁忙，请再提交一次", "busy: submit again"),

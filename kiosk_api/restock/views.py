@@ -60,7 +60,11 @@ def pick_list(code: str) -> str:
         abort(404)
     day = inventory.today(clock)
     return render_template(
-        "restock/picklist.html", pick=pick, summary=kiosk_summary(pick, day), today=day, next_visit=_next_visit()
+        "restock/picklist.html",
+        pick=pick,
+        summary=kiosk_summary(pick, day),
+        today=day,
+        next_visit=_next_visit(),
     )
 
 
@@ -78,7 +82,9 @@ def _form_page(sheet: inventory.VisitSheet, values: dict[str, str], errors: dict
         sheet=sheet,
         values=values,
         errors=errors,
-        open_slots={s.line.slot.code for s in sheet.slots if gtin and gtin in (s.line.product.gtin, s.line.slot.code)},
+        open_slots={
+            s.line.slot.code for s in sheet.slots if gtin and gtin in (s.line.product.gtin, s.line.slot.code)
+        },
         gtin=gtin,
     )
     return page, status
@@ -141,7 +147,10 @@ def submit_visit(code: str) -> Any:
         return _form_page(sheet, values, refusal_errors(error, visit), 422)
     savepoint.rollback()
     if not movements:
-        nothing = ("本次记录不会改变任何库存：请填写放入、取出或清点数", "Nothing would change: fill in what you did")
+        nothing = (
+            "本次记录不会改变任何库存：请填写放入、取出或清点数",
+            "Nothing would change: fill in what you did",
+        )
         return _form_page(sheet, values, {"visit": nothing}, 422)
     return render_template(
         "restock/confirm.html", sheet=sheet, values=values, summary=summary, totals=totals(summary)

@@ -19,11 +19,15 @@ USERNAME, PASSWORD = "wang.restock", "granite-orchard-7391-kiosk"
 def seed(db: Database, clock: FixedClock) -> None:
     """A restocker of our own (not a demo account)."""
     with db.unit_of_work() as session:
-        create_user(session, clock, username=USERNAME, role="restocker", password=PASSWORD, display_name="王补货")
+        create_user(
+            session, clock, username=USERNAME, role="restocker", password=PASSWORD, display_name="王补货"
+        )
 
 
 def _fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        "the page scrolls sideways"
+    )
 
 
 def test_a_restocker_records_a_whole_visit_on_a_phone(live_server, browser, artifacts) -> None:
@@ -74,7 +78,9 @@ def test_a_restocker_records_a_whole_visit_on_a_phone(live_server, browser, arti
     _fits_the_phone(page)
     page.screenshot(path=str(artifacts / "restock_confirm.png"), full_page=True)
     with live_server.db.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(StockMovement)) == before, "written before 确认"
+        assert session.scalar(select(func.count()).select_from(StockMovement)) == before, (
+            "written before 确认"
+        )
 
     page.click("form.rs-confirm button[name=confirm]")
     page.wait_for_selector("h1.rs-done")
