@@ -83,7 +83,9 @@ def _form_page(sheet: inventory.VisitSheet, values: dict[str, str], errors: dict
         values=values,
         errors=errors,
         open_slots={
-            s.line.slot.code for s in sheet.slots if gtin and gtin in (s.line.product.gtin, s.line.slot.code)
+            s.line.slot.code
+            for s in sheet.slots
+            if gtin and (gtin == s.line.product.gtin or gtin.upper() == s.line.slot.code)
         },
         gtin=gtin,
     )

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
-from inventory.models import StockBalance, StockMovement
+from catalogue.models import Product
+from inventory.models import Location, Slot, StockBalance, StockMovement
 from kiosk_api.demo import demo_password
 from tests.api.test_login import csrf_from, sign_in
 
@@ -164,3 +165,16 @@ def test_a_count_that_differs_is_squared_by_a_count_movement(client, session) ->
         )
     ).all()
     assert [(m.qty, m.from_slot.code) for m in counted] == [(1, "B2")]
+
+
+def test_a_typed_gtin_opens_its_slot_without_scripts(client, session) -> None:
+    sign_in(client, "restocker")
+    gtin = session.scalar(
+        select(Product.gtin)
+        .join(Slot, Slot.product_id == Product.id)
+        .join(Location, Location.id == Slot.location_id)
+        .where(Location.code == "FZ-0001", Slot.code == "B1")
+    )
+    page = client.get(f"{VISIT}?gtin={gtin}").data.decode()
+    opened = re.findall(r'<details class="rs-slotcard[^"]*" id="slot-(\w+)"[^>]*\sopen>', page)
+    assert opened == ["B1"]
