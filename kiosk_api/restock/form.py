@@ -147,3 +147,27 @@ def refusal_errors(error: DomainError, visit: VisitForm) -> dict[str, Message]:
     if not found:
         found["visit"] = REFUSALS.get(error.code) or ("无法记录本次补货", error.message)
     return found
+
+
+FIELD_NAMES = {
+    "put": ("放入", "put in"),
+    "rm": ("取出", "taken out"),
+    "lot": ("批次", "lot"),
+    "qty": ("数量", "quantity"),
+    "reason": ("原因", "reason"),
+}
+
+
+def named(errors: dict[str, Message]) -> dict[str, Message]:
+    """Each error prefixed with the field it is about, in words: put-A1-0-qty → 「A1 放入数量：…」."""
+    out: dict[str, Message] = {}
+    for name, (zh, en) in errors.items():
+        parts = name.split("-")
+        if parts[0] == "count" and len(parts) == 2:
+            out[name] = (f"{parts[1]} 清点数：{zh}", f"{parts[1]} count: {en}")
+        elif len(parts) == 4 and parts[0] in FIELD_NAMES and parts[3] in FIELD_NAMES:
+            (kind_zh, kind_en), (leaf_zh, leaf_en) = FIELD_NAMES[parts[0]], FIELD_NAMES[parts[3]]
+            out[name] = (f"{parts[1]} {kind_zh}{leaf_zh}：{zh}", f"{parts[1]} {kind_en}, {leaf_en}: {en}")
+        else:
+            out[name] = (zh, en)
+    return out

@@ -15,7 +15,7 @@ from core.ids import new_token
 from inventory import service as inventory
 from kiosk_api.console.access import page_roles, signed_in_user
 from kiosk_api.database import get_clock, get_session
-from kiosk_api.restock.form import KEY, VisitForm, parse_visit, refusal_errors
+from kiosk_api.restock.form import KEY, VisitForm, named, parse_visit, refusal_errors
 from kiosk_api.restock.summary import changes, defaults, kiosk_summary, totals
 
 restock = Blueprint(
@@ -81,7 +81,7 @@ def _form_page(sheet: inventory.VisitSheet, values: dict[str, str], errors: dict
         "restock/visit.html",
         sheet=sheet,
         values=values,
-        errors=errors,
+        errors=named(errors),
         open_slots={
             s.line.slot.code
             for s in sheet.slots

@@ -138,7 +138,7 @@ def test_a_bad_quantity_is_a_422_naming_the_field_and_writes_nothing(client, ses
         response = client.post(VISIT, data={**fields, "put-A1-0-qty": "三", **step})
         assert response.status_code == 422
         page = response.data.decode()
-        assert 'id="err-put-A1-0-qty"' in page and "数量须为 0–9999 的整数" in page
+        assert re.search(r'id="err-put-A1-0-qty">A1 放入数量：数量须为 0–9999 的整数', page)
         assert 'name="put-A1-0-qty" class="rs-put-qty" value="三"' in page  # the value kept
         assert ledger(session) == before
 
@@ -149,7 +149,7 @@ def test_more_than_the_slot_holds_is_refused_on_its_field(client, session) -> No
     before = ledger(session)
     response = client.post(VISIT, data={**fields, "put-B1-0-qty": "500", "confirm": "1"})
     assert response.status_code == 422
-    assert re.search(r'id="err-put-B1-0-qty">超过货道容量', response.data.decode())
+    assert re.search(r'id="err-put-B1-0-qty">B1 放入数量：超过货道容量', response.data.decode())
     assert ledger(session) == before
 
 
