@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from accounts.models import User
-from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS
+from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, RESTOCKER, STAFF_WRITERS
 from core.money import format_fen
 from kiosk_api.auth.http import user_of_session
 from kiosk_api.database import get_db
@@ -66,6 +66,8 @@ def console_nav() -> list[tuple[str, str, str]]:
         return []
     if user.role in OWN_STATEMENT_READERS:
         return [("console.statements", "对账单", "Statements")]
+    if user.role == RESTOCKER:  # no console page of theirs: the way back to their own pages
+        return [("restock.route_today", "我的路线", "My route")]
     items = [
         ("console.dashboard", "总览", "Dashboard"),
         ("console.catalogue_list", "商品", "Catalogue"),

@@ -75,7 +75,9 @@ def test_a_restocker_lands_on_the_restock_pages_after_sign_in(client) -> None:
 def test_a_restocker_opens_the_restock_pages_but_no_console_page(client) -> None:
     sign_in(client, "restocker")
     for path in ("/console/", "/console/inventory", "/console/kiosks"):
-        assert client.get(path).status_code == 403, path
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert 'href="/restock/"' in refused.data.decode() and "/console/orders" not in refused.data.decode()
     route = client.get("/restock/")
     assert route.status_code == 200
     page = route.data.decode()
