@@ -17,7 +17,8 @@ from core.errors import DomainError
 
 ROW = re.compile(r"^(put|rm)-([A-Z0-9]{1,8})-(\d{1,3})-qty$")
 COUNT = re.compile(r"^count-([A-Z0-9]{1,8})$")
-KEY = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+# new_token(16) makes 22 characters; at most 23 keep "restock:{code}:{key}" within its 64 (codes ≤ 32).
+KEY = re.compile(r"^[A-Za-z0-9_-]{16,23}$")
 MAX_QTY = 9999
 MAX_LOT = 64
 # Taken out: written off as expired or damaged, or (near expiry, still good) back to the warehouse.

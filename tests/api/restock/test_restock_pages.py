@@ -180,3 +180,17 @@ def test_a_typed_gtin_opens_its_slot_without_scripts(client, session) -> None:
     page = client.get(f"{VISIT}?gtin={gtin}").data.decode()
     opened = re.findall(r'<details class="rs-slotcard[^"]*" id="slot-(\w+)"[^>]*\sopen>', page)
     assert opened == ["B1"]
+
+
+def test_back_to_edit_keeps_the_values_and_a_form_without_its_key_is_refused(client, session) -> None:
+    sign_in(client, "restocker")
+    fields = {**visit_form(client), "put-A1-0-qty": "0"}
+    before = ledger(session)
+    edit = client.post(VISIT, data={**fields, "edit": "1"})
+    assert (
+        edit.status_code == 200 and 'name="put-A1-0-qty" class="rs-put-qty" value="0"' in edit.data.decode()
+    )
+    assert f'name="key" value="{fields["key"]}"' in edit.data.decode()
+    stale = client.post(VISIT, data={**fields, "key": "", "confirm": "1"})
+    assert stale.status_code == 422 and "表单已失效" in stale.data.decode()
+    assert ledger(session) == before
