@@ -39,6 +39,8 @@ class SheetSlot:
 
 @dataclass
 class VisitSheet:
+    """A kiosk's visit form, read: the pick list, its slots, today and the day of the next visit."""
+
     pick: PickList
     today: date
     next_visit: date

@@ -13,6 +13,8 @@ from inventory.visits import VisitSheet
 
 @dataclass(frozen=True)
 class KioskSummary:
+    """A kiosk on the route page: its pick list and the few numbers a restocker plans by."""
+
     pick: PickList
     bring: int  # units the warehouse supplies for it
     short: int  # units to par the warehouse lacks
