@@ -36,6 +36,7 @@ def count(
     product: int | None = None,
     lot: str | None = None,
     note: str = "",
+    reference: str | None = None,
 ) -> CountResult:
     """Record a counted quantity; the difference to the ledger is written as count movements."""
     place = place_for_fields(session, location, slot, "location", "slot")
@@ -63,6 +64,7 @@ def count(
                 actor=actor,
                 dest=balance,
                 reason="stocktake",
+                reference=reference,
                 note=note,
             )
         )
@@ -76,6 +78,7 @@ def count(
             kind="count",
             actor=actor,
             reason="stocktake",
+            reference=reference,
             note=note,
         )
     return CountResult(previous=previous, counted=counted, movements=movements)

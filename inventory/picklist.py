@@ -14,6 +14,7 @@ from catalogue.models import Product
 from core.clock import Clock
 from core.errors import DomainError, InvalidInput, NotFound
 from inventory.allocation import Candidate, FefoPool
+from inventory.counts import count
 from inventory.locations import get_location, today
 from inventory.models import Location, Lot, Slot, StockBalance, StockMovement
 from inventory.reservations import expire_reservations
@@ -115,17 +116,27 @@ def _kiosk_list(session: Session, kiosk: Location, stock: _WarehouseStock, now: 
     return PickList(kiosk=kiosk, warehouse=kiosk.warehouse, lines=lines, generated_at=now)
 
 
-def kiosk_pick_list(session: Session, clock: Clock, code: str) -> PickList:
-    """What a restocker brings to one kiosk (to par, earliest expiry first) and takes out (expired)."""
+def _sellable_until(clock: Clock, next_visit: date | None) -> date:
+    # Goods that would be expired by the next visit are pulled now, and none such are brought:
+    # the day the list judges expiry by is the next visit's (today's when none is planned).
+    return max(today(clock), next_visit) if next_visit else today(clock)
+
+
+def kiosk_pick_list(session: Session, clock: Clock, code: str, *, next_visit: date | None = None) -> PickList:
+    """What a restocker brings to one kiosk (to par, earliest expiry first) and takes out (expired,
+    or expired by `next_visit` when given)."""
     kiosk = get_location(session, code)
     if kiosk.kind != "kiosk":
         raise NotFound(f"no kiosk {code}", code="kiosk_not_found")
     if kiosk.warehouse_id is not None:
         expire_reservations(session, clock, location_id=kiosk.warehouse_id)
-    return _kiosk_list(session, kiosk, _WarehouseStock(session, today(clock)), clock.now())
+    stock = _WarehouseStock(session, _sellable_until(clock, next_visit))
+    return _kiosk_list(session, kiosk, stock, clock.now())
 
 
-def route_pick_list(session: Session, clock: Clock, route: str) -> RoutePickList:
+def route_pick_list(
+    session: Session, clock: Clock, route: str, *, next_visit: date | None = None
+) -> RoutePickList:
     """The pick lists of a route's kiosks, and the lots to load, no unit promised to two kiosks."""
     kiosks = session.scalars(
         select(Location)
@@ -136,7 +147,7 @@ def route_pick_list(session: Session, clock: Clock, route: str) -> RoutePickList
         raise NotFound(f"no kiosks on route {route}", code="route_not_found")
     for warehouse_id in sorted({k.warehouse_id for k in kiosks if k.warehouse_id is not None}):
         expire_reservations(session, clock, location_id=warehouse_id)
-    stock = _WarehouseStock(session, today(clock))
+    stock = _WarehouseStock(session, _sellable_until(clock, next_visit))
     lists = [_kiosk_list(session, kiosk, stock, clock.now()) for kiosk in kiosks]
     load: dict[tuple[int, int], list[Any]] = {}
     for pick in lists:
@@ -157,6 +168,32 @@ def _renamed(error: DomainError, prefix: str, renames: dict[str, str]) -> Domain
     return type(error)(error.message, code=error.code, fields=fields)
 
 
+MAX_REFERENCE = StockMovement.__table__.c.reference.type.length
+
+
+def visit_reference(kiosk: str, idempotency_key: str) -> str:
+    """The reference every movement of the visit a key names carries (the key is scoped to the kiosk)."""
+    reference = f"restock:{kiosk}:{idempotency_key}"
+    if not idempotency_key or len(reference) > MAX_REFERENCE:
+        raise InvalidInput(
+            "the Idempotency-Key is empty or too long",
+            code="idempotency_key_too_long",
+            fields={"Idempotency-Key": f"1 to {MAX_REFERENCE - len(kiosk) - 9} characters"},
+        )
+    return reference
+
+
+def _recorded(session: Session, place: Location, reference: str) -> list[StockMovement]:
+    # The kiosk's row is locked first, so that of two submits of one key the second waits for the
+    # first to commit and then finds its movements (SQLite writes one transaction at a time anyway).
+    session.scalar(select(Location.id).where(Location.id == place.id).with_for_update())
+    return list(
+        session.scalars(
+            select(StockMovement).where(StockMovement.reference == reference).order_by(StockMovement.id)
+        )
+    )
+
+
 def record_restock_visit(
     session: Session,
     clock: Clock,
@@ -166,48 +203,90 @@ def record_restock_visit(
     removed: list[dict[str, Any]],
     actor: str,
     note: str = "",
+    returned: list[dict[str, Any]] | None = None,
+    counted: list[dict[str, Any]] | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[str, list[StockMovement]]:
-    """Record a visit in one unit of work: expired or damaged goods out, then lots from the warehouse in."""
+    """Record a visit in one unit of work: expired or damaged goods written off, goods near expiry
+    taken back to the warehouse, lots from the warehouse put in, then the slots' counts squared.
+    A visit already recorded under the same idempotency key is returned as it was, nothing written."""
     place = get_location(session, kiosk)
     if place.kind != "kiosk":
         raise NotFound(f"no kiosk {kiosk}", code="kiosk_not_found")
-    if put and place.warehouse is None:
+    if idempotency_key is not None:
+        reference = visit_reference(place.code, idempotency_key)
+        if done := _recorded(session, place, reference):
+            return reference, done
+    else:
+        reference = f"restock:{place.code}:{clock.now():%Y%m%dT%H%M%S}"
+    if (put or returned) and place.warehouse is None:
         raise InvalidInput(
             f"{kiosk} has no warehouse", fields={"put": "the kiosk has no warehouse to restock from"}
         )
-    reference = f"restock:{place.code}:{clock.now():%Y%m%dT%H%M%S}"
-    movements: list[StockMovement] = []
-    for i, entry in enumerate(removed):
-        try:
-            movements += write_off(
+    warehouse = place.warehouse.code if place.warehouse else ""
+    common = {"actor": actor, "reference": reference, "note": note}
+    steps: list[tuple[str, list[dict[str, Any]], Any, dict[str, str]]] = [
+        (
+            "removed",
+            removed,
+            lambda e: write_off(
                 session,
                 clock,
                 location=place.code,
-                slot=entry["slot"],
-                lot=entry.get("lot"),
-                qty=entry["qty"],
-                reason=entry.get("reason", "expired"),
-                actor=actor,
-                reference=reference,
-                note=note,
-            )
-        except DomainError as error:
-            raise _renamed(error, f"removed.{i}", {}) from error
-    for i, entry in enumerate(put):
-        assert place.warehouse is not None
-        try:
-            movements += transfer(
+                slot=e["slot"],
+                lot=e.get("lot"),
+                qty=e["qty"],
+                reason=e.get("reason", "expired"),
+                **common,
+            ),
+            {},
+        ),
+        (
+            "returned",
+            returned or [],
+            lambda e: transfer(
                 session,
                 clock,
-                source=place.warehouse.code,
+                source=place.code,
+                source_slot=e["slot"],
+                dest=warehouse,
+                lot=e["lot"],
+                qty=e["qty"],
+                **common,
+            ),
+            {"from_slot": "slot", "from": "slot"},
+        ),
+        (
+            "put",
+            put,
+            lambda e: transfer(
+                session,
+                clock,
+                source=warehouse,
                 dest=place.code,
-                dest_slot=entry["slot"],
-                lot=entry["lot"],
-                qty=entry["qty"],
-                actor=actor,
-                reference=reference,
-                note=note,
-            )
-        except DomainError as error:
-            raise _renamed(error, f"put.{i}", {"to_slot": "slot", "from": "lot"}) from error
+                dest_slot=e["slot"],
+                lot=e["lot"],
+                qty=e["qty"],
+                **common,
+            ),
+            {"to_slot": "slot", "from": "lot"},
+        ),
+        (
+            "counted",
+            counted or [],
+            lambda e: (
+                count(
+                    session, clock, location=place.code, slot=e["slot"], counted=e["counted"], **common
+                ).movements
+            ),
+            {},
+        ),
+    ]
+    movements: list[StockMovement] = []
+    for name, entries, record, renames in steps:
+        for i, entry in enumerate(entries):
+            try:
+                movements += record(entry)
+            except DomainError as error:
+                raise _renamed(error, f"{name}.{i}", renames) from error
     return reference, movements

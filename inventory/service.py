@@ -27,7 +27,14 @@ from inventory.locations import (
     update_slot,
 )
 from inventory.models import Location, Lot, Reservation, Slot, StockBalance, StockMovement
-from inventory.picklist import PickList, RoutePickList, kiosk_pick_list, record_restock_visit, route_pick_list
+from inventory.picklist import (
+    PickList,
+    RoutePickList,
+    kiosk_pick_list,
+    record_restock_visit,
+    route_pick_list,
+    visit_reference,
+)
 from inventory.queries import list_balances, list_movements, list_reservations
 from inventory.reservations import (
     expire_reservations,
@@ -37,6 +44,7 @@ from inventory.reservations import (
     reserve_slots,
 )
 from inventory.stock import receive, transfer, write_off
+from inventory.visits import VisitSheet, routes_today, visit_movements, visit_sheet
 from inventory.warehouse_holds import reserve_at_first_warehouse
 
 __all__ = [
@@ -53,6 +61,7 @@ __all__ = [
     "StockBalance",
     "StockBusy",
     "StockMovement",
+    "VisitSheet",
     "add_slot",
     "call_with_retry",
     "catalogue_version_now",
@@ -80,11 +89,15 @@ __all__ = [
     "reserve_slots",
     "return_sold",
     "route_pick_list",
+    "routes_today",
     "run_in_transaction",
     "set_open_door_hold",
     "slot_availability",
     "today",
     "transfer",
     "update_slot",
+    "visit_movements",
+    "visit_reference",
+    "visit_sheet",
     "write_off",
 ]

@@ -144,3 +144,6 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         csrf.exempt(blueprint)  # bearer token, or session cookie with X-CSRFToken (auth/http.py)
     for blueprint in console_blueprints():
         app.register_blueprint(blueprint)  # console forms carry Flask-WTF's CSRF token
+    from kiosk_api.restock import restock
+
+    app.register_blueprint(restock)  # a restocker's pages; their forms carry Flask-WTF's CSRF token

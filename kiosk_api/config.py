@@ -40,6 +40,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "KIOSK_HOLD_SECONDS": int(env.get("KIOSK_HOLD_SECONDS", "180")),
         "OPEN_DOOR_HOLD_FEN": int(env.get("OPEN_DOOR_HOLD_FEN", "20000")),
+        # Days until a kiosk's next restock visit: goods expired by then are pulled now, none brought.
+        "RESTOCK_VISIT_DAYS": int(env.get("RESTOCK_VISIT_DAYS", "3")),
         # How long an app server trusts a device key it looked up: a key revoked or rotated by
         # another process (`dongxi kiosks revoke`) stops working within this many seconds.
         "DEVICE_KEY_TTL_SECONDS": int(env.get("DEVICE_KEY_TTL_SECONDS", "10")),

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from accounts.roles import ROLES
+from accounts.roles import RESTOCKER, ROLES
 from catalogue import service as catalogue
 from catalogue.categories import CATEGORIES
 from kiosk_api.auth.http import current_user
@@ -96,7 +96,8 @@ def login() -> Any:
             session.clear()
             session["user_id"] = user.id
             session["epoch"] = user.session_epoch
-            return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
+            landing = url_for("restock.route_today") if user.role == RESTOCKER else url_for("pages.home")
+            return redirect(safe_next(request.args.get("next"), landing))
     return render_template("login.html", error=error), (401 if error else 200)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from flask import request
+
 from accounts.roles import INVENTORY_EDITORS, INVENTORY_READERS, PICK_LIST_READERS, RESTOCK_RECORDERS
 from inventory import service
 from inventory.models import StockBalance
@@ -238,9 +240,11 @@ def kiosk_pick_list(code: str) -> Any:
 @kiosks.response(201, s.RestockVisitOut)
 @retried
 def record_restock_visit(data: dict[str, Any], code: str) -> Any:
-    """Record a restock visit in one go: removals written off, lots moved in from the warehouse."""
+    """Record a restock visit in one go: removals written off, lots moved in from the warehouse.
+    A repeat with the same Idempotency-Key answers the visit first recorded and writes nothing."""
+    key = request.headers.get("Idempotency-Key")
     reference, movements = service.record_restock_visit(
-        get_session(), get_clock(), kiosk=code, actor=_actor(), **data
+        get_session(), get_clock(), kiosk=code, actor=_actor(), idempotency_key=key, **data
     )
     return _flushed({"reference": reference, "movements": movements})
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from accounts.models import User
-from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, STAFF_WRITERS, USER_READERS
+from accounts.roles import AUDIT_READERS, OWN_STATEMENT_READERS, RESTOCKER, STAFF_WRITERS, USER_READERS
 from core.money import format_fen
 from kiosk_api.auth.http import user_of_session
 from kiosk_api.database import get_db
@@ -33,8 +33,9 @@ def signed_in_user() -> User | None:
     return user
 
 
-def page_roles(*roles: str) -> Callable[[F], F]:
-    """Send anonymous visitors to sign in; refuse other roles with a 403 page."""
+def page_roles(*roles: str, writers: tuple[str, ...] = STAFF_WRITERS) -> Callable[[F], F]:
+    """Send anonymous visitors to sign in; refuse other roles with a 403 page (and writes, to
+    roles outside `writers`: the staff who change things, unless a page says otherwise)."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -42,9 +43,7 @@ def page_roles(*roles: str) -> Callable[[F], F]:
             user = signed_in_user()
             if user is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-            allowed = (
-                roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in STAFF_WRITERS)
-            )
+            allowed = roles if request.method in ("GET", "HEAD") else tuple(r for r in roles if r in writers)
             if user.role not in allowed:
                 return render_template("console/forbidden.html"), 403
             return view(*args, **kwargs)
@@ -67,6 +66,8 @@ def console_nav() -> list[tuple[str, str, str]]:
         return []
     if user.role in OWN_STATEMENT_READERS:
         return [("console.statements", "对账单", "Statements")]
+    if user.role == RESTOCKER:  # no console page of theirs: the way back to their own pages
+        return [("restock.route_today", "我的路线", "My route")]
     items = [
         ("console.dashboard", "总览", "Dashboard"),
         ("console.catalogue_list", "商品", "Catalogue"),

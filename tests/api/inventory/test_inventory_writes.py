@@ -165,6 +165,18 @@ def test_a_restock_visit_takes_out_the_expired_and_fills_from_the_pick_list(clie
         assert line["take_out"] == [] and line["bring"] == line["short"], line
 
 
+def test_a_restock_visit_repeated_with_its_idempotency_key_is_recorded_once(client, auth, session) -> None:
+    visit = {"removed": [{"slot": "A3", "qty": 2}]}
+    headers = {**auth("restocker"), "Idempotency-Key": "visit-fz-0001-0001"}
+    first = client.post("/api/v1/kiosks/FZ-0001/restock-visits", json=visit, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    after = ledger_state(session)
+    again = client.post("/api/v1/kiosks/FZ-0001/restock-visits", json=visit, headers=headers)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert first.get_json()["reference"] == "restock:FZ-0001:visit-fz-0001-0001"
+    assert ledger_state(session) == after
+
+
 def test_an_operator_sets_up_a_kiosk_and_its_slots(client, auth, session) -> None:
     kiosk = {
         "code": "FZ-0003",
