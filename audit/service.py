@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -88,16 +87,3 @@ def target_types(session: Session) -> list[str]:
     """Every kind of record that has an entry."""
     return list(session.scalars(select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)))
 
-
-# --- To go once the console's last explicit calls are gone (they double the recorder's entries). ---
-def snapshot(obj: Any) -> dict[str, Any]:
-    """Return a model row's column values as JSON-ready data (the before or after of a change)."""
-    from sqlalchemy import inspect
-
-    from audit.recorder import plain
-
-    return {attr.key: plain(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs}
-
-
-def record(session: Session, clock: Any, **fields: Any) -> None:
-    """Explicit entries are the recorder's job now: this records nothing (see audit/recorder.py)."""
