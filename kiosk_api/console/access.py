@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -86,6 +87,18 @@ def console_nav() -> list[tuple[str, str, str]]:
     if user.role in AUDIT_READERS:
         items.append(("console.audit_log", "审计日志", "Audit log"))
     return items
+
+
+def day_arg(name: str, errors: dict[str, str]) -> date | None:
+    """A day from the query string (2026-11-26), None if absent; a bad one is noted by its name."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = "请输入日期，如 2026-11-26 · a date such as 2026-11-26"
+        return None
 
 
 def not_found() -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import render_template, request
@@ -10,7 +9,7 @@ from flask import render_template, request
 from accounts.roles import AUDIT_READERS
 from audit import service
 from core import labels
-from kiosk_api.console.access import console, page_roles
+from kiosk_api.console.access import console, day_arg, page_roles
 from kiosk_api.console.audit_view import TABLES, present
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
@@ -18,17 +17,6 @@ from kiosk_api.input_limits import int_within
 from kiosk_api.schemas.base import MAX_PAGE
 
 PAGE = 100
-
-
-def _day(name: str, errors: dict[str, str]) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = "请输入日期，如 2026-11-28 · a date such as 2026-11-28"
-        return None
 
 
 @console.get("/audit")
@@ -44,8 +32,8 @@ def audit_log() -> Any:
         "target_type": request.args.get("target_type", "")[:64],
         "operation": request.args.get("operation", "").strip()[:128],
         "via": via if via in labels.AUDIT_VIA else "",
-        "since": _day("since", errors),
-        "until": _day("until", errors),
+        "since": day_arg("since", errors),
+        "until": day_arg("until", errors),
     }
     where = service.audit_filter(**chosen)
     entries = service.list_entries(session, where, limit=PAGE, offset=(page - 1) * PAGE)

@@ -22,6 +22,7 @@ from core import labels
 from core.money import format_fen
 from inventory.models import Location, Lot, Slot
 from kiosk_api.template_filters import beijing_time
+from sales.order_search import short_id
 from sales.org_models import Organization
 
 # What each kind of record is called.
@@ -146,11 +147,6 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def short_order(order_id: str) -> str:
-    """An order as the console's lists show it: the first eight characters of its id."""
-    return order_id[:8]
-
-
 class Names:
     """Names of the records a page of entries mentions, looked up once per kind of record."""
 
@@ -168,7 +164,7 @@ class Names:
         if name:
             return name
         if table == "orders":
-            return f"订单 {short_order(str(key))}"
+            return f"订单 {short_id(str(key))}"
         return f"{TABLES.get(table, (table, table))[0]} #{key}"
 
 

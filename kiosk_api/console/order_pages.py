@@ -3,7 +3,6 @@ units of a line, confirmed first with the amount, refused refunds shown as error
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,7 +15,7 @@ from catalogue.models import Region, Supplier
 from core.errors import DomainError
 from core.labels import CHANNELS, ORDER_STATUSES
 from inventory.models import Location
-from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.access import can_edit, console, day_arg, page_roles, signed_in_user
 from kiosk_api.console.forms import domain_errors
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.input_limits import int_within, row_id
@@ -44,17 +43,6 @@ def short_id_filter(order_id: str) -> str:
     return short_id(order_id)
 
 
-def _day(name: str, errors: dict[str, str]) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = "日期格式有误，如 2026-11-26 · a date such as 2026-11-26"
-        return None
-
-
 @console.get("/orders")
 @page_roles(*STAFF_READERS)
 def orders() -> Any:
@@ -65,8 +53,8 @@ def orders() -> Any:
     filters = OrderFilters(
         text=request.args.get("q", "")[:64],
         unit=request.args.get("unit", "")[:64],
-        date_from=_day("from", errors),
-        date_to=_day("to", errors),
+        date_from=day_arg("from", errors),
+        date_to=day_arg("to", errors),
         channel=channel if channel in CHANNELS else None,
         status=status if status in ORDER_STATUSES else None,
     )
