@@ -91,4 +91,12 @@ class Ctx:
         )
 
 
-from tests.api.audit_examples import api_catalogue, api_orgs, pages  # noqa: E402,F401  (they register)
+from tests.api.audit_examples import (  # noqa: E402,F401  (they register)
+    api_catalogue,
+    api_orgs,
+    console_catalogue,
+    console_fulfilment,
+    console_orgs,
+    console_stock,
+    pages,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk_api.console.catalogue_pages import product_form_values
 from sales.models import Order
 from tests.api.audit_examples import Ctx, example
 from tests.api.audit_examples.setups import (
@@ -22,14 +23,14 @@ ACTION = "POST /org/bulk-orders/<string:order_id>/<string:action>"
 @example("POST /console/catalogue/<int:product_id>")
 def edit_a_product(ctx: Ctx) -> Seen:
     potato = product(ctx.session, "GY-POTATO-5KG")
-    form = {"name_zh": potato.name_zh, "name_en": "", "price": "31.90", "story_zh": "", "active": "1"}
+    form = {**product_form_values(potato), "price": "31.90"}
     return ctx.page("operator", f"/console/catalogue/{potato.id}", form)
 
 
 @example("POST /console/orders/<string:order_id>/refund")
 def refund_a_unit(ctx: Ctx) -> Seen:
     order = ctx.session.get(Order, paid_storefront_order(ctx)["order_id"])
-    form = {"line": str(order.lines[0].id), "qty": "1", "reason": "damaged"}
+    form = {"line": str(order.lines[0].id), "qty": "1", "reason": "damaged", "confirm": "1"}
     return ctx.page("operator", f"/console/orders/{order.id}/refund", form)
 
 
