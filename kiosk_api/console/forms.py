@@ -135,13 +135,16 @@ def in_chinese(message: str, code: str = "", field: str = "", unknown: str = "�
     message, the error's code, a pattern, the field it is about, else `unknown`."""
     if _CHOICE.match(message):
         return CHOOSE
-    zh = MESSAGES_ZH.get(message) or CODES_ZH.get(code)
-    for pattern, template in PATTERNS_ZH if zh is None else ():
+    zh = MESSAGES_ZH.get(message) or CODES_ZH.get(code) or _by_pattern(message) or FIELDS_ZH.get(field)
+    return f"{zh or unknown} · {message}"
+
+
+def _by_pattern(message: str) -> str | None:
+    for pattern, template in PATTERNS_ZH:
         found = pattern.search(message)
         if found:
-            zh = found.expand(template)
-            break
-    return f"{zh or FIELDS_ZH.get(field) or unknown} · {message}"
+            return found.expand(template)
+    return None
 
 
 def on_form(errors: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
@@ -187,7 +190,7 @@ class Form:
         """One of a list; an empty or unknown choice is an error."""
         value = self.text(name)
         if value not in options:
-            self.fail(name, "请从列表中选择", "choose one of the list")
+            self.errors.setdefault(self.aliases.get(name, name), CHOOSE)
             return None
         return value
 
