@@ -18,7 +18,7 @@ from catalogue.models import STORAGE_CLASSES, Product, Region
 from core.errors import DomainError
 from core.labels import both
 from kiosk_api.console.access import can_edit, console, page_roles
-from kiosk_api.console.forms import Form, save
+from kiosk_api.console.forms import Form
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.media import product_image_url, store_product_image
 from kiosk_api.schemas.catalogue import ProductIn, ProductPatch
@@ -169,7 +169,7 @@ def product_new() -> Any:
         return _render_form(None, {"storage": "ambient", "active": "1"}, {})
     session, form = get_session(), Form(request.form, {"price_fen": "price"})
     changes, image = _read_product(form, session, new=True)
-    product = save(session, form, changes, lambda c: catalogue.create_product(session, get_clock(), **c))
+    product = form.save(changes, lambda c: catalogue.create_product(session, get_clock(), **c))
     if product is None:
         return _render_form(None, request.form.to_dict(), form.errors, 422)
     if image is not None:
@@ -192,7 +192,7 @@ def product_edit(product_id: int) -> Any:
     def update(c: dict[str, Any]) -> Product:
         return catalogue.update_product(session, get_clock(), product_id, c)
 
-    if save(session, form, changes, update) is None:
+    if form.save(changes, update) is None:
         product = catalogue.get_product(session, product_id)
         return _render_form(product, request.form.to_dict() | {"sku": product.sku}, form.errors, 422)
     if image is not None:

@@ -1,10 +1,10 @@
 """Reading a console form: text to values, every error by field in Chinese with the English beside,
-and the dry run behind a confirmation step.
+a domain refusal with its HTTP status, and the dry run behind a confirmation step.
 
-A form's values are read here only as far as turning text into types (a yuan amount, a date, a
-whole number, one of a list); every rule about the values — lengths, ranges, check digits, known
-regions, stock — is the API's: its schema (kiosk_api/schemas) and the services, whose messages
-are put into Chinese here (one table for every form)."""
+A form's values are read here only as far as turning text into types (a yuan amount, a whole
+number, one of a list); every rule about the values — lengths, ranges, check digits, known regions,
+stock — is the API's: its schema (kiosk_api/schemas) and the services, whose messages are put into
+Chinese here (one table for every form: by error code, by exact message, by pattern)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy.orm import Session
 
 from catalogue.images import MESSAGES_ZH as IMAGE_MESSAGES_ZH
 from core.errors import DomainError, InvalidInput
@@ -25,7 +24,23 @@ from kiosk_api.input_limits import INT32_MAX, int_within
 
 T = TypeVar("T")
 
-# The API's field messages (schemas and services) in Chinese.
+# The domain's error codes a console form can meet, in Chinese.
+CODES_ZH: dict[str, str] = {
+    "invalid_credit_code": "统一社会信用代码无效（校验位不符）",
+    "duplicate": "已存在",
+    "unknown_region": "未知地区",
+    "already_member": "该用户已是某单位的成员",
+    "member_not_found": "该用户不是本单位成员",
+    "not_org_role": "只有单位采购员、单位审批人账号可以加入单位",
+    "user_not_found": "没有这个用户",
+    "member_role": "单位成员只能是单位采购员或单位审批人，请先移出单位",
+    "refund_too_large": "退款数量超过可退数量",
+    "nothing_captured": "订单尚未收款，无法退款",
+    "no_line": "请选择商品行",
+    "not_yourself": "不能对自己的账号执行此操作",
+    "organization_not_found": "没有这个单位",
+}
+# The API's messages (schemas and services) in Chinese, word for word.
 MESSAGES_ZH: dict[str, str] = {
     "Missing data for required field.": "必填",
     "required": "必填",
@@ -55,30 +70,22 @@ MESSAGES_ZH: dict[str, str] = {
     "https://…, /static/… or /media/… only": "只接受 https:// 地址或本站图片",
     **IMAGE_MESSAGES_ZH,
 }
-_PATTERNS_ZH = [
-    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度应在 {0} 到 {1} 个字符之间"),
-    (re.compile(r"^Longer than maximum length (\d+)\.$"), "不能超过 {0} 个字符"),
-    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "至少 {0} 个字符"),
-    (
-        re.compile(r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$"),
-        "应在 {0} 到 {1} 之间",
-    ),
-    (re.compile(r"^Must be greater than or equal to (\d+)\.$"), "不能小于 {0}"),
-    (re.compile(r"^Must be one of: .*$"), "请从列表中选择"),
-]
-
-
-# The stock and kiosk services' messages, found anywhere in the message.
-_SEARCHES_ZH: list[tuple[re.Pattern[str], str]] = [
+# The messages with numbers or names in them, found in the message (the first pattern found wins).
+PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), zh)
     for p, zh in [
         (r"^Missing data for required field", "必填"),
         (r"^Not a valid date", "请输入日期，如 2026-12-31"),
         (r"^Not a valid integer", "请输入整数"),
+        (r"^Not a valid", "格式有误"),
+        (r"^Length must be between (\d+) and (\d+)", r"长度应在 \1 到 \2 个字符之间"),
+        (r"^Length must be (\d+)", r"长度应为 \1 个字符"),
+        (r"^Longer than maximum length (\d+)", r"不能超过 \1 个字符"),
+        (r"^Shorter than minimum length (\d+)", r"至少 \1 个字符"),
         (r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)", r"应在 \1 到 \2 之间"),
-        (r"^Length must be between (\d+) and (\d+)", r"长度应为 \1 到 \2 个字符"),
-        (r"^Longer than maximum length (\d+)", r"最多 \1 个字符"),
-        (r"^Must be one of", "请从列表中选择"),
+        (r"^Must be greater than or equal to (\d+)", r"不能小于 \1"),
+        (r"^Must be less than or equal to (\d+)", r"不能大于 \1"),
+        (r"18 characters", "须为 18 位"),
         (r"^upper-case letters, digits and '-'", "只能用大写字母、数字和“-”"),
         (r"^1–8 upper-case letters or digits", "1 到 8 个大写字母或数字"),
         (r"^unknown location", "没有这个地点"),
@@ -104,55 +111,43 @@ _SEARCHES_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^must not exceed capacity", "不能超过容量"),
         (r"^already exists", "已存在"),
         (r"^the slot still holds (\d+) units", r"货道里还有 \1 件，清空后才能换商品"),
-        (r"^one of ", "请从列表中选择"),
         (r"^must be a whole number", "请输入整数"),
         (r"is already provisioned", "该售货柜已有设备密钥，请改用“更换”"),
         (r"has no device key", "该售货柜尚未配置设备密钥"),
     ]
 ]
+# A refusal of a field under a generic code (invalid_input, conflict) that no message above names.
+FIELDS_ZH: dict[str, str] = {
+    "password": "密码不符合要求",
+    "username": "用户名不符合要求",
+    "kind": "与单位类型不符",
+    "qty": "数量有误",
+    "share_bp": "比例有误",
+    "year": "年度有误",
+}
+# A choice refused: its English lists the codes, which a reader never sees.
+CHOOSE = "请从列表中选择 · choose one from the list"
+_CHOICE = re.compile(r"^(Must be )?one of[: ]", re.IGNORECASE)
 
 
-def in_chinese(message: str) -> str:
-    """A field message of the API or a service, in Chinese with the English beside it."""
-    zh = MESSAGES_ZH.get(message)
-    if zh is None:
-        for pattern, template in _PATTERNS_ZH:
-            match = pattern.match(message)
-            if match:
-                zh = template.format(*match.groups())
-                break
-    if zh is None:
-        for pattern, template in _SEARCHES_ZH:
-            found = pattern.search(message)
-            if found:
-                zh = found.expand(template)
-                break
-    return f"{zh or '输入有误'} · {message}"
+def in_chinese(message: str, code: str = "", field: str = "", unknown: str = "输入有误") -> str:
+    """A message of the API or a service, in Chinese with the English beside it: by the exact
+    message, the error's code, a pattern, the field it is about, else `unknown`."""
+    if _CHOICE.match(message):
+        return CHOOSE
+    zh = MESSAGES_ZH.get(message) or CODES_ZH.get(code) or _by_pattern(message) or FIELDS_ZH.get(field)
+    return f"{zh or unknown} · {message}"
 
 
-def by_field(fields: Mapping[str, Any], rename: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Field messages (a service's or a schema's) keyed by the form's field names, in Chinese."""
-    errors: dict[str, str] = {}
-    for name, messages in fields.items():
-        text = messages if isinstance(messages, str) else "; ".join(map(str, _flat(messages)))
-        errors.setdefault((rename or {}).get(name, name), in_chinese(text))
-    return errors
+def _by_pattern(message: str) -> str | None:
+    for pattern, template in PATTERNS_ZH:
+        found = pattern.search(message)
+        if found:
+            return found.expand(template)
+    return None
 
 
-def _flat(messages: Any) -> list[Any]:
-    if isinstance(messages, dict):
-        return [m for value in messages.values() for m in _flat(value)]
-    return list(messages) if isinstance(messages, (list, tuple)) else [messages]
-
-
-def refusal(error: DomainError, rename: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A domain refusal as form errors: by field where it names one, else for the whole form."""
-    if error.fields:
-        return by_field(error.fields, rename)
-    return {"_": in_chinese(error.message)}
-
-
-def on_form(errors: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+def on_form(errors: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
     """Errors by the fields a form shows; one of a field it does not show goes to the whole form."""
     kept = {name: message for name, message in errors.items() if name in names or name == "_"}
     rest = [f"{name}: {message}" for name, message in errors.items() if name not in kept]
@@ -161,63 +156,17 @@ def on_form(errors: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
     return kept
 
 
-def whole(form: Mapping[str, str], name: str, errors: dict[str, str]) -> int | None:
-    """A form's whole number (None if left empty); a bad one is noted in errors by its field."""
-    text = form.get(name, "").strip()
-    if not text:
-        return None
-    if not re.fullmatch(r"-?\d{1,9}", text):
-        errors[name] = "请输入整数 · a whole number"
-        return None
-    return int(text)
-
-
-def load(schema: Schema, data: dict[str, Any], errors: dict[str, str], rename: Mapping[str, str]) -> Any:
-    """Check the form's values with the API's own schema: what it refuses, the form refuses."""
-    try:
-        return schema.load({k: v for k, v in data.items() if v is not None})
-    except ValidationError as error:
-        for name, message in by_field(error.normalized_messages(), rename).items():
-            errors.setdefault(name, message)
-        return None
-
-
-def dry_run(call: Callable[[], T], summarize: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-    """Run a write in a savepoint and roll it back: the confirmation step shows what it would do,
-    checked by the service's own rules, and writes nothing."""
-    savepoint = get_session().begin_nested()
-    try:
-        result = call()
-        get_session().flush()  # a refusal by the database shows here too
-        return summarize(result)
-    finally:
-        savepoint.rollback()
-
-
-def write(call: Callable[[], T]) -> T:
-    """Run a confirmed write, again on a rolled-back session when the database reports a lost race."""
-    session = get_session()
-
-    def attempt() -> T:
-        result = call()
-        session.flush()  # a refusal by the database shows here, before the success page
-        return result
-
-    try:
-        return call_with_retry(attempt, session.rollback)
-    except DomainError:
-        # What the service changed before it refused must not reach the page's own queries,
-        # whose autoflush would write it (or trip a constraint) while the form is re-rendered.
-        session.rollback()
-        raise
+_REQUIRED = object()
 
 
 class Form:
-    """A submitted form: typed values as read, and the errors found so far by field."""
+    """A submitted form: typed values as read, the errors found so far by field, and the HTTP
+    status to answer them with (422, or a domain refusal's own)."""
 
     def __init__(self, data: Mapping[str, str], aliases: Mapping[str, str] | None = None) -> None:
         self.data = data
         self.errors: dict[str, str] = {}
+        self.status = 422
         # A schema or service field → the form field that holds it (price_fen → price).
         self.aliases = dict(aliases or {})
 
@@ -241,7 +190,7 @@ class Form:
         """One of a list; an empty or unknown choice is an error."""
         value = self.text(name)
         if value not in options:
-            self.fail(name, "请从列表中选择", "choose one of the list")
+            self.errors.setdefault(self.aliases.get(name, name), CHOOSE)
             return None
         return value
 
@@ -253,12 +202,19 @@ class Form:
             self.fail(name, "请输入金额，如 12.50", "an amount of yuan such as 12.50")
             return None
 
-    def whole(self, name: str) -> int | None:
-        """A whole number (its range is the schema's)."""
+    def whole(self, name: str, blank: Any = _REQUIRED, within: tuple[int, int] | None = None) -> Any:
+        """A whole number (its range the schema's, or `within`); left empty, `blank` if given, else
+        an error."""
+        if blank is not _REQUIRED and not self.text(name):
+            return blank
+        low, high = within or (-INT32_MAX, INT32_MAX)
         try:
-            return int_within(-INT32_MAX, INT32_MAX)(self.text(name))
+            return int_within(low, high)(self.text(name))
         except ValueError:
-            self.fail(name, "请输入整数", "a whole number")
+            if within:
+                self.fail(name, f"应为 {low} 到 {high} 的整数", f"a whole number from {low} to {high}")
+            else:
+                self.fail(name, "请输入整数", "a whole number")
             return None
 
     def load(
@@ -281,101 +237,52 @@ class Form:
         return None if self.errors else loaded
 
     def refused(self, error: DomainError) -> None:
-        """A service's refusal, shown by field (or for the whole form when it names none)."""
-        for field, message in error.fields.items():
-            self.errors.setdefault(self.aliases.get(field, field), in_chinese(message))
+        """A service's refusal, shown by field (or for the whole form when it names none), answered
+        with the refusal's status."""
+        for field, message in flatten_messages(error.fields).items():
+            self.errors.setdefault(self.aliases.get(field, field), in_chinese(message, error.code, field))
         if not error.fields:
-            self.errors.setdefault("_", f"未能保存 · {error.message}")
+            self.errors.setdefault("_", in_chinese(error.message, error.code, unknown="未能完成"))
+        self.status = status_for(error)
 
+    def write(self, call: Callable[[], T]) -> T | None:
+        """Run a confirmed write (again on a rolled-back session when the database reports a lost
+        race) and return what it wrote; None when the service refuses, its refusal joining the
+        form's errors and its half-made change rolled back, so that nothing is written."""
+        session = get_session()
 
-def save(
-    session: Session, form: Form, data: dict[str, Any] | None, write: Callable[[dict[str, Any]], Any]
-) -> Any:
-    """Call a service with the checked values and return what it wrote, or None: the form's values
-    were refused (by the schema, or now by the service, whose refusal joins the form's errors and
-    whose half-made change is rolled back, so that nothing is written)."""
-    if data is None:
-        return None
-    try:
-        written = write(data)
-        session.flush()  # the new row's id, and the database's own checks, now
-    except DomainError as error:
-        session.rollback()
-        form.refused(error)
-        return None
-    return written
+        def attempt() -> T:
+            result = call()
+            session.flush()  # a refusal by the database shows here, before the success page
+            return result
 
+        try:
+            return call_with_retry(attempt, session.rollback)
+        except DomainError as error:
+            # What the service changed before it refused must not reach the page's own queries,
+            # whose autoflush would write it (or trip a constraint) while the form is re-rendered.
+            session.rollback()
+            self.refused(error)
+            return None
 
-# --- The organization and user forms' helpers (to be folded into Form). ---
-# Chinese for the domain's error codes a console form can meet; the English detail stays beside it.
-ERROR_ZH: dict[str, str] = {
-    "invalid_credit_code": "统一社会信用代码无效（校验位不符）",
-    "duplicate": "已存在",
-    "unknown_region": "未知地区",
-    "already_member": "该用户已是某单位的成员",
-    "member_not_found": "该用户不是本单位成员",
-    "not_org_role": "只有单位采购员、单位审批人账号可以加入单位",
-    "user_not_found": "没有这个用户",
-    "member_role": "单位成员只能是单位采购员或单位审批人，请先移出单位",
-    "refund_too_large": "退款数量超过可退数量",
-    "nothing_captured": "订单尚未收款，无法退款",
-    "no_line": "请选择商品行",
-    "not_yourself": "不能对自己的账号执行此操作",
-    "organization_not_found": "没有这个单位",
-}
-# Chinese for a refusal of a field under a generic code (invalid_input, conflict).
-FIELD_ZH: dict[str, str] = {
-    "password": "密码不符合要求",
-    "username": "用户名不符合要求",
-    "kind": "与单位类型不符",
-    "qty": "数量有误",
-    "share_bp": "比例有误",
-    "year": "年度有误",
-}
-# Chinese for marshmallow's messages of the shape checks.
-_SHAPE_ZH = (
-    ("Missing data", "必填"),
-    ("Must be one of", "请从列表中选择"),
-    ("Length must be", "长度不符"),
-    ("Not a valid", "格式有误"),
-    ("18 characters", "须为 18 位"),
-    ("Must be greater", "数值过小"),
-    ("Must be less", "数值过大"),
-)
+    def dry_run(
+        self, call: Callable[[], T], summarize: Callable[[T], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Run a write in a savepoint and roll it back: the confirmation step shows what it would
+        do, checked by the service's own rules, and writes nothing; None (and the errors) if the
+        service refuses."""
+        savepoint = get_session().begin_nested()
+        try:
+            result = call()
+            get_session().flush()  # a refusal by the database shows here too
+            return summarize(result)
+        except DomainError as error:
+            self.refused(error)
+            return None
+        finally:
+            savepoint.rollback()
 
-
-CHOOSE = "请从列表中选择 · choose one from the list"
-
-
-def _zh(message: str) -> str:
-    return next((zh for en, zh in _SHAPE_ZH if en in message), "有误")
-
-
-def load_form(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Load a form with the API's schema: (values, {}) or ({}, errors by field)."""
-    try:
-        return schema.load(data), {}
-    except ValidationError as exc:
-        messages = flatten_messages(exc.messages)
-        return {}, {field: _shape_error(text, data.get(field)) for field, text in messages.items()}
-
-
-def _shape_error(text: str, value: Any) -> str:
-    if value in ("", None):
-        return "必填 · required"
-    if text.startswith("Must be one of"):  # its English lists the codes, which a reader never sees
-        return CHOOSE
-    return f"{_zh(text)} · {text}"
-
-
-def domain_errors(error: DomainError) -> tuple[dict[str, str], int]:
-    """A domain refusal as errors by field (or under "_" for the whole form), and its status."""
-    zh = ERROR_ZH.get(error.code)
-    if error.fields:
-        errors = {
-            field: CHOOSE if text.startswith("one of ") else f"{zh or FIELD_ZH.get(field, '有误')} · {text}"
-            for field, text in error.fields.items()
-        }
-    else:
-        errors = {"_": f"{zh or '未能完成'} · {error.message}"}
-    return errors, status_for(error)
+    def save(self, data: dict[str, Any] | None, write: Callable[[dict[str, Any]], T]) -> T | None:
+        """Call a service with the checked values (None: the form refused them) and return what it
+        wrote, or None when nothing was written."""
+        return None if data is None else self.write(lambda: write(data))

@@ -11,14 +11,13 @@ from sqlalchemy.orm import selectinload
 
 from accounts.roles import STAFF_READERS
 from catalogue.models import Product
-from core.errors import DomainError
 from devices.models import KioskDevice
 from inventory import service as inventory
 from inventory.models import Location, Slot
 from kiosk_api.auth.device_http import device_keys
-from kiosk_api.console import forms
 from kiosk_api.console.access import can_edit, console, page_roles
 from kiosk_api.console.dashboard import kiosk_states
+from kiosk_api.console.forms import Form, on_form
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.kiosks import service as kiosk_keys
 from kiosk_api.schemas import inventory as schemas
@@ -75,7 +74,7 @@ def _detail_page(code: str, errors: dict[str, str] | None = None, status: int = 
         pick=inventory.kiosk_pick_list(session, clock, code),
         device=_device(kiosk),
         products=_products(),
-        errors=forms.on_form(errors or {}, SLOT_FIELDS),
+        errors=on_form(errors or {}, SLOT_FIELDS),
         values=request.form,
         editable=can_edit(),
         actions=KEY_ACTIONS,
@@ -90,16 +89,16 @@ def kiosk_detail(code: str) -> Any:
     return _detail_page(code)
 
 
-def _slot_values(errors: dict[str, str], required: bool) -> dict[str, Any]:
-    form = request.form
+def _slot_values(form: Form, new: bool) -> dict[str, Any]:
+    """A slot form's values as the API's body (empty numbers left out)."""
     data: dict[str, Any] = {
-        name: forms.whole(form, name, errors) for name in ("product", "capacity", "par_level")
+        name: form.whole(name, blank=None) for name in ("product", "capacity", "par_level")
     }
-    if required:
-        data["code"] = form.get("code", "").strip().upper() or None
+    if new:
+        data["code"] = form.text("code").upper() or None
     else:
-        data["active"] = form.get("active") == "1"
-    return data
+        data["active"] = form.flag("active")
+    return {k: v for k, v in data.items() if v is not None}
 
 
 @console.post("/kiosks/<string:code>/slots")
@@ -107,17 +106,13 @@ def _slot_values(errors: dict[str, str], required: bool) -> dict[str, Any]:
 def slot_add(code: str) -> Any:
     """Add a slot to a kiosk: its code, product, capacity and par level."""
     _kiosk(code)
-    errors: dict[str, str] = {}
-    data = forms.load(schemas.SlotIn(), _slot_values(errors, True), errors, {})
-    if not errors:
-        try:
-            slot = forms.write(lambda: inventory.add_slot(get_session(), code, **data))
-        except DomainError as error:
-            errors = forms.refusal(error)
-        else:
-            flash(f"已添加货道 · slot added: {slot.code}")
-            return redirect(url_for("console.kiosk_detail", code=code), 303)
-    return _detail_page(code, errors, 422)
+    form = Form(request.form)
+    data = form.load(schemas.SlotIn(), _slot_values(form, True))
+    slot = form.save(data, lambda d: inventory.add_slot(get_session(), code, **d))
+    if slot is None:
+        return _detail_page(code, form.errors, 422)
+    flash(f"已添加货道 · slot added: {slot.code}")
+    return redirect(url_for("console.kiosk_detail", code=code), 303)
 
 
 @console.route("/kiosks/<string:code>/slots/<string:slot>", methods=["GET", "POST"])
@@ -128,27 +123,22 @@ def slot_edit(code: str, slot: str) -> Any:
     current = next((s for s in kiosk.slots if s.code == slot), None)
     if current is None:
         abort(404)
-    errors: dict[str, str] = {}
+    form = Form(request.form)
     if request.method == "POST":
-        data = forms.load(schemas.SlotPatch(), _slot_values(errors, False), errors, {})
-        if not errors:
-            try:
-                forms.write(lambda: inventory.update_slot(get_session(), code, slot, data))
-            except DomainError as error:
-                errors = forms.refusal(error)
-            else:
-                flash(f"已保存货道 · slot saved: {slot}")
-                return redirect(url_for("console.kiosk_detail", code=code), 303)
+        data = form.load(schemas.SlotPatch(), _slot_values(form, False))
+        if form.save(data, lambda d: inventory.update_slot(get_session(), code, slot, d)) is not None:
+            flash(f"已保存货道 · slot saved: {slot}")
+            return redirect(url_for("console.kiosk_detail", code=code), 303)
     page = render_template(
         "console/slot_edit.html",
         kiosk=kiosk,
         slot=current,
         products=_products(),
-        errors=forms.on_form(errors, SLOT_FIELDS),
+        errors=on_form(form.errors, SLOT_FIELDS),
         values=request.form if request.method == "POST" else None,
         editable=can_edit(),
     )
-    return page, (422 if errors else 200)
+    return page, (422 if form.errors else 200)
 
 
 @console.post("/kiosks/<string:code>/key/<any(provision, rotate, revoke):action>")
@@ -166,14 +156,14 @@ def kiosk_key(code: str, action: str) -> Any:
             title=KEY_ACTIONS[action],
         )
     session, clock, secret_key = get_session(), get_clock(), current_app.config["SECRET_KEY"]
-    try:
-        if action == "revoke":
-            forms.write(lambda: kiosk_keys.revoke(session, code))
-        else:
-            handler = kiosk_keys.provision if action == "provision" else kiosk_keys.rotate
-            key = forms.write(lambda: handler(session, clock, code, secret_key=secret_key))
-    except DomainError as error:
-        flash(f"未完成 · refused: {forms.in_chinese(error.message)}")
+    form = Form(request.form)
+    if action == "revoke":
+        key = form.write(lambda: kiosk_keys.revoke(session, code))
+    else:
+        handler = kiosk_keys.provision if action == "provision" else kiosk_keys.rotate
+        key = form.write(lambda: handler(session, clock, code, secret_key=secret_key))
+    if form.errors:
+        flash(f"未完成 · refused: {'; '.join(form.errors.values())}")
         return _detail_page(code, status=409)
     cache, kiosk_id = device_keys(), kiosk.id
     if action == "revoke":

@@ -16,7 +16,7 @@ from core.errors import DomainError
 from core.labels import CHANNELS, ORDER_STATUSES
 from inventory.models import Location
 from kiosk_api.console.access import can_edit, console, day_arg, page_roles, signed_in_user
-from kiosk_api.console.forms import domain_errors
+from kiosk_api.console.forms import Form
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.input_limits import int_within, row_id
 from kiosk_api.payments_ext import settle_after_commit
@@ -141,20 +141,16 @@ def order_refund(order_id: str) -> Any:
     user = signed_in_user()
     assert user is not None
     line_id, qty, reason = _refund_form()
-    form = {"line": line_id, "qty": qty, "reason": reason}
-    if request.form.get("confirm") != "1":
-        try:
-            plan = plan_line_refund(get_session(), order_id, line_id, qty)
-        except DomainError as error:
-            errors, status = domain_errors(error)
-            return _order_page(order_id, status, errors=errors, form=form)
-        return _order_page(order_id, confirm=plan, form=form)
+    form, reader = {"line": line_id, "qty": qty, "reason": reason}, Form(request.form)
     try:
-        with get_db().unit_of_work() as session:
+        if request.form.get("confirm") != "1":
+            plan = plan_line_refund(get_session(), order_id, line_id, qty)
+            return _order_page(order_id, confirm=plan, form=form)
+        with get_db().unit_of_work() as session:  # committed before the provider is asked to pay out
             refund_line(session, get_clock(), order_id, line_id, qty, reason=reason, actor=user.username)
     except DomainError as error:
-        errors, status = domain_errors(error)
-        return _order_page(order_id, status, errors=errors, form=form)
+        reader.refused(error)
+        return _order_page(order_id, reader.status, errors=reader.errors, form=form)
     settle_after_commit(order_id)
     flash("已申请退款 · refund requested — 见下方支付记录中的退款状态 · its status is shown under Payments")
     return redirect(url_for("console.order_detail", order_id=order_id))

@@ -13,11 +13,11 @@ from accounts.roles import ORG_EDITORS, ORG_MEMBER_ACCOUNTS, STAFF_READERS
 from catalogue.models import Region
 from catalogue.regions import list_pairings
 from catalogue.service import today
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.labels import MEMBER_ROLES, ORG_KINDS, QUOTA_KINDS
 from kiosk_api.auth.service import member_account
 from kiosk_api.console.access import can_edit, console, page_roles
-from kiosk_api.console.forms import domain_errors, load_form
+from kiosk_api.console.forms import Form
 from kiosk_api.console.quota_form import QUOTA_FIELDS, QUOTA_INPUT_FIELDS, quota_defaults, quota_inputs
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas.orgs import MemberIn, OrgIn
@@ -31,6 +31,7 @@ UNIT_FIELDS = {
     "credit_code": "统一社会信用代码 Credit code",
     "city": "所在城市 City",
 }
+UNIT_REQUIRED = ("name_zh", "kind", "credit_code", "city")
 MEMBER_FIELDS = {"username": "用户名 Username", "role": "身份 Role", "user": "用户 User"}
 
 
@@ -65,24 +66,19 @@ def org_list() -> str:
 @page_roles(*ORG_EDITORS)
 def org_new() -> Any:
     """Register a unit: its kind, names, unified social credit code and city."""
-    session = get_session()
-    form, errors, status = _unit_form(), {}, 200
+    session, reader = get_session(), Form(request.form)
+    form, status = _unit_form(), 200
     if request.method == "POST":
-        data, errors = load_form(OrgIn(), form)
-        status = 422
-        if not errors:
-            try:
-                org = organizations.create_organization(session, get_clock(), **data)
-                session.flush()  # the new unit's id, for its page
-            except DomainError as error:
-                errors, status = domain_errors(error)
-            else:
-                flash(f"已登记单位 · unit registered: {org.name_zh}")
-                return redirect(url_for("console.org_page", org_id=org.id))
+        data = reader.load(OrgIn(), form, UNIT_REQUIRED)
+        org = reader.save(data, lambda d: organizations.create_organization(session, get_clock(), **d))
+        if org is not None:
+            flash(f"已登记单位 · unit registered: {org.name_zh}")
+            return redirect(url_for("console.org_page", org_id=org.id))
+        status = reader.status
     html = render_template(
         "console/org_new.html",
         form=form,
-        errors=errors,
+        errors=reader.errors,
         names=UNIT_FIELDS,
         kinds=ORG_KINDS,
         cities=_cities(session),
@@ -161,54 +157,43 @@ def org_page(org_id: int) -> Any:
 @page_roles(*ORG_EDITORS)
 def org_edit(org_id: int) -> Any:
     """Change a unit's names, kind, credit code or city."""
-    session, org = get_session(), _get_org(org_id)
+    session, org, reader = get_session(), _get_org(org_id), Form(request.form)
     form = _unit_form()
-    data, errors = load_form(OrgIn(), form)
-    status = 422
-    if not errors:
-        try:
-            organizations.update_organization(session, org_id, **data)
-        except DomainError as error:
-            errors, status = domain_errors(error)
-        else:
-            flash("已保存 · saved")
-            return redirect(url_for("console.org_page", org_id=org_id))
-    session.rollback()
-    return _org_page(org, status, unit_errors=errors, unit_form=form)
+    data = reader.load(OrgIn(), form, UNIT_REQUIRED)
+    reader.save(data, lambda d: organizations.update_organization(session, org_id, **d))
+    if not reader.errors:
+        flash("已保存 · saved")
+        return redirect(url_for("console.org_page", org_id=org_id))
+    return _org_page(org, reader.status, unit_errors=reader.errors, unit_form=form)
 
 
 @console.post("/orgs/<int:org_id>/members")
 @page_roles(*ORG_EDITORS)
 def org_member_add(org_id: int) -> Any:
     """Make a user (an org buyer or approver account) a buyer or approver of the unit."""
-    session, org = get_session(), _get_org(org_id)
-    form = {"username": request.form.get("username", "").strip(), "role": request.form.get("role", "")}
-    data, errors = load_form(MemberIn(), form)
-    status = 422
-    if not errors:
-        try:
-            user = member_account(session, data["username"])
-            organizations.add_member(session, get_clock(), org_id, user_id=user.id, role=data["role"])
-        except DomainError as error:
-            errors, status = domain_errors(error)
-        else:
-            flash(f"已添加成员 · member added: {user.display_name or user.username}")
-            return redirect(url_for("console.org_page", org_id=org_id))
-    session.rollback()
-    return _org_page(org, status, member_errors=errors, member_form=form)
+    session, org, reader = get_session(), _get_org(org_id), Form(request.form)
+    form = {"username": reader.text("username"), "role": request.form.get("role", "")}
+
+    def add(data: dict[str, Any]) -> User:
+        user = member_account(session, data["username"])
+        organizations.add_member(session, get_clock(), org_id, user_id=user.id, role=data["role"])
+        return user
+
+    user = reader.save(reader.load(MemberIn(), form, ("username", "role")), add)
+    if user is None:
+        return _org_page(org, reader.status, member_errors=reader.errors, member_form=form)
+    flash(f"已添加成员 · member added: {user.display_name or user.username}")
+    return redirect(url_for("console.org_page", org_id=org_id))
 
 
 @console.post("/orgs/<int:org_id>/members/<int:user_id>/remove")
 @page_roles(*ORG_EDITORS)
 def org_member_remove(org_id: int, user_id: int) -> Any:
     """End a user's membership of the unit (their past purchases keep counting toward it)."""
-    session, org = get_session(), _get_org(org_id)
-    try:
-        organizations.remove_member(session, org_id, user_id)
-    except DomainError as error:
-        errors, status = domain_errors(error)
-        session.rollback()
-        return _org_page(org, status, member_errors=errors)
+    org, reader = _get_org(org_id), Form(request.form)
+    reader.write(lambda: organizations.remove_member(get_session(), org_id, user_id))
+    if reader.errors:
+        return _org_page(org, reader.status, member_errors=reader.errors)
     flash("已移出单位 · member removed")
     return redirect(url_for("console.org_page", org_id=org_id))
 
@@ -217,17 +202,14 @@ def org_member_remove(org_id: int, user_id: int) -> Any:
 @page_roles(*ORG_EDITORS)
 def org_quota(org_id: int) -> Any:
     """Set (or replace) a unit's quota of a year: fixed, per member or a share of a canteen budget."""
-    session, org = get_session(), _get_org(org_id)
-    form = {k: request.form.get(k, "").strip() for k in ("year", "kind", *QUOTA_INPUT_FIELDS)}
-    year, kind, inputs, errors = quota_inputs(form)
-    status = 422
-    if not errors:
-        try:
-            organizations.set_quota(session, get_clock(), org_id, year=year, kind=kind, **inputs)
-        except DomainError as error:
-            errors, status = domain_errors(error)
-        else:
-            flash(f"已设定 {year} 年度定额 · quota of {year} set")
-            return redirect(url_for("console.org_page", org_id=org_id))
-    session.rollback()
-    return _org_page(org, status, quota_errors=errors, quota_form=form)
+    session, org, reader = get_session(), _get_org(org_id), Form(request.form)
+    form = {k: reader.text(k) for k in ("year", "kind", *QUOTA_INPUT_FIELDS)}
+    year, kind, inputs = quota_inputs(reader)
+    if not reader.errors:
+        reader.write(
+            lambda: organizations.set_quota(session, get_clock(), org_id, year=year, kind=kind, **inputs)
+        )
+    if reader.errors:
+        return _org_page(org, reader.status, quota_errors=reader.errors, quota_form=form)
+    flash(f"已设定 {year} 年度定额 · quota of {year} set")
+    return redirect(url_for("console.org_page", org_id=org_id))

@@ -16,7 +16,7 @@ from catalogue.models import Region, Supplier
 from core.labels import REGION_LEVELS, SUPPLIER_KINDS, both
 from kiosk_api.console.access import can_edit, console, page_roles
 from kiosk_api.console.catalogue_pages import county_choices, region_choices
-from kiosk_api.console.forms import Form, save
+from kiosk_api.console.forms import Form
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas.catalogue import (
     PairingIn,
@@ -92,9 +92,7 @@ def supplier_new() -> Any:
     if request.method == "GET":
         return _form_page("console/supplier_form.html", {"kind": "cooperative"}, {}, supplier=None)
     form = Form(request.form)
-    supplier = save(
-        get_session(),
-        form,
+    supplier = form.save(
         _read_supplier(form, new=True),
         lambda d: catalogue.create_supplier(get_session(), **d),
     )
@@ -115,9 +113,7 @@ def supplier_edit(supplier_id: int) -> Any:
     if request.method == "GET":
         return _form_page("console/supplier_form.html", _supplier_values(supplier), {}, supplier=supplier)
     form = Form(request.form)
-    saved = save(
-        session,
-        form,
+    saved = form.save(
         _read_supplier(form, new=False),
         lambda d: catalogue.update_supplier(session, supplier_id, d),
     )
@@ -158,7 +154,7 @@ def region_new() -> Any:
     if data["parent"] is not None:
         form.choice("parent", region_choices(get_session()))
     loaded = form.load(RegionIn(), data, ("code", "name_zh", "name_en"))
-    region = save(get_session(), form, loaded, lambda d: catalogue.create_region(get_session(), **d))
+    region = form.save(loaded, lambda d: catalogue.create_region(get_session(), **d))
     if region is None:
         return _form_page(
             "console/region_form.html",
@@ -184,7 +180,7 @@ def region_edit(code: str) -> Any:
     form = Form(request.form)
     data = {"name_zh": form.text("name_zh"), "name_en": form.text("name_en")}
     loaded = form.load(RegionPatch(), data, ("name_zh", "name_en"))
-    if save(get_session(), form, loaded, lambda d: catalogue.update_region(session, code, d)) is None:
+    if form.save(loaded, lambda d: catalogue.update_region(session, code, d)) is None:
         region = catalogue.get_region(session, code)
         return _form_page(
             "console/region_form.html",
@@ -230,9 +226,7 @@ def pairing_new() -> Any:
     if request.method == "GET":
         return _form_page("console/pairing_form.html", {}, {}, pairing=None)
     form = Form(request.form)
-    pairing = save(
-        get_session(),
-        form,
+    pairing = form.save(
         _read_pairing(form, new=True),
         lambda d: catalogue.create_pairing(get_session(), **d),
     )
@@ -257,9 +251,7 @@ def pairing_edit(pairing_id: int) -> Any:
         }
         return _form_page("console/pairing_form.html", values, {}, pairing=pairing)
     form = Form(request.form)
-    saved = save(
-        get_session(),
-        form,
+    saved = form.save(
         _read_pairing(form, new=False),
         lambda d: catalogue.update_pairing(session, pairing_id, d),
     )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.errors import InvalidInput
 from core.labels import QUOTA_KINDS
-from core.money import format_fen, parse_yuan
-from kiosk_api.input_limits import int_within
+from core.money import format_fen
+from kiosk_api.console.forms import Form
 from sales import organizations
 
 QUOTA_FIELDS = {
@@ -43,44 +42,30 @@ def quota_defaults(quota: Any, year: int) -> dict[str, str]:
     return form
 
 
-def _percent_bp(text: str) -> int:
+def _percent_bp(form: Form, name: str) -> int | None:
     """A percentage typed as 15, 12.5 or 12.25% in basis points (no fractions of one)."""
     try:
-        bp = Decimal(text.strip().rstrip("%").strip()) * 100
+        bp = Decimal(form.text(name).rstrip("%").strip()) * 100
     except InvalidOperation:
         bp = Decimal("NaN")
     if not bp.is_finite() or bp != bp.to_integral_value():
-        raise InvalidInput(
-            "share_bp: not a percentage", fields={"share_bp": "a percentage such as 15 or 12.5"}
-        )
+        form.fail(name, "请输入百分比，如 15 或 12.5", "a percentage such as 15 or 12.5")
+        return None
     return int(bp)
 
 
-def quota_inputs(form: dict[str, str]) -> tuple[int, str, dict[str, int], dict[str, str]]:
-    """The year, kind and inputs (fen, count, basis points) of the quota form, and its errors."""
-    errors: dict[str, str] = {}
-    try:
-        year = int_within(2000, 2100)(form.get("year", ""))
-    except ValueError:
-        year, errors["year"] = 0, "年度有误 · a year from 2000 to 2100"
-    kind = form.get("kind", "")
-    if kind not in QUOTA_KINDS:
-        errors["kind"] = "请从列表中选择 · choose a quota kind"
-        return year, kind, {}, errors
-    inputs: dict[str, int] = {}
+def quota_inputs(form: Form) -> tuple[int, str, dict[str, int]]:
+    """The year, kind and inputs (fen, count, basis points) of the quota form; errors in the form's."""
+    year = form.whole("year", within=(2000, 2100)) or 0
+    kind = form.choice("kind", QUOTA_KINDS)
+    if kind is None:
+        return year, form.text("kind"), {}
+    inputs: dict[str, int | None] = {}
     for field in organizations.QUOTA_INPUTS[kind]:
-        text = form.get(field, "")
-        try:
-            if field.endswith("_fen"):
-                inputs[field] = parse_yuan(text, field=field)
-            elif field == "share_bp":
-                inputs[field] = _percent_bp(text)
-            else:
-                inputs[field] = int_within(1, 10_000_000)(text)
-        except InvalidInput:
-            errors[field] = "请输入正数金额，如 1234.50 · an amount of yuan such as 1234.50"
-            if field == "share_bp":
-                errors[field] = "请输入百分比，如 15 或 12.5 · a percentage such as 15 or 12.5"
-        except ValueError:
-            errors[field] = "请输入正整数 · a whole number, at least 1"
-    return year, kind, inputs, errors
+        if field.endswith("_fen"):
+            inputs[field] = form.yuan(field)
+        elif field == "share_bp":
+            inputs[field] = _percent_bp(form, field)
+        else:
+            inputs[field] = form.whole(field, within=(1, 10_000_000))
+    return year, kind, {k: v for k, v in inputs.items() if v is not None}

@@ -16,11 +16,10 @@ from sqlalchemy.orm import selectinload
 from accounts.roles import STAFF_READERS
 from catalogue.models import Product
 from core import labels
-from core.errors import DomainError
 from inventory import service as inventory
 from inventory.models import WRITEOFF_REASONS, Location, Lot, Slot, StockMovement
-from kiosk_api.console import forms
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
+from kiosk_api.console.forms import Form, on_form
 from kiosk_api.database import get_clock, get_session
 from kiosk_api.schemas import inventory as schemas
 
@@ -170,16 +169,15 @@ def split_place(value: str) -> tuple[str | None, str | None]:
     return code or None, slot or None
 
 
-def _parse(spec: StockForm, errors: dict[str, str]) -> dict[str, Any] | None:
-    """The form's values as the API's body, checked by the API's schema."""
-    form = request.form
-    data: dict[str, Any] = {name: form.get(name, "").strip() or None for name in spec.texts}
+def _parse(spec: StockForm, form: Form) -> dict[str, Any] | None:
+    """The form's values as the API's body (empty ones left out), checked by the API's schema."""
+    data: dict[str, Any] = {name: form.optional(name) for name in spec.texts}
     for name in spec.numbers:
-        data[name] = forms.whole(form, name, errors)
+        data[name] = form.whole(name, blank=None)
     for name, slot in spec.places:
-        data[name], data[slot] = split_place(form.get(name, ""))
-    data["note"] = form.get("note", "").strip()
-    return forms.load(spec.schema(), data, errors, dict(spec.rename))
+        data[name], data[slot] = split_place(form.text(name))
+    data["note"] = form.text("note")
+    return form.load(spec.schema(), {k: v for k, v in data.items() if v is not None})
 
 
 def choices() -> dict[str, Any]:
@@ -221,7 +219,7 @@ def _form_page(kind: str, errors: dict[str, str], status: int) -> tuple[str, int
             kind=kind,
             title=spec.title,
             values=request.form,
-            errors=forms.on_form(errors, FIELDS),
+            errors=on_form(errors, FIELDS),
             editable=can_edit(),
             **choices(),
         ),
@@ -235,28 +233,27 @@ def stock_form(kind: str) -> Any:
     """A stock form (receipt, transfer, count, write-off): fill in, confirm the summary, written."""
     if request.method == "GET" or request.form.get("step") == "edit":
         return _form_page(kind, {}, 200)
-    spec, errors = FORMS[kind], {}
-    data = _parse(spec, errors)
-    if errors or data is None:
-        return _form_page(kind, errors, 422)
+    spec = FORMS[kind]
+    form = Form(request.form, dict(spec.rename))
+    data = _parse(spec, form)
+    if data is None:
+        return _form_page(kind, form.errors, 422)
     user = signed_in_user()
     assert user is not None  # page_roles let only a signed-in writer post
 
     def call() -> Any:
         return spec.call(get_session(), get_clock(), actor=user.username, **data)
 
-    try:
-        if request.form.get("confirm") != "1":
-            summary = forms.dry_run(call, lambda result: spec.summarize(result, data))
-            return render_template(
-                "console/stock_confirm.html",
-                kind=kind,
-                title=spec.title,
-                summary=summary,
-                values=request.form,
-            )
-        summary = spec.summarize(forms.write(call), data)
-    except DomainError as error:
-        return _form_page(kind, forms.refusal(error, dict(spec.rename)), 422)
+    if request.form.get("confirm") != "1":
+        summary = form.dry_run(call, lambda result: spec.summarize(result, data))
+        if summary is None:
+            return _form_page(kind, form.errors, 422)
+        return render_template(
+            "console/stock_confirm.html", kind=kind, title=spec.title, summary=summary, values=request.form
+        )
+    written = form.write(call)
+    if form.errors:
+        return _form_page(kind, form.errors, 422)
+    summary = spec.summarize(written, data)
     flash(summary["done"])
     return redirect(url_for("console.inventory_page", location=summary["location"]), 303)

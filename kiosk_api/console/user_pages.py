@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from accounts.models import ApiToken, User
 from accounts.roles import USER_ADMINS, USER_READERS
-from core.errors import DomainError
 from core.labels import USER_ROLES
 from kiosk_api.auth import service as accounts
 from kiosk_api.console.access import console, page_roles, signed_in_user
-from kiosk_api.console.forms import domain_errors
+from kiosk_api.console.forms import Form
 from kiosk_api.database import get_clock, get_session
 from sales.org_models import Organization, OrganizationMember
 
@@ -54,45 +53,40 @@ def users() -> str:
     return render_template("console/users.html", rows=rows, roles=USER_ROLES, admin=_is_admin())
 
 
-def _password_errors(form: dict[str, str]) -> dict[str, str]:
-    if form["password"] != form["password_again"]:
-        return {"password_again": "两次输入的密码不一致 · the passwords differ"}
-    return {}
+def _passwords_match(reader: Form) -> bool:
+    """The password typed twice the same (as typed: a password's spaces are its own)."""
+    if reader.data.get("password", "") != reader.data.get("password_again", ""):
+        reader.fail("password_again", "两次输入的密码不一致", "the passwords differ")
+        return False
+    return True
 
 
 @console.route("/users/new", methods=["GET", "POST"])
 @page_roles(*USER_ADMINS)
 def user_new() -> Any:
     """Create an account with a role and a password that passes the policy of `dongxi users create`."""
-    session = get_session()
+    session, reader = get_session(), Form(request.form)
     fields = ("username", "display_name", "role", "password", "password_again")
-    form = {
-        k: request.form.get(k, "") if k.startswith("password") else request.form.get(k, "").strip()
-        for k in fields
-    }
-    errors: dict[str, str] = {}
+    form = {k: request.form.get(k, "") if k.startswith("password") else reader.text(k) for k in fields}
     status = 200
     if request.method == "POST":
-        errors, status = _password_errors(form), 422
-        if not errors:
-            try:
-                user = accounts.create_user(
-                    session,
-                    get_clock(),
-                    username=form["username"],
-                    role=form["role"],
-                    password=form["password"],
-                    display_name=form["display_name"],
-                )
-                session.flush()  # the new account's id, for its page
-            except DomainError as error:
-                errors, status = domain_errors(error)
-            else:
-                flash(f"已创建账号 · account created: {user.username}")
-                return redirect(url_for("console.user_page", user_id=user.id))
+        user = _passwords_match(reader) and reader.write(
+            lambda: accounts.create_user(
+                session,
+                get_clock(),
+                username=form["username"],
+                role=form["role"],
+                password=form["password"],
+                display_name=form["display_name"],
+            )
+        )
+        if user:
+            flash(f"已创建账号 · account created: {user.username}")
+            return redirect(url_for("console.user_page", user_id=user.id))
+        status = reader.status
     form["password"] = form["password_again"] = ""  # a password is never sent back
     html = render_template(
-        "console/user_new.html", form=form, errors=errors, names=USER_FIELDS, roles=USER_ROLES
+        "console/user_new.html", form=form, errors=reader.errors, names=USER_FIELDS, roles=USER_ROLES
     )
     return html, status
 
@@ -143,13 +137,10 @@ def user_page(user_id: int) -> Any:
 def _change(user: User, form_name: str, change: Callable[[Session], str]) -> Any:
     """Run one change of an account (which says what it did); a refusal re-renders the page with
     the error, nothing written."""
-    session = get_session()
-    try:
-        done = change(session)
-    except DomainError as error:
-        session.rollback()
-        errors, status = domain_errors(error)
-        return _user_page(user, status, errors=errors, failed=form_name)
+    reader = Form(request.form)
+    done = reader.write(lambda: change(get_session()))
+    if done is None:
+        return _user_page(user, reader.status, errors=reader.errors, failed=form_name)
     flash(done)
     return redirect(url_for("console.user_page", user_id=user.id))
 
@@ -173,16 +164,13 @@ def user_role(user_id: int) -> Any:
 @page_roles(*USER_ADMINS)
 def user_password(user_id: int) -> Any:
     """Give an account a new password (the policy of create); every session of theirs is ended."""
-    user = _user(user_id)
-    form = {
-        "password": request.form.get("password", ""),
-        "password_again": request.form.get("password_again", ""),
-    }
-    if errors := _password_errors(form):
-        return _user_page(user, 422, errors=errors, failed="password")
+    user, reader = _user(user_id), Form(request.form)
+    if not _passwords_match(reader):
+        return _user_page(user, 422, errors=reader.errors, failed="password")
+    password = request.form.get("password", "")
 
     def change(session: Session) -> str:
-        accounts.set_password(session, user.username, form["password"])
+        accounts.set_password(session, user.username, password)
         return "已设置新密码，该用户的所有登录已结束 · new password set, every session of theirs ended"
 
     return _change(user, "password", change)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import DomainError
+from kiosk_api.input_limits import int_within
 
 ROW = re.compile(r"^(put|rm)-([A-Z0-9]{1,8})-(\d{1,3})-qty$")
 COUNT = re.compile(r"^count-([A-Z0-9]{1,8})$")
@@ -65,18 +66,19 @@ class VisitForm:
 
 
 def _whole(text: str) -> int | None:
-    text = text.strip()
-    if not text:
+    """A count of 0 to MAX_QTY (0 when blank), or None."""
+    if not text.strip():
         return 0
-    if not text.isascii() or not text.isdigit() or len(text) > 4:
+    try:
+        return int_within(0, MAX_QTY)(text)
+    except ValueError:
         return None
-    return int(text)
 
 
 def _row(form: Mapping[str, str], visit: VisitForm, kind: str, slot: str, prefix: str) -> None:
     qty = _whole(form.get(f"{prefix}-qty", ""))
     lot = form.get(f"{prefix}-lot", "").strip()
-    if qty is None or qty > MAX_QTY:
+    if qty is None:
         visit.errors[f"{prefix}-qty"] = BAD_QTY
         return
     if qty == 0:
@@ -122,7 +124,7 @@ def parse_visit(form: Mapping[str, str], slots: list[str]) -> VisitForm:
         if not text:
             continue
         counted = _whole(text)
-        if counted is None or counted > MAX_QTY:
+        if counted is None:
             visit.errors[f"count-{slot}"] = BAD_COUNT
             continue
         visit.counted.append({"slot": slot, "counted": counted})

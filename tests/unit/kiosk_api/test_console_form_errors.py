@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk_api.console.forms import in_chinese, on_form
+from core.errors import Conflict
+from kiosk_api.console.forms import CHOOSE, Form, in_chinese, on_form
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,46 @@ def test_an_unknown_message_is_still_marked_in_chinese() -> None:
 def test_an_error_of_a_field_the_form_does_not_show_goes_to_the_whole_form() -> None:
     errors = on_form({"qty": "至少为 1", "reference": "too long"}, ("qty",))
     assert errors == {"qty": "至少为 1", "_": "reference: too long"}
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "field", "chinese"),
+    [
+        ("taken", "duplicate", "credit_code", "已存在 · taken"),  # the code names what the message does not
+        ("already used", "duplicate", "gtin", "已被其他商品使用 · already used"),  # the exact message first
+        (
+            "at most 2",
+            "refund_too_large",
+            "qty",
+            "退款数量超过可退数量 · at most 2",
+        ),  # the code before a pattern
+        ("too common", "invalid_input", "password", "密码不符合要求 · too common"),  # else the field
+    ],
+)
+def test_a_refusal_reads_by_message_then_code_then_pattern_then_field(message, code, field, chinese) -> None:
+    assert in_chinese(message, code, field) == chinese
+
+
+@pytest.mark.parametrize("english", ["Must be one of: school, hospital.", "one of admin, operator"])
+def test_a_refused_choice_does_not_list_the_codes(english) -> None:
+    assert in_chinese(english) == CHOOSE
+
+
+def test_a_refusal_joins_the_form_errors_by_field_with_its_status() -> None:
+    form = Form({}, {"price_fen": "price"})
+    form.refused(Conflict("another product has this GTIN", code="duplicate", fields={"price_fen": "taken"}))
+    assert form.errors == {"price": "已存在 · taken"} and form.status == 409
+    whole = Form({})
+    whole.refused(Conflict("nothing was captured on this order", code="nothing_captured"))
+    assert whole.errors == {"_": "订单尚未收款，无法退款 · nothing was captured on this order"}
+
+
+def test_a_whole_number_left_empty_is_blank_or_an_error_and_may_have_a_range() -> None:
+    form = Form({"qty": "", "year": "1999", "n": "x"})
+    assert form.whole("qty", blank=None) is None and "qty" not in form.errors
+    assert form.whole("year", within=(2000, 2100)) is None
+    assert form.whole("n") is None
+    assert form.errors == {
+        "year": "应为 2000 到 2100 的整数 · a whole number from 2000 to 2100",
+        "n": "请输入整数 · a whole number",
+    }
