@@ -32,6 +32,7 @@ class Actor:
 
 
 _acting: ContextVar[Actor | None] = ContextVar("dongxi_actor", default=None)
+_NOBODY = Actor(name="", role="", via="")  # inside `unattributed`: no provider is asked
 _providers: list[Callable[[], Actor | None]] = []
 
 
@@ -44,6 +45,8 @@ def register_provider(provider: Callable[[], Actor | None]) -> None:
 def current_actor() -> Actor | None:
     """The actor of the innermost `acting_as`, else the first provider's answer, else None."""
     actor = _acting.get()
+    if actor is _NOBODY:
+        return None
     if actor is not None:
         return actor
     for provider in _providers:
@@ -59,5 +62,18 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
     token = _acting.set(actor)
     try:
         yield actor
+    finally:
+        _acting.reset(token)
+
+
+@contextmanager
+def unattributed() -> Iterator[None]:
+    """Inside the block nobody acts: what it writes — and flushes before the block ends — is the
+    system's own doing (a hold that lapsed, released because someone's request came by), not a
+    decision of the person whose request noticed it; the scheduled job doing the same is not
+    audited either."""
+    token = _acting.set(_NOBODY)
+    try:
+        yield
     finally:
         _acting.reset(token)

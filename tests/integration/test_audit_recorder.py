@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from accounts.models import User
-from audit.context import Actor, acting_as
+from audit.context import Actor, acting_as, unattributed
 from audit.models import AuditEntry
 from audit.recorder import HIDDEN, NOT_AUDITED
 from catalogue.models import Region
@@ -82,3 +82,16 @@ def test_an_entry_rolls_back_with_its_change(session) -> None:
     assert len(_entries(session)) == 1
     savepoint.rollback()
     assert _entries(session) == [] and session.get(Region, "659996") is None
+
+
+def test_what_nobody_decided_is_not_put_on_the_person_whose_request_came_by(session) -> None:
+    with acting_as(OPERATOR):
+        session.add(
+            Region(code="659995", name_zh="有人县", name_en="Someone", level="county", parent_code=None)
+        )
+        session.flush()
+        with unattributed():
+            session.add(Region(code="659994", name_zh="无主县", name_en="Nobody's", level="county"))
+            session.flush()
+        [entry] = _entries(session)
+    assert entry.target_id == "659995" and entry.actor == "ops-7"
