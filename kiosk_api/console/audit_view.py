@@ -19,6 +19,7 @@ from core import labels
 from core.money import format_fen
 from kiosk_api.console.audit_names import UUID, Names, shortened
 from kiosk_api.template_filters import beijing_time
+from sales.order_search import short_id
 
 # What each kind of record is called.
 TABLES: dict[str, tuple[str, str]] = {
@@ -246,6 +247,8 @@ def shown(table: str, column: str, value: Any, names: Names, lang: str) -> str:
         return labels.label(code_table, value, lang)
     if column == "role" and isinstance(value, str) and value in ROLES:
         return pick(ROLES[value], lang)
+    if column in REFERENCES and REFERENCES[column] == "orders" and isinstance(value, str):
+        return short_id(value)  # beside the field 订单 Order, its short id alone
     if column in REFERENCES:
         return names.of(REFERENCES[column], value)
     if column in ACTOR_COLUMNS and isinstance(value, str):
@@ -332,10 +335,11 @@ def _row_change(e: AuditEntry, names: Names, lang: str) -> RowChange:
     before, after = e.before or {}, e.after or {}
     columns = [c for c in dict.fromkeys([*before, *after]) if c not in HIDDEN_COLUMNS]
     target = "（批量）" if bulk or e.target_id == "*" else names.of(e.target_type, e.target_id)
+    kind_name = pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)
     return RowChange(
         entry=e,
         kind=kind,
-        target=f"{pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)} · {target}",
+        target=target if target.startswith(f"{kind_name} ") else f"{kind_name} · {target}",
         action=pick(ACTIONS.get(kind, (kind, kind)), lang),
         changes=[
             Change(
