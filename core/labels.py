@@ -161,6 +161,7 @@ PAYMENT_METHODS: Labels = {
     "card": ("银行卡", "Card"),
     "wechat_pay": ("微信支付", "WeChat Pay"),
     "alipay": ("支付宝", "Alipay"),
+    "bank_transfer": ("银行转账", "Bank transfer"),
 }
 RECONCILIATION_KINDS: Labels = {
     "order": ("订单", "Order"),
@@ -264,3 +265,8 @@ USER_ROLES: Labels = {
     "county": ("原产县", "Origin county"),
 }
 TABLES.update({"org_kind": ORG_KINDS, "member_role": MEMBER_ROLES, "user_role": USER_ROLES})
+CAPTURE_MODES: Labels = {
+    "automatic": ("付款即收款", "Captured at payment"),
+    "manual": ("先预授权后收款", "Authorised, captured later"),
+}
+TABLES["capture_mode"] = CAPTURE_MODES

@@ -11,19 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.models import User
 from accounts.roles import ROLES
 from audit.models import AuditEntry
-from catalogue.models import Product, Region, Supplier
 from core import labels
 from core.money import format_fen
-from inventory.models import Location, Lot, Slot
+from kiosk_api.console.audit_names import UUID, Names, shortened
 from kiosk_api.template_filters import beijing_time
 from sales.order_search import short_id
-from sales.org_models import Organization
 
 # What each kind of record is called.
 TABLES: dict[str, tuple[str, str]] = {
@@ -98,7 +94,55 @@ FIELDS: dict[str, tuple[str, str]] = {
     "revoked_at": ("吊销时间", "Revoked at"),
     "created_at": ("创建时间", "Created at"),
     "at": ("时间", "At"),
+    "updated_at": ("修改时间", "Updated at"),
+    "certified": ("认定产品", "Certified product"),
+    "method": ("支付方式", "Method"),
+    "provider": ("支付渠道", "Provider"),
+    "provider_ref": ("渠道单号", "Provider reference"),
+    "capture_mode": ("收款方式", "Capture mode"),
+    "idempotency_key": ("幂等键", "Idempotency key"),
+    "reference": ("关联单据", "Reference"),
+    "actor": ("操作者", "By"),
+    "recorded_by": ("登记人", "Recorded by"),
+    "note": ("备注", "Note"),
+    "lines": ("商品行", "Lines"),
+    "amount_fen": ("金额", "Amount"),
+    "captured_fen": ("已收", "Captured"),
+    "refunded_fen": ("已退", "Refunded"),
+    "commission_fen": ("佣金", "Commission"),
+    "refunded_qty": ("已退数量", "Refunded qty"),
+    "from_status": ("原状态", "From"),
+    "to_status": ("新状态", "To"),
+    "channel": ("渠道", "Channel"),
+    "buyer_kind": ("购买方类型", "Buyer kind"),
+    "period": ("月份", "Period"),
+    "expires_on": ("到期日", "Expires on"),
+    "code": ("编码", "Code"),
+    "order_line_id": ("订单行", "Order line"),
+    "refund_id": ("退款", "Refund"),
+    "payment_id": ("支付", "Payment"),
+    "from_slot_id": ("调出货道", "From slot"),
+    "to_slot_id": ("调入货道", "To slot"),
+    "fulfilled_at": ("出库时间", "Fulfilled at"),
+    "story_zh": ("产品故事（中文）", "Story (zh)"),
+    "story_en": ("产品故事（英文）", "Story (en)"),
+    "surplus_fen": ("多付金额", "Overpaid"),
+    "qr_payload": ("付款二维码", "Payment QR code"),
+    "client_secret": ("渠道密钥", "Client secret"),
+    "order_ref": ("订单", "Order"),
+    "line_no": ("行号", "Line no."),
+    "expires_at": ("占用到期", "Held until"),
+    "unit_price_fen": ("单价", "Unit price"),
+    "line_total_fen": ("小计", "Line total"),
+    "storage": ("储存条件", "Storage"),
+    "category": ("品类", "Category"),
+    "spec": ("规格", "Spec"),
+    "keywords": ("搜索别名", "Keywords"),
+    "shelf_life_days": ("保质期（天）", "Shelf life (days)"),
+    "image_url": ("图片", "Picture"),
 }
+# Columns not shown in a diff: a row's own database id (the row is named above its diff instead).
+HIDDEN_COLUMNS = frozenset({"id"})
 # Which label table a column's codes come from, by table (None: any table).
 CODE_TABLES: dict[tuple[str | None, str], str] = {
     ("orders", "status"): "order_status",
@@ -115,6 +159,10 @@ CODE_TABLES: dict[tuple[str | None, str], str] = {
     ("regions", "level"): "region_level",
     ("organization_quotas", "kind"): "quota_kind",
     ("statements", "status"): "statement_status",
+    ("revenue_entries", "kind"): "revenue_kind",
+    (None, "method"): "payment_method",
+    (None, "capture_mode"): "capture_mode",
+    (None, "storage"): "storage",
     (None, "channel"): "channel",
     (None, "buyer_kind"): "buyer_kind",
     (None, "reason"): "stock_reason",
@@ -139,77 +187,19 @@ REFERENCES = {
     "org_id": "organizations",
     "organization_id": "organizations",
     "order_id": "orders",
+    "order_ref": "orders",
+    "order_line_id": "order_lines",
+    "refund_id": "refunds",
+    "payment_id": "payments",
+    "from_slot_id": "slots",
+    "to_slot_id": "slots",
 }
+ACTOR_COLUMNS = frozenset({"actor", "recorded_by"})
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
-
-
-class Names:
-    """Names of the records a page of entries mentions, looked up once per kind of record."""
-
-    def __init__(self, session: Session, wanted: dict[str, set[str]]) -> None:
-        self.names: dict[tuple[str, str], str] = {}
-        for table, keys in wanted.items():
-            if keys:
-                self.names.update(((table, k), v) for k, v in _lookup(session, table, keys).items())
-
-    def of(self, table: str, key: Any) -> str:
-        """The record's name, or its kind and key where it has none."""
-        if key is None or key == "":
-            return "—"
-        name = self.names.get((table, str(key)))
-        if name:
-            return name
-        if table == "orders":
-            return f"订单 {short_id(str(key))}"
-        return f"{TABLES.get(table, (table, table))[0]} #{key}"
-
-
-def _ints(keys: set[str]) -> list[int]:
-    return [int(k) for k in keys if k.isdigit()]
-
-
-def _lookup(session: Session, table: str, keys: set[str]) -> dict[str, str]:
-    if table == "products":
-        rows = session.execute(select(Product.id, Product.name_zh).where(Product.id.in_(_ints(keys))))
-        return {str(i): n for i, n in rows}
-    if table == "suppliers":
-        rows = session.execute(select(Supplier.id, Supplier.name_zh).where(Supplier.id.in_(_ints(keys))))
-        return {str(i): n for i, n in rows}
-    if table == "regions":
-        rows = session.execute(select(Region.code, Region.name_zh).where(Region.code.in_(sorted(keys))))
-        return {c: n for c, n in rows}
-    if table == "locations":
-        rows = session.execute(
-            select(Location.id, Location.name_zh, Location.code).where(Location.id.in_(_ints(keys)))
-        )
-        return {str(i): f"{n}（{c}）" for i, n, c in rows}
-    if table == "slots":
-        rows = session.execute(
-            select(Slot.id, Slot.code, Location.code)
-            .join(Location, Location.id == Slot.location_id)
-            .where(Slot.id.in_(_ints(keys)))
-        )
-        return {str(i): f"{loc} 货道 {code}" for i, code, loc in rows}
-    if table == "lots":
-        rows = session.execute(
-            select(Lot.id, Lot.code, Product.name_zh)
-            .join(Product, Product.id == Lot.product_id)
-            .where(Lot.id.in_(_ints(keys)))
-        )
-        return {str(i): f"{name} 批次 {code}" for i, code, name in rows}
-    if table == "users":
-        rows = session.execute(select(User.id, User.username).where(User.id.in_(_ints(keys))))
-        return {str(i): n for i, n in rows}
-    if table == "organizations":
-        rows = session.execute(
-            select(Organization.id, Organization.name_zh).where(Organization.id.in_(_ints(keys)))
-        )
-        return {str(i): n for i, n in rows}
-    return {}
 
 
 @dataclass
@@ -257,8 +247,14 @@ def shown(table: str, column: str, value: Any, names: Names, lang: str) -> str:
         return labels.label(code_table, value, lang)
     if column == "role" and isinstance(value, str) and value in ROLES:
         return pick(ROLES[value], lang)
+    if column in REFERENCES and REFERENCES[column] == "orders" and isinstance(value, str):
+        return short_id(value)  # beside the field 订单 Order, its short id alone
     if column in REFERENCES:
         return names.of(REFERENCES[column], value)
+    if column in ACTOR_COLUMNS and isinstance(value, str):
+        return names.actor(value)
+    if column == "reference" and isinstance(value, str) and UUID.fullmatch(value):
+        return names.of("orders", value)  # a sale's or a return's stock movement names its order
     if column.endswith("_fen") and isinstance(value, int):
         return format_fen(value)
     if isinstance(value, str) and ISO_TIME.match(value):
@@ -266,10 +262,20 @@ def shown(table: str, column: str, value: Any, names: Names, lang: str) -> str:
             return beijing_time(datetime.fromisoformat(value), seconds=True, lang=lang)
         except ValueError:
             return value
+    if column == "lines" and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return "；".join(_refund_line(v, names) for v in value)
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        text = shortened(text)
         return text if len(text) <= 160 else text[:157] + "…"
-    return str(value)
+    return shortened(str(value))
+
+
+def _refund_line(part: dict[str, Any], names: Names) -> str:
+    """One line of a refund: which order line, how many, how much."""
+    amount = part.get("amount_fen")
+    money = f"（{format_fen(amount)}）" if isinstance(amount, int) else ""
+    return f"{names.of('order_lines', part.get('line_id'))} × {part.get('qty', '?')}{money}"
 
 
 def operation_title(operation: str | None) -> str:
@@ -289,13 +295,18 @@ def operation_title(operation: str | None) -> str:
 def present(session: Session, entries: list[AuditEntry], lang: str) -> list[Act]:
     """Group a page of entries (newest first) into acts, with every row named and every value read."""
     wanted: dict[str, set[str]] = defaultdict(set)
+    actors = {e.actor for e in entries}
     for e in entries:
         wanted[e.target_type].add(e.target_id)
         for values in (e.before or {}, e.after or {}):
             for column, value in values.items():
                 if column in REFERENCES and value is not None:
                     wanted[REFERENCES[column]].add(str(value))
-    names = Names(session, wanted)
+                elif column == "lines" and isinstance(value, list):
+                    wanted["order_lines"].update(str(v.get("line_id")) for v in value if isinstance(v, dict))
+                elif column in ACTOR_COLUMNS and isinstance(value, str):
+                    actors.add(value)
+    names = Names(session, wanted, actors, kinds=TABLES)
     acts: list[Act] = []
     index: dict[str, Act] = {}
     for e in entries:
@@ -304,7 +315,7 @@ def present(session: Session, entries: list[AuditEntry], lang: str) -> list[Act]
         if act is None:
             act = Act(
                 at=e.at,
-                actor=e.actor,
+                actor=names.actor(e.actor),
                 role=pick(ROLES[e.actor_role], lang) if e.actor_role in ROLES else e.actor_role,
                 via=labels.label("audit_via", e.via, lang),
                 origin=e.origin or "",
@@ -322,12 +333,13 @@ def _row_change(e: AuditEntry, names: Names, lang: str) -> RowChange:
     bulk = kind.startswith("bulk_")
     kind = kind.removeprefix("bulk_")
     before, after = e.before or {}, e.after or {}
-    columns = list(dict.fromkeys([*before, *after]))
+    columns = [c for c in dict.fromkeys([*before, *after]) if c not in HIDDEN_COLUMNS]
     target = "（批量）" if bulk or e.target_id == "*" else names.of(e.target_type, e.target_id)
+    kind_name = pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)
     return RowChange(
         entry=e,
         kind=kind,
-        target=f"{pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)} · {target}",
+        target=target if target.startswith(f"{kind_name} ") else f"{kind_name} · {target}",
         action=pick(ACTIONS.get(kind, (kind, kind)), lang),
         changes=[
             Change(

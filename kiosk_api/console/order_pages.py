@@ -17,6 +17,7 @@ from core.labels import CHANNELS, ORDER_STATUSES
 from inventory.models import Location
 from kiosk_api.console.access import can_edit, console, day_arg, page_roles, signed_in_user
 from kiosk_api.console.forms import Form
+from kiosk_api.console.names import actor_names
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.input_limits import int_within, row_id
 from kiosk_api.payments_ext import settle_after_commit
@@ -98,6 +99,9 @@ def _order_page(order_id: str, status: int = 200, **extra: Any) -> Any:
         "location": session.get(Location, order.location_id) if order.location_id else None,
         "user": session.get(User, order.user_id) if order.user_id else None,
         "lines": {line.id: line for line in order.lines},
+        "actors": actor_names(
+            session, [e.actor for e in order.events] + [r.actor for p in payments for r in p.refunds]
+        ),
     }
     extra.setdefault("errors", {})
     html = render_template(
