@@ -26,8 +26,6 @@ NEW_PASSWORD = "Lotus-pavilion-47-harbor"
 def seed(db: Database, clock: FixedClock) -> None:
     """October sold (its statements to issue) and a restocker's account for the admin to promote."""
     with db.unit_of_work() as session:
-        make_month(session, clock, datetime(2026, 10, 1, tzinfo=SHANGHAI), orders=12, seed=5)
-    with db.unit_of_work() as session:
         create_user(
             session,
             clock,
@@ -36,6 +34,8 @@ def seed(db: Database, clock: FixedClock) -> None:
             password="Granite-meadow-31-falcon",
             display_name="王芳",
         )
+    with db.unit_of_work() as session:
+        make_month(session, clock, datetime(2026, 10, 1, tzinfo=SHANGHAI), orders=12, seed=5)
 
 
 def _sign_in(browser, base: str, who: str, password: str, then: str):  # type: ignore[no-untyped-def]
