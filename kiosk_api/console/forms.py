@@ -39,6 +39,8 @@ CODES_ZH: dict[str, str] = {
     "no_line": "请选择商品行",
     "not_yourself": "不能对自己的账号执行此操作",
     "organization_not_found": "没有这个单位",
+    "period_open": "该月尚未结束（北京时间），下月 1 日起方可签发",
+    "period_before_start": "该月早于对账单的首月（尚无销售的月份不能签发）",
 }
 # The API's messages (schemas and services) in Chinese, word for word.
 MESSAGES_ZH: dict[str, str] = {

@@ -7,11 +7,11 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from accounts.roles import STATEMENT_VIEWERS
-from core.errors import DomainError
 from kiosk_api.blueprints.statements import visibility_of
 from kiosk_api.console import names
 from kiosk_api.console.access import can_edit, console, page_roles, signed_in_user
 from kiosk_api.console.charts import bar_chart
+from kiosk_api.console.forms import Form
 from kiosk_api.database import get_clock, get_session
 from sales.revenue import period_of
 from sales.statements import issue as service
@@ -23,10 +23,14 @@ from sales.statements.compute import PERIOD, previous_period
 @page_roles(*STATEMENT_VIEWERS)
 def statements() -> str:
     """A month's statements (issued, or drafts while the month is open), with the issue button."""
+    period = request.args.get("period", "")
+    return _statements_page(period if PERIOD.match(period) else None)
+
+
+def _statements_page(period: str | None, errors: dict[str, str] | None = None) -> str:
     session = get_session()
     now_period = period_of(get_clock().now())
-    period = request.args.get("period", "")
-    period = period if PERIOD.match(period) else previous_period(now_period)
+    period = period or previous_period(now_period)
     user = signed_in_user()
     assert user is not None
     found = service.list_statements(session, visibility_of(user), period=period)
@@ -40,6 +44,9 @@ def statements() -> str:
         can_issue=can_edit() and issued is None and period < now_period,
         scopes=labels.SCOPES,
         previous=previous_period(period),
+        errors=errors or {},
+        names={"period": "期间 Period"},
+        error_title="未签发 · Not issued",
     )
 
 
@@ -84,19 +91,18 @@ def issue(period: str) -> Any:
         abort(404)
     user = signed_in_user()
     assert user is not None
-    session = get_session()
-    try:
-        result = service.issue_period(
-            session,
+    reader = Form(request.form)
+    result = reader.write(
+        lambda: service.issue_period(
+            get_session(),
             get_clock(),
             period,
             actor=user.username,
             start=current_app.config.get("STATEMENTS_START") or None,
         )
-    except DomainError as error:
-        session.rollback()
-        flash(f"未签发 · not issued: {error.message}")
-        return redirect(url_for("console.statements", period=period))
+    )
+    if result is None:  # refused: nothing written, the month's page says why
+        return _statements_page(period, reader.errors), reader.status
     if result.newly_issued:
         flash(
             f"{period} 已签发 {result.statement_count} 份对账单 · issued {result.statement_count} statements"

@@ -115,3 +115,14 @@ def test_a_price_typed_in_yuan_is_saved_as_fen_and_a_bad_one_is_refused(session,
     assert saved.status_code == 303
     session.expire_all()
     assert session.get(Product, 1).price_fen == 123450
+
+
+def test_a_refused_issue_shows_the_month_with_its_reason_and_writes_nothing(session, client) -> None:
+    from sales.statements.models import StatementPeriod
+
+    sign_in(client, "operator")
+    token = csrf_from(client.get("/console/statements?period=2026-09").data)
+    refused = client.post("/console/statements/2026-09/issue", data={"csrf_token": token})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "未签发 · Not issued" in html and "早于对账单的首月" in html
+    assert session.scalar(select(StatementPeriod).where(StatementPeriod.period == "2026-09")) is None
