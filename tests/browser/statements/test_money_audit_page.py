@@ -89,6 +89,7 @@ def test_the_auditor_sees_each_check_pass_then_the_order_that_breaks_one(live_se
     desktop = pages["desktop"]
     with desktop.expect_navigation():
         desktop.click(f"#orders_match_ledger a[href='/console/orders/{order_id}']")
-    assert order_id in desktop.locator("h1").inner_text()
+    heading = desktop.locator("h1 code")  # the order's short id, its full id as the tooltip
+    assert heading.inner_text() == order_id[:8] and heading.get_attribute("title") == order_id
     for page in pages.values():
         page.close()
