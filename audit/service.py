@@ -86,4 +86,3 @@ def actors(session: Session) -> list[str]:
 def target_types(session: Session) -> list[str]:
     """Every kind of record that has an entry."""
     return list(session.scalars(select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)))
-

@@ -83,6 +83,8 @@ def child_exit(_server: Any, worker: Any) -> None:
 def on_exit(_server: Any) -> None:
     if _own_metrics_dir:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
 # gunicorn 25+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl), shared by
 # every gunicorn of that user on the machine (a second server would take the first's); dongxi uses
 # none of its commands. Older gunicorns ignore the setting.

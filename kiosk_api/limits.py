@@ -205,9 +205,11 @@ class Throttle:
     def wait(self, key: str) -> int | None:
         """Seconds before `key` may try again, or None if it may now."""
         waits = self._each(
-            lambda strategy, item: None
-            if strategy.test(item, self._limits.key_prefix, self.name, key)
-            else strategy.get_window_stats(item, self._limits.key_prefix, self.name, key).reset_time
+            lambda strategy, item: (
+                None
+                if strategy.test(item, self._limits.key_prefix, self.name, key)
+                else strategy.get_window_stats(item, self._limits.key_prefix, self.name, key).reset_time
+            )
         )
         resets = [w for w in waits if w is not None]
         return max(1, math.ceil(max(resets) - time.time())) if resets else None
