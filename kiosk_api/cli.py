@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -511,8 +512,8 @@ def _config_ok(ctx: Context, *, production: bool) -> bool:
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="DONGXI_HOST")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), envvar="DONGXI_PORT")
 @click.option("--kiosks/--no-kiosks", default=False, help="also run the demo cabinets' kiosk programs")
 @click.option(
     "--jobs/--no-jobs",
@@ -538,9 +539,18 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
         return
     from kiosk_api import create_app
     from kiosk_api.demo import demo_accounts
-    from kiosk_api.demo_kiosks import ensure_demo_keys, start_kiosk_programs
+    from kiosk_api.demo_kiosks import (
+        KIOSK_PORTS_VARIABLE,
+        demo_kiosk_ports,
+        ensure_demo_keys,
+        start_kiosk_programs,
+    )
 
     base = f"http://{host}:{port}"
+    try:
+        kiosk_ports = demo_kiosk_ports(os.environ.get(KIOSK_PORTS_VARIABLE), server_port=port)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     # Links in QR codes point at this server unless PUBLIC_BASE_URL says where the public reaches it.
     app = create_app({} if os.environ.get("PUBLIC_BASE_URL") else {"PUBLIC_BASE_URL": base})
     programs = []
@@ -549,7 +559,7 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
         keys = ensure_demo_keys(
             ctx.db, ctx.clock, secret_key=ctx.settings["SECRET_KEY"], path=var_dir / "demo-kiosk-keys.json"
         )
-        programs = start_kiosk_programs(keys, server=base, var_dir=var_dir)
+        programs = start_kiosk_programs(keys, server=base, var_dir=var_dir, ports=kiosk_ports)
     scheduler = None
     if jobs:  # the embedded default needs no worker of its own: the jobs run in this server
         from kiosk_api.jobs.scheduler import start_in_background
@@ -567,6 +577,7 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
         f"  OpenAPI 接口文档        {base}/api/v1/openapi.json",
         f"  sign in 登录            {base}/login",
         f"  web shop 网上商城       {base}/shop",
+        f"  unit 单位采购           {base}/org",
         f"  console 运营后台        {base}/console/",
         f"  restocker 补货（手机）  {base}/restock/",
         *(f"  kiosk 自助柜 {code:<10} {url}" for code, url, _p in programs),
@@ -581,6 +592,9 @@ def serve(ctx: Context, host: str, port: int, kiosks: bool, jobs: bool, producti
     configure_logging()
     # One line per request, the app's JSON one (dongxi.requests), not werkzeug's access line too.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # SIGTERM (a service manager's stop) ends the server as Ctrl-C does, so the demo cabinets'
+    # programs and the jobs stop with it instead of living on as orphans.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app.run(
             host=host, port=port, threaded=True, use_reloader=False, request_handler=_quiet_request_handler()

@@ -18,6 +18,26 @@ from core.errors import NotFound
 from kiosk_api.kiosks import service as kiosks
 
 DEMO_KIOSKS = (("FZ-0001", 8101, "vend"), ("FZ-0002", 8102, "open_door"))
+KIOSK_PORTS_VARIABLE = "DONGXI_KIOSK_PORTS"
+
+
+def demo_kiosk_ports(value: str | None, *, server_port: int) -> dict[str, int]:
+    """The demo cabinets' ports: DONGXI_KIOSK_PORTS="8201,8202" (one per cabinet, in order), else
+    8101 and 8102. Refused with a sentence naming the variable when they are not distinct ports."""
+    if not value:
+        ports = [port for _code, port, _mode in DEMO_KIOSKS]
+    else:
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != len(DEMO_KIOSKS) or not all(p.isdigit() and 0 < int(p) < 65536 for p in parts):
+            raise ValueError(
+                f"{KIOSK_PORTS_VARIABLE} is {len(DEMO_KIOSKS)} ports separated by a comma, such as 8101,8102"
+            )
+        ports = [int(p) for p in parts]
+    if len(set(ports)) != len(ports) or server_port in ports:
+        raise ValueError(
+            f"{KIOSK_PORTS_VARIABLE}: the kiosks' ports must differ from each other and from the server's"
+        )
+    return {code: port for (code, _port, _mode), port in zip(DEMO_KIOSKS, ports, strict=True)}
 
 
 def ensure_demo_keys(db: Database, clock: Clock, *, secret_key: str, path: Path) -> dict[str, dict[str, str]]:
@@ -48,13 +68,14 @@ def ensure_demo_keys(db: Database, clock: Clock, *, secret_key: str, path: Path)
 
 
 def start_kiosk_programs(
-    keys: dict[str, dict[str, str]], *, server: str, var_dir: Path
+    keys: dict[str, dict[str, str]], *, server: str, var_dir: Path, ports: dict[str, int]
 ) -> list[tuple[str, str, subprocess.Popen]]:
     """Start `dongxi-kiosk` for each demo cabinet with the simulated driver; return (code, url, process)."""
     started = []
-    for code, port, mode in DEMO_KIOSKS:
+    for code, _default_port, mode in DEMO_KIOSKS:
         if code not in keys:
             continue
+        port = ports[code]
         command = [
             str(Path(sys.executable).with_name("dongxi-kiosk")),
             "--server",

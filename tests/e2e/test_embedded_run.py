@@ -114,3 +114,42 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
     assert f"http://127.0.0.1:{port}/api/v1/products" in output
     assert "demo-operator" in output
     assert "jobs 后台任务" in output
+
+
+def test_the_ports_of_make_run_come_from_the_environment(embedded_env: dict[str, str]) -> None:
+    """DONGXI_PORT and DONGXI_KIOSK_PORTS move the server and the demo cabinets (5000 is taken on
+    some desktops); the banner prints where they are."""
+    dongxi("db", "upgrade", env=embedded_env)
+    dongxi("demo", "load", env=embedded_env)
+    port, first, second = free_port(), free_port(), free_port()
+    env = {**embedded_env, "DONGXI_PORT": str(port), "DONGXI_KIOSK_PORTS": f"{first},{second}"}
+    server = subprocess.Popen(
+        [str(BIN / "dongxi"), "serve", "--kiosks", "--no-jobs"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for listening in (port, first, second):
+            wait_until_listening(listening, server, timeout=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{first}/", timeout=10) as response:
+            assert response.status == 200  # the vend cabinet's touch screen
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    for url in (f"http://127.0.0.1:{port}/console/", f"http://127.0.0.1:{port}/restock/"):
+        assert url in output
+    assert f"http://127.0.0.1:{first}/" in output and f"http://127.0.0.1:{second}/" in output
+
+
+@pytest.mark.parametrize("ports", ["8201", "8201,x", "8201,8201"])
+def test_kiosk_ports_that_are_not_two_distinct_ports_are_refused(embedded_env, ports: str) -> None:
+    result = subprocess.run(
+        [str(BIN / "dongxi"), "serve", "--kiosks"],
+        env={**embedded_env, "DONGXI_KIOSK_PORTS": ports},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "DONGXI_KIOSK_PORTS" in result.stderr
