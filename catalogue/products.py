@@ -97,9 +97,25 @@ def _check_product(session: Session, product: Product) -> None:
         )
     product.county = county
     product.supplier = supplier
-    product.search_text = search_keys(
+    product.search_text = _search_text(product, county)
+
+
+def _search_text(product: Product, county: Region) -> str:
+    return search_keys(
         product.name_zh, product.name_en, product.keywords, county.name_zh, product.sku, product.gtin or ""
     )
+
+
+def reindex_products(session: Session) -> int:
+    """Recompute every product's search keys (after the synonym list changed); return how many changed."""
+    changed = 0
+    products = select(Product).options(selectinload(Product.county)).order_by(Product.id)
+    for product in session.scalars(products):
+        text = _search_text(product, product.county)
+        if product.search_text != text:
+            product.search_text = text
+            changed += 1
+    return changed
 
 
 def create_product(session: Session, clock: Clock, *, county: str, supplier: int, **fields: Any) -> Product:

@@ -3,6 +3,12 @@
 Script conversion is OpenCC (traditional → simplified); pinyin is pypinyin. Each product stores a
 `search_text` of lowercase terms separated by "|"; a query, normalised the same way, is matched
 as a substring, so 馬鈴薯, 马铃薯, malingshu, mls, tudou and "Xiji potatoes" all find the potatoes.
+
+Names for the same produce differ by region (土豆 in the north-east, 洋芋 in Ningxia and Gansu,
+马铃薯 on the label): every term holding one of SYNONYMS' names is also stored with each other name
+of its group, pinyin and initials included, so 马铃薯 finds 土豆粉 and 土豆 finds 马铃薯淀粉 — the list
+works both ways because a group has no direction. Changing the list needs the search keys
+recomputed (`dongxi catalogue reindex`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,14 @@ from opencc import OpenCC
 _SEPARATORS = re.compile(r"[\s,，、;；/|·()（）\[\]【】]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _DROP_IN_QUERY = re.compile(r"[\s'’·]+")
+# Groups of names for the same thing (simplified characters), each name with the others.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("马铃薯", "土豆", "洋芋"),
+    ("红薯", "地瓜", "番薯", "红苕"),
+    ("玉米", "苞谷", "包谷"),
+    ("番茄", "西红柿"),
+    ("花生", "落花生"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +48,18 @@ def _terms(*texts: str) -> list[str]:
     return terms
 
 
+def _with_synonyms(terms: list[str]) -> list[str]:
+    """Each term, then the same term with each synonym's other names in its place."""
+    out: list[str] = []
+    for term in terms:
+        out.append(term)
+        for group in SYNONYMS:
+            for name in group:
+                if name in term:
+                    out.extend(term.replace(name, other) for other in group if other != name)
+    return list(dict.fromkeys(out))
+
+
 def search_keys(*texts: str) -> str:
     """Return the search text for some names and keywords: each term, its pinyin and initials."""
     # Imported here: pypinyin's dictionaries take some 55 MB, and only catalogue writes need them,
@@ -41,7 +67,7 @@ def search_keys(*texts: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     keys: list[str] = []
-    for term in _terms(*texts):
+    for term in _with_synonyms(_terms(*texts)):
         keys.append(term)
         if _HAN.search(term):
             keys.append("".join(lazy_pinyin(term)).lower())

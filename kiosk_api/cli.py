@@ -111,6 +111,22 @@ def db_revision(message: str) -> None:
 
 
 @main.group()
+def catalogue() -> None:
+    """The catalogue."""
+
+
+@catalogue.command("reindex")
+@pass_context
+def catalogue_reindex(ctx: Context) -> None:
+    """Recompute every product's search keys (characters, pinyin, initials, synonyms)."""
+    from catalogue.products import reindex_products
+
+    with ctx.db.unit_of_work() as session:
+        changed = reindex_products(session)
+    click.echo(f"search keys recomputed: {changed} product(s) changed")
+
+
+@main.group()
 def demo() -> None:
     """Demo data drawn from real pairings."""
 

@@ -17,6 +17,16 @@ def test_potatoes_are_found_in_simplified_traditional_pinyin_and_initials(client
     assert all("薯" in name or "土豆" in name for name in found)
 
 
+def test_every_name_of_the_potato_finds_the_same_products(client) -> None:
+    """土豆 = 马铃薯 = 洋芋, both ways: 马铃薯 finds 土豆粉 and 土豆丝 (it found 3 of the 5)."""
+    found = {
+        q: sorted(names(client.get("/api/v1/products", query_string={"q": q, "per_page": 100})))
+        for q in ("土豆", "马铃薯", "馬鈴薯", "洋芋", "tudou", "malingshu", "mls")
+    }
+    assert len(set(map(tuple, found.values()))) == 1, found
+    assert "西吉香辣土豆丝" in found["马铃薯"] and "西吉马铃薯" in found["土豆"]
+
+
 def test_initials_find_shredded_potatoes(client) -> None:
     assert names(client.get("/api/v1/products?q=tds")) == ["西吉香辣土豆丝"]
 
