@@ -8,7 +8,17 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from accounts.roles import RESTOCKER, ROLES
+from accounts.roles import (
+    ADMIN,
+    AUDITOR,
+    COUNTY,
+    OPERATOR,
+    ORG_APPROVER,
+    ORG_BUYER,
+    RESTOCKER,
+    ROLES,
+    SUPPLIER,
+)
 from catalogue import service as catalogue
 from catalogue.categories import CATEGORIES
 from kiosk_api.auth.http import current_user
@@ -41,6 +51,25 @@ def _remember_language(response: Response) -> Response:
     if request.args.get("lang") in ("zh", "en"):
         response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
     return response
+
+
+# Where each role works: staff in the console, a unit's people in its portal, a restocker on the
+# phone pages, a supplier or county in its statements. Everyone else shops.
+LANDINGS = {
+    ADMIN: "console.dashboard",
+    OPERATOR: "console.dashboard",
+    AUDITOR: "console.dashboard",
+    RESTOCKER: "restock.route_today",
+    ORG_BUYER: "orgportal.dashboard",
+    ORG_APPROVER: "orgportal.dashboard",
+    SUPPLIER: "console.statements",
+    COUNTY: "console.statements",
+}
+
+
+def landing_of(role: str) -> str:
+    """The page a role lands on after signing in (when no ?next= says otherwise)."""
+    return url_for(LANDINGS.get(role, "pages.home"))
 
 
 @pages.get("/")
@@ -96,8 +125,7 @@ def login() -> Any:
             session.clear()
             session["user_id"] = user.id
             session["epoch"] = user.session_epoch
-            landing = url_for("restock.route_today") if user.role == RESTOCKER else url_for("pages.home")
-            return redirect(safe_next(request.args.get("next"), landing))
+            return redirect(safe_next(request.args.get("next"), landing_of(user.role)))
     return render_template("login.html", error=error), (401 if error else 200)
 
 

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from kiosk_api.demo import demo_password
 
 
@@ -57,4 +59,25 @@ def test_login_redirect_stays_on_this_site(client) -> None:
         "/login?next=//evil.example/",
         data={"username": "demo-operator", "password": demo_password("operator"), "csrf_token": token},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/console/"
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("operator", "/console/"),
+        ("auditor", "/console/"),
+        ("restocker", "/restock/"),
+        ("org_buyer", "/org"),
+        ("org_approver", "/org"),
+        ("supplier", "/console/statements"),
+        ("county", "/console/statements"),
+    ],
+)
+def test_each_role_lands_on_its_own_workspace(client, role: str, landing: str) -> None:
+    token = csrf_from(client.get("/login").data)
+    username = f"demo-{role}".replace("_", "-")
+    response = client.post(
+        "/login", data={"username": username, "password": demo_password(role), "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == landing

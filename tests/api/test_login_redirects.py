@@ -38,10 +38,10 @@ def _sign_in(client, query: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("target", HOSTILE)
-def test_a_next_off_this_site_goes_home(client, target: str) -> None:
+def test_a_next_off_this_site_goes_to_the_users_own_page(client, target: str) -> None:
     response = _sign_in(client, "?next=" + quote(target, safe=""))
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/console/"  # the operator's workspace, never off-site
 
 
 def test_a_nul_byte_in_next_is_refused_before_sign_in(client) -> None:
@@ -57,7 +57,7 @@ def test_a_nul_byte_in_next_is_refused_before_sign_in(client) -> None:
 )
 def test_encoded_control_characters_and_slashes_go_home(client, raw: str) -> None:
     response = _sign_in(client, "?next=" + raw)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/console/"
     assert "Set-Cookie:x" not in str(response.headers)
 
 
