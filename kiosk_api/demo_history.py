@@ -87,8 +87,12 @@ class _History:
 
     def this_month(self, share: float) -> None:
         """Move the clock to a share of the time between this month's start and now."""
-        start = _month_start(self.now)
-        self.clock.set(start + (self.now - start) * share)
+        self.clock.set(_month_start(self.now) + self.so_far * share)
+
+    @property
+    def so_far(self) -> timedelta:
+        """How much of this month has passed: this month's history fits in it, never past now."""
+        return self.now - _month_start(self.now)
 
     def request(self, call: Callable[[UnitOfWork], Any]) -> Any:
         """Run one application service as a device request does: an open unit of work."""
@@ -165,8 +169,11 @@ class _History:
             with self.db.unit_of_work() as session:
                 shipping.record_step(session, self.clock, order_id, step, actor=OPERATOR, **extra)  # type: ignore[arg-type]
 
-    def bulk(self, skus: list[tuple[str, int]], reference: str, delivered: bool = True) -> str:
-        """A demo unit's bulk order: drafted, approved, paid by bank transfer (mark-paid), delivered."""
+    def bulk(
+        self, skus: list[tuple[str, int]], reference: str, *, gap: timedelta, delivered: bool = True
+    ) -> str:
+        """A demo unit's bulk order: drafted, approved, paid by bank transfer (mark-paid), delivered;
+        each step `gap` after the one before."""
         with self.db.unit_of_work() as session:
             ids = {
                 p.sku: p.id
@@ -187,17 +194,17 @@ class _History:
                 ),
             )
             order_id = order.id
-        self.clock.advance(hours=3)
+        self.clock.set(self.clock.now() + gap)
         with self.db.unit_of_work() as session:
             bulk.approve_bulk_order(session, self.clock, order_id, user_id=self.approver)
-        self.clock.advance(days=1)
+        self.clock.set(self.clock.now() + gap)
         with self.db.unit_of_work() as session:
             total = get_order(session, order_id).total_fen
             bulk.record_bank_transfer(
                 session, self.clock, order_id, bank_reference=reference, amount_fen=total, actor=OPERATOR
             )
         if delivered:
-            self.clock.advance(days=1)
+            self.clock.set(self.clock.now() + gap)
             with self.db.unit_of_work() as session:
                 bulk.record_delivery(session, self.clock, order_id, actor=OPERATOR, note="送达（演示）")
         return order_id
@@ -246,9 +253,13 @@ def load_demo_history(db: Database, clock: Clock, progress: Progress = lambda _m
     orders += [delivered, returned]
     progress(f"history: {last} web-shop orders: 2 (one delivered)")
     h.at(18, 10)
-    orders.append(h.bulk([("GY-POTATO-5KG", 4), ("GY-VERMICELLI-1KG", 6)], "DEMO-BANK-0001"))
+    orders.append(
+        h.bulk([("GY-POTATO-5KG", 4), ("GY-VERMICELLI-1KG", 6)], "DEMO-BANK-0001", gap=timedelta(days=1))
+    )
     h.at(24, 10)
-    orders.append(h.bulk([("YB-RICE-5KG", 10), ("QXN-PUAN-RED-250G", 20)], "DEMO-BANK-0002"))
+    orders.append(
+        h.bulk([("YB-RICE-5KG", 10), ("QXN-PUAN-RED-250G", 20)], "DEMO-BANK-0002", gap=timedelta(days=1))
+    )
     progress(f"history: {last} bulk orders of the demo unit: 2 (paid by bank transfer, delivered)")
     h.this_month(0.1)
     with db.unit_of_work() as session:
@@ -258,8 +269,8 @@ def load_demo_history(db: Database, clock: Clock, progress: Progress = lambda _m
     h.refund(returned, 1)
     progress(f"history: a web-shop sale of {last} refunded this month")
     h.this_month(0.6)
-    orders.append(h.bulk([("YB-RICE-5KG", 6), ("QXN-COIX-1KG", 5)], "DEMO-BANK-0003"))
+    orders.append(h.bulk([("YB-RICE-5KG", 6), ("QXN-COIX-1KG", 5)], "DEMO-BANK-0003", gap=h.so_far * 0.05))
     h.this_month(0.8)
-    orders.append(h.bulk([("GY-POTATO-5KG", 3)], "DEMO-BANK-0004", delivered=False))
+    orders.append(h.bulk([("GY-POTATO-5KG", 3)], "DEMO-BANK-0004", gap=h.so_far * 0.05, delivered=False))
     progress("history: this month's bulk orders of the demo unit: 2")
     return {"history orders": len(orders), "statements": result.statement_count}
