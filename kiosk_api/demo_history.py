@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from accounts.models import User
 from catalogue.models import Product
-from core.clock import SHANGHAI, Clock, FixedClock
+from core.clock import SHANGHAI, Clock, FixedClock, local_date
 from core.db import Database, UnitOfWork
+from inventory import stock
 from inventory.models import Location
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_db_store import DatabaseSimulatedStore
@@ -209,6 +210,23 @@ class _History:
                 bulk.record_delivery(session, self.clock, order_id, actor=OPERATOR, note="送达（演示）")
         return order_id
 
+    def receive(self, warehouse: str, goods: list[tuple[str, int]]) -> None:
+        """A supplier's delivery to a warehouse: a new lot of each product, good for a year."""
+        expires_on = local_date(self.clock.now()) + timedelta(days=365)
+        with self.db.unit_of_work() as session:
+            for sku, qty in goods:
+                stock.receive(
+                    session,
+                    self.clock,
+                    location=warehouse,
+                    product=session.scalar(select(Product.id).where(Product.sku == sku)),
+                    lot=f"DEMO-{expires_on:%Y%m%d}",
+                    qty=qty,
+                    actor=OPERATOR,
+                    expires_on=expires_on,
+                    note="到货（演示） · delivery (demo)",
+                )
+
     def refund(self, order_id: str, qty: int) -> None:
         """An operator refunds units of a web-shop order's first line; the provider pays it out."""
         with self.db.unit_of_work() as session:
@@ -252,24 +270,33 @@ def load_demo_history(db: Database, clock: Clock, progress: Progress = lambda _m
     returned = h.shop("西吉马铃薯淀粉", 2)
     orders += [delivered, returned]
     progress(f"history: {last} web-shop orders: 2 (one delivered)")
+    h.at(15, 9)
+    h.receive(
+        "NB-WH-01", [("QXN-PUAN-RED-250G", 250), ("QXN-QINGLONG-GREEN-250G", 150), ("YB-RICE-5KG", 100)]
+    )
+    progress(f"history: {last} a delivery to NB-WH-01 for the demo unit's orders")
     h.at(18, 10)
     orders.append(
         h.bulk([("GY-POTATO-5KG", 4), ("GY-VERMICELLI-1KG", 6)], "DEMO-BANK-0001", gap=timedelta(days=1))
     )
     h.at(24, 10)
     orders.append(
-        h.bulk([("YB-RICE-5KG", 10), ("QXN-PUAN-RED-250G", 20)], "DEMO-BANK-0002", gap=timedelta(days=1))
+        h.bulk([("YB-RICE-5KG", 40), ("QXN-PUAN-RED-250G", 200)], "DEMO-BANK-0002", gap=timedelta(days=1))
     )
     progress(f"history: {last} bulk orders of the demo unit: 2 (paid by bank transfer, delivered)")
     h.this_month(0.1)
     with db.unit_of_work() as session:
-        result = issue_period(session, h.clock, last, actor="demo-history")
+        result = issue_period(session, h.clock, last, actor=OPERATOR)
     progress(f"history: {last} issued: {result.statement_count} statements")
     h.this_month(0.3)
     h.refund(returned, 1)
     progress(f"history: a web-shop sale of {last} refunded this month")
     h.this_month(0.6)
-    orders.append(h.bulk([("YB-RICE-5KG", 6), ("QXN-COIX-1KG", 5)], "DEMO-BANK-0003", gap=h.so_far * 0.05))
+    orders.append(
+        h.bulk(
+            [("QXN-QINGLONG-GREEN-250G", 100), ("QXN-COIX-1KG", 20)], "DEMO-BANK-0003", gap=h.so_far * 0.05
+        )
+    )
     h.this_month(0.8)
     orders.append(h.bulk([("GY-POTATO-5KG", 3)], "DEMO-BANK-0004", gap=h.so_far * 0.05, delivered=False))
     progress("history: this month's bulk orders of the demo unit: 2")
