@@ -136,10 +136,13 @@ def demo() -> None:
 def demo_load(ctx: Context) -> None:
     """Load the demo data; running it again adds nothing."""
     from kiosk_api.demo import load_demo
+    from kiosk_api.demo_history import load_demo_history
 
     try:
         with ctx.db.unit_of_work() as session:
             added = load_demo(session, ctx.clock, progress=lambda msg: click.echo(f"  {msg}"))
+        # After the demo is committed, in units of work of its own (the services commit as they go).
+        added.update(load_demo_history(ctx.db, ctx.clock, progress=lambda msg: click.echo(f"  {msg}")))
     except DomainError as error:
         _fail(error)
     click.echo("demo data loaded: " + ", ".join(f"{k} +{v}" for k, v in added.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from kiosk_api.demo import demo_password
 
@@ -61,6 +63,7 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
     first = dongxi("demo", "load", env=embedded_env)
     again = dongxi("demo", "load", env=embedded_env)
     assert "products +40" in first and "products +0" in again
+    assert re.search(r"statements \+[1-9]", first) and "history orders +0" in again
 
     # A signature nonce an hour old: the embedded server's own jobs prune it (every second here).
     database = sqlite3.connect(Path(embedded_env["DONGXI_VAR_DIR"]) / "dongxi.db")
@@ -100,6 +103,16 @@ def test_fresh_embedded_database_serves_the_demo_catalogue(embedded_env: dict[st
         for path in ("/", "/shop", "/console/"):
             page = browser.get(f"http://127.0.0.1:{port}{path}", timeout=10)
             assert page.status_code == 200, path
+        # The demo's history: last month (the statements page's default) is issued, and the PDF's
+        # verify address answers genuine.
+        listing = browser.get(f"http://127.0.0.1:{port}/console/statements", timeout=10).text
+        pdf_path = re.search(r'href="(/api/v1/statements/\d+\.pdf)"', listing).group(1)
+        pdf = browser.get(f"http://127.0.0.1:{port}{pdf_path}", timeout=10)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        text = re.sub(r"\s", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages))
+        digest = re.search(r"/verify/([0-9a-f]{64})", text).group(1)
+        verdict = requests.get(f"http://127.0.0.1:{port}/verify/{digest}", timeout=10)
+        assert verdict.status_code == 200 and "真实有效" in verdict.text
         deadline = time.monotonic() + 30  # the job runs every second; bounded all the same
         while (
             database.execute("SELECT count(*) FROM device_nonces").fetchone()[0]
