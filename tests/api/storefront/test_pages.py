@@ -62,7 +62,11 @@ def test_the_order_page_opens_for_its_link_only(client, session) -> None:
     )
     order = placed.get_json()
     token = order["link"].rsplit("token=", 1)[1]
-    assert client.get(f"/shop/orders/{order['order_id']}?token={token}").status_code == 200
+    page = client.get(f"/shop/orders/{order['order_id']}?token={token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "138****8000" in html and "13800138000" not in html  # the phone, masked
+    assert "openapi.json" not in html  # no developer link on a shopper's page
     stranger = client.application.test_client()
     assert stranger.get(f"/shop/orders/{order['order_id']}").status_code == 404
     assert stranger.get(f"/shop/orders/{order['order_id']}?token=guess").status_code == 404
