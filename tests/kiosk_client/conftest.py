@@ -15,7 +15,7 @@ from kiosk_client.hardware import SimulatedDriver
 from tests.kiosk_client.fake_server import KEY_ID, SECRET, FakeKioskServer
 from tests.waiting import wait_until as _wait_until
 
-WAIT = 10.0  # upper bound of every wait; tests normally finish each in milliseconds
+WAIT = 30.0  # upper bound of every wait (a busy machine); tests normally finish each in milliseconds
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = WAIT) -> Any:
