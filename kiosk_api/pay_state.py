@@ -1,0 +1,300 @@
+"""What the phone's pay page says about an order: one sentence, the amount that matters, a tone.
+
+Every order state the pay page can meet has a sentence in Chinese and English, with amounts from
+the order's own figures (hold, captured, refunded, lines); a raw status code never reaches the page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from core.labels import label
+from core.money import format_fen
+from sales.models import Order
+
+WAITING = ("awaiting_payment", "awaiting_authorization")
+
+
+@dataclass(frozen=True)
+class PayState:
+    """The pay page's status: headline, sentence, amount and what it is, tone, whether it can change."""
+
+    status: str
+    tone: str  # info | ok | warn | error
+    title: str
+    sentence: str
+    amount: str
+    amount_label: str
+    final: bool
+    button: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON the page's polling script reads."""
+        return asdict(self)
+
+
+def _pick(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def _refunded_items(order: Order, lang: str) -> str:
+    """The products refunded, by name: 土豆粉 ×1、小米 ×2 (Potato vermicelli ×1, Millet ×2)."""
+    parts = [
+        f"{_pick(lang, line.name_zh, line.name_en or line.name_zh)} ×{line.refunded_qty}"
+        for line in order.lines
+        if line.refunded_qty
+    ]
+    return _pick(lang, "、", ", ").join(parts)
+
+
+def _open_door(order: Order, lang: str) -> PayState:
+    hold = format_fen(order.hold_fen)
+    status = order.status
+    if status == "awaiting_authorization":
+        return PayState(
+            status,
+            "info",
+            _pick(lang, "开门购物：先预授权", "Open the cabinet: pre-authorise first"),
+            _pick(
+                lang,
+                f"将预授权（冻结）{hold}，不是扣款。关门后只扣取所拿商品的金额，其余自动释放。",
+                f"{hold} is held, not charged. When the door closes you pay only for what you took; "
+                "the rest of the hold is released.",
+            ),
+            hold,
+            _pick(lang, "预授权金额", "Hold"),
+            False,
+            _pick(lang, f"预授权 {hold} 并开门", f"Pre-authorise {hold} and open"),
+        )
+    if status == "authorized":
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "已预授权，柜门已打开", "Pre-authorised — the door is open"),
+            _pick(
+                lang,
+                f"已冻结 {hold}（尚未扣款）。取好商品后关上柜门，关门后按所拿商品扣款，其余释放。",
+                f"{hold} is held (nothing charged yet). Take your goods and close the door; you are "
+                "then charged for what you took and the rest is released.",
+            ),
+            hold,
+            _pick(lang, "预授权金额", "Hold"),
+            False,
+        )
+    if status == "completed" and order.captured_fen == 0:
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "未扣款，预授权已释放", "Nothing charged, hold released"),
+            _pick(
+                lang,
+                f"本次未拿取商品，未扣款；预授权的 {hold} 已释放。",
+                f"You took nothing, so nothing was charged; the {hold} hold was released.",
+            ),
+            format_fen(0),
+            _pick(lang, "已扣款", "Charged"),
+            True,
+        )
+    if status == "completed":
+        charged = format_fen(order.captured_fen)
+        rest = format_fen(max(order.hold_fen - order.captured_fen, 0))
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, f"已扣款 {charged}", f"Charged {charged}"),
+            _pick(
+                lang,
+                f"已按所拿商品扣款 {charged}；预授权其余 {rest} 已释放。谢谢惠顾！",
+                f"You were charged {charged} for what you took; the remaining {rest} of the hold was "
+                "released. Thank you!",
+            ),
+            charged,
+            _pick(lang, "已扣款", "Charged"),
+            True,
+        )
+    if status in ("cancelled", "expired"):
+        return PayState(
+            status,
+            "error",
+            _pick(lang, "开门已取消", "The visit has ended"),
+            _pick(
+                lang,
+                "未扣款，预授权已撤销。如需购物，请在柜机上重新扫码开门。",
+                "Nothing was charged and the hold was cancelled. To shop, scan the code on the cabinet "
+                "again.",
+            ),
+            format_fen(0),
+            _pick(lang, "已扣款", "Charged"),
+            True,
+        )
+    return _common(order, lang)
+
+
+def _common(order: Order, lang: str) -> PayState:
+    """States shared by vend, web-shop and bulk orders."""
+    status, kiosk = order.status, order.channel == "kiosk"
+    total, captured = format_fen(order.total_fen), format_fen(order.captured_fen)
+    if status == "awaiting_payment":
+        return PayState(
+            status,
+            "info",
+            _pick(lang, "确认支付", "Confirm payment"),
+            _pick(lang, f"请核对商品，支付 {total}。", f"Check the items, then pay {total}."),
+            total,
+            _pick(lang, "应付", "To pay"),
+            False,
+            _pick(lang, f"支付 {total}", f"Pay {total}"),
+        )
+    if status == "paid" and kiosk:
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "支付成功，正在出货", "Paid — dispensing"),
+            _pick(
+                lang,
+                f"已支付 {captured}。柜机正在出货，请在取货口取走商品。",
+                f"You paid {captured}. The kiosk is dispensing: collect your goods from the tray.",
+            ),
+            captured,
+            _pick(lang, "实付", "Paid"),
+            False,
+        )
+    if status == "completed" and kiosk:
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "支付成功，请取货", "Paid — please take your goods"),
+            _pick(
+                lang,
+                f"已支付 {captured}，商品已全部出货，请取走。谢谢惠顾！",
+                f"You paid {captured} and every item was dispensed. Please take your goods. Thank you!",
+            ),
+            captured,
+            _pick(lang, "实付", "Paid"),
+            True,
+        )
+    if status in ("paid", "fulfilled", "completed"):
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "支付成功", "Paid — thank you"),
+            _pick(
+                lang,
+                f"已支付 {captured}。订单状态：{label('order_status', status, lang)}。",
+                f"You paid {captured}. Order status: {label('order_status', status, lang)}.",
+            ),
+            captured,
+            _pick(lang, "实付", "Paid"),
+            status == "completed",
+        )
+    if status == "partially_refunded":
+        refunded = format_fen(order.refunded_fen)
+        net = format_fen(order.captured_fen - order.refunded_fen)
+        items = _refunded_items(order, lang)
+        why_zh = f"{items} 未出货" if kiosk else f"{items} 已退款"
+        why_en = f"{items} could not be dispensed" if kiosk else f"{items} refunded"
+        return PayState(
+            status,
+            "warn",
+            _pick(lang, f"部分退款 {refunded}", f"Partly refunded: {refunded}"),
+            _pick(
+                lang,
+                f"{why_zh}，已退款 {refunded}，原路退回您的付款账户。其余商品已出货，实付 {net}。"
+                if kiosk
+                else f"{why_zh}，共退款 {refunded}，原路退回。实付 {net}。",
+                f"{why_en}; {refunded} is refunded to the account you paid from. The rest was "
+                f"dispensed: you paid {net}."
+                if kiosk
+                else f"{why_en}: {refunded} back to the account you paid from. You paid {net}.",
+            ),
+            net,
+            _pick(lang, "实付", "Paid"),
+            True,
+        )
+    if status == "refunded":
+        refunded = format_fen(order.refunded_fen)
+        return PayState(
+            status,
+            "warn",
+            _pick(lang, f"已全额退款 {refunded}", f"Refunded in full: {refunded}"),
+            _pick(
+                lang,
+                f"商品未能出货，已全额退款 {refunded}，原路退回您的付款账户，实付 ¥0.00。"
+                if kiosk
+                else f"已全额退款 {refunded}，原路退回您的付款账户。",
+                f"The goods could not be dispensed, so all {refunded} is refunded to the account you "
+                "paid from: you paid ¥0.00."
+                if kiosk
+                else f"All {refunded} is refunded to the account you paid from.",
+            ),
+            refunded,
+            _pick(lang, "退款", "Refunded"),
+            True,
+        )
+    if status in ("cancelled", "expired"):
+        cancelled = status == "cancelled"
+        where_zh, where_en = ("在柜机上", " at the kiosk") if kiosk else ("", "")
+        how_zh = f"已{where_zh}取消" if cancelled else "已超时失效"
+        how_en = f"was cancelled{where_en}" if cancelled else "timed out"
+        again_zh, again_en = (
+            ("请在柜机上重新选购。", "Start again at the kiosk.")
+            if kiosk
+            else ("如需购买，请重新下单。", "Place a new order to buy.")
+        )
+        return PayState(
+            status,
+            "error",
+            _pick(
+                lang,
+                "订单已取消" if cancelled else "订单已失效",
+                "Order cancelled" if cancelled else "Order expired",
+            ),
+            _pick(
+                lang,
+                f"此订单{how_zh}，未扣款。{again_zh}",
+                f"This order {how_en}; nothing was charged. {again_en}",
+            ),
+            format_fen(0),
+            _pick(lang, "已扣款", "Charged"),
+            True,
+        )
+    name = label("order_status", status, lang)
+    return PayState(
+        status,
+        "info",
+        name,
+        _pick(lang, f"订单状态：{name}。", f"Order status: {name}."),
+        total,
+        _pick(lang, "订单金额", "Order total"),
+        status in ("rejected",),
+    )
+
+
+def present(order: Order, lang: str = "zh") -> PayState:
+    """The pay page's status for an order, in the page's language."""
+    if order.mode == "open_door":
+        return _open_door(order, lang)
+    return _common(order, lang)
+
+
+def refused(order: Order, lang: str = "zh") -> PayState:
+    """A pay the provider refused: the order was cancelled, expired or paid meanwhile, or the
+    provider said no; the sentence says what happened to the shopper's money."""
+    state = present(order, lang)
+    title = _pick(lang, "本次支付未完成", "This payment did not go through")
+    if state.status in WAITING:
+        sentence = _pick(
+            lang,
+            "支付未能完成，未扣款。请稍后重试，或在柜机上重新下单。",
+            "The payment could not be made and nothing was charged. Try again shortly, or start again "
+            "at the kiosk.",
+        )
+        return PayState(state.status, "error", title, sentence, state.amount, state.amount_label, False)
+    if state.tone in ("ok", "warn"):
+        sentence = _pick(
+            lang, "此订单已支付过，未重复扣款。", "This order was already paid; you were not charged again. "
+        )
+        return PayState(
+            state.status, "warn", title, sentence + state.sentence, state.amount, state.amount_label, True
+        )
+    return PayState(state.status, "error", title, state.sentence, state.amount, state.amount_label, True)
