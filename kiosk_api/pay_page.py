@@ -8,7 +8,6 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from catalogue.models import Region
 from core.errors import DomainError
-from core.money import format_fen
 from inventory.models import Location
 from kiosk_api.blueprints.payments import simulate_payment
 from kiosk_api.database import get_session
@@ -41,7 +40,6 @@ def _render(token: str, order: Any, state: Any, status: int = 200) -> Any:
         token=token,
         payment=payment_of(session, order.id),
         state=state,
-        lines=[(line, format_fen(line.line_total_fen)) for line in order.lines],
         simulated=simulation_allowed(),
     )
     return html, status

@@ -5,7 +5,7 @@ the order's own figures (hold, captured, refunded, lines); a raw status code nev
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from core.labels import label
@@ -23,10 +23,15 @@ class PayState:
     tone: str  # info | ok | warn | error
     title: str
     sentence: str
-    amount: str
+    amount_fen: int
     amount_label: str
     final: bool
     button: str | None = None
+    lines: tuple[dict[str, Any], ...] = ()
+    amount: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", format_fen(self.amount_fen))
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON the page's polling script reads."""
@@ -61,7 +66,7 @@ def _open_door(order: Order, lang: str) -> PayState:
                 f"{hold} is held, not charged. When the door closes you pay only for what you took; "
                 "the rest of the hold is released.",
             ),
-            hold,
+            order.hold_fen,
             _pick(lang, "预授权金额", "Hold"),
             False,
             _pick(lang, f"预授权 {hold} 并开门", f"Pre-authorise {hold} and open"),
@@ -77,7 +82,7 @@ def _open_door(order: Order, lang: str) -> PayState:
                 f"{hold} is held (nothing charged yet). Take your goods and close the door; you are "
                 "then charged for what you took and the rest is released.",
             ),
-            hold,
+            order.hold_fen,
             _pick(lang, "预授权金额", "Hold"),
             False,
         )
@@ -91,7 +96,7 @@ def _open_door(order: Order, lang: str) -> PayState:
                 f"本次未拿取商品，未扣款；预授权的 {hold} 已释放。",
                 f"You took nothing, so nothing was charged; the {hold} hold was released.",
             ),
-            format_fen(0),
+            0,
             _pick(lang, "已扣款", "Charged"),
             True,
         )
@@ -108,7 +113,7 @@ def _open_door(order: Order, lang: str) -> PayState:
                 f"You were charged {charged} for what you took; the remaining {rest} of the hold was "
                 "released. Thank you!",
             ),
-            charged,
+            order.captured_fen,
             _pick(lang, "已扣款", "Charged"),
             True,
         )
@@ -123,7 +128,7 @@ def _open_door(order: Order, lang: str) -> PayState:
                 "Nothing was charged and the hold was cancelled. To shop, scan the code on the cabinet "
                 "again.",
             ),
-            format_fen(0),
+            0,
             _pick(lang, "已扣款", "Charged"),
             True,
         )
@@ -140,7 +145,7 @@ def _common(order: Order, lang: str) -> PayState:
             "info",
             _pick(lang, "确认支付", "Confirm payment"),
             _pick(lang, f"请核对商品，支付 {total}。", f"Check the items, then pay {total}."),
-            total,
+            order.total_fen,
             _pick(lang, "应付", "To pay"),
             False,
             _pick(lang, f"支付 {total}", f"Pay {total}"),
@@ -155,7 +160,7 @@ def _common(order: Order, lang: str) -> PayState:
                 f"已支付 {captured}。柜机正在出货，请在取货口取走商品。",
                 f"You paid {captured}. The kiosk is dispensing: collect your goods from the tray.",
             ),
-            captured,
+            order.captured_fen,
             _pick(lang, "实付", "Paid"),
             False,
         )
@@ -169,7 +174,7 @@ def _common(order: Order, lang: str) -> PayState:
                 f"已支付 {captured}，商品已全部出货，请取走。谢谢惠顾！",
                 f"You paid {captured} and every item was dispensed. Please take your goods. Thank you!",
             ),
-            captured,
+            order.captured_fen,
             _pick(lang, "实付", "Paid"),
             True,
         )
@@ -183,7 +188,7 @@ def _common(order: Order, lang: str) -> PayState:
                 f"已支付 {captured}。订单状态：{label('order_status', status, lang)}。",
                 f"You paid {captured}. Order status: {label('order_status', status, lang)}.",
             ),
-            captured,
+            order.captured_fen,
             _pick(lang, "实付", "Paid"),
             status == "completed",
         )
@@ -207,7 +212,7 @@ def _common(order: Order, lang: str) -> PayState:
                 if kiosk
                 else f"{why_en}: {refunded} back to the account you paid from. You paid {net}.",
             ),
-            net,
+            order.captured_fen - order.refunded_fen,
             _pick(lang, "实付", "Paid"),
             True,
         )
@@ -227,8 +232,8 @@ def _common(order: Order, lang: str) -> PayState:
                 if kiosk
                 else f"All {refunded} is refunded to the account you paid from.",
             ),
-            refunded,
-            _pick(lang, "退款", "Refunded"),
+            0,
+            _pick(lang, "实付", "Paid"),
             True,
         )
     if status in ("cancelled", "expired"):
@@ -254,7 +259,7 @@ def _common(order: Order, lang: str) -> PayState:
                 f"此订单{how_zh}，未扣款。{again_zh}",
                 f"This order {how_en}; nothing was charged. {again_en}",
             ),
-            format_fen(0),
+            0,
             _pick(lang, "已扣款", "Charged"),
             True,
         )
@@ -270,11 +275,26 @@ def _common(order: Order, lang: str) -> PayState:
     )
 
 
+def lines_of(order: Order, lang: str) -> tuple[dict[str, Any], ...]:
+    """The order's lines as the page lists them: name, quantity, total, and any refund of the line."""
+    return tuple(
+        {
+            "name": _pick(lang, line.name_zh, line.name_en or line.name_zh),
+            "qty": line.qty,
+            "total": format_fen(line.line_total_fen),
+            "refunded": _pick(lang, f"已退 {line.refunded_qty} · ", f"refunded {line.refunded_qty} · ")
+            + format_fen(line.refunded_fen)
+            if line.refunded_qty
+            else "",
+        }
+        for line in order.lines
+    )
+
+
 def present(order: Order, lang: str = "zh") -> PayState:
-    """The pay page's status for an order, in the page's language."""
-    if order.mode == "open_door":
-        return _open_door(order, lang)
-    return _common(order, lang)
+    """The pay page's status for an order, in the page's language, with its lines."""
+    state = _open_door(order, lang) if order.mode == "open_door" else _common(order, lang)
+    return replace(state, lines=lines_of(order, lang))
 
 
 def refused(order: Order, lang: str = "zh") -> PayState:
@@ -289,12 +309,10 @@ def refused(order: Order, lang: str = "zh") -> PayState:
             "The payment could not be made and nothing was charged. Try again shortly, or start again "
             "at the kiosk.",
         )
-        return PayState(state.status, "error", title, sentence, state.amount, state.amount_label, False)
+        return replace(state, tone="error", title=title, sentence=sentence, button=None)
     if state.tone in ("ok", "warn"):
         sentence = _pick(
             lang, "此订单已支付过，未重复扣款。", "This order was already paid; you were not charged again. "
         )
-        return PayState(
-            state.status, "warn", title, sentence + state.sentence, state.amount, state.amount_label, True
-        )
-    return PayState(state.status, "error", title, state.sentence, state.amount, state.amount_label, True)
+        return replace(state, tone="warn", title=title, sentence=sentence + state.sentence)
+    return replace(state, tone="error", title=title)

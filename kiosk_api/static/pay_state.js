@@ -5,10 +5,36 @@
   var section = document.querySelector("section.pay[data-state-url]");
   if (!section) return;
   var url = section.getAttribute("data-state-url");
+  function showLines(lines) {
+    var list = document.getElementById("pay-lines");
+    list.textContent = "";
+    list.hidden = lines.length === 0;
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      var what = document.createElement("span");
+      var total = document.createElement("span");
+      what.textContent = line.name + " × " + line.qty;
+      if (line.refunded) {
+        item.className = "refunded";
+        var note = document.createElement("em");
+        note.className = "refund-note";
+        note.textContent = line.refunded;
+        what.appendChild(document.createTextNode(" "));
+        what.appendChild(note);
+      }
+      total.textContent = line.total;
+      item.appendChild(what);
+      item.appendChild(total);
+      list.appendChild(item);
+    });
+  }
   function show(state) {
+    showLines(state.lines);
     document.getElementById("pay-title").textContent = state.title;
     document.getElementById("pay-sentence").textContent = state.sentence;
-    document.getElementById("pay-amount").textContent = state.amount;
+    var amount = document.getElementById("pay-amount");
+    amount.textContent = state.amount;
+    amount.className = state.amount_fen ? "amount" : "amount zero";
     document.getElementById("pay-amount-label").textContent = state.amount_label;
     document.getElementById("pay-status").className = "status " + state.tone;
     section.setAttribute("data-status", state.status);
