@@ -179,15 +179,21 @@ def _common(order: Order, lang: str) -> PayState:
             True,
         )
     if status in ("paid", "fulfilled", "completed"):
+        what_zh, what_en = {
+            "paid": (
+                "我们将尽快发货，可在订单页查看进度。",
+                "We will ship it soon; follow it on the order page.",
+            ),
+            "fulfilled": ("订单已送达。", "The order has been delivered."),
+            "completed": ("订单已完成。", "The order is complete."),
+        }[status]
+        if order.channel == "bulk" and status == "paid":
+            what_zh, what_en = "单位采购订单已付清。", "The bulk order is paid in full."
         return PayState(
             status,
             "ok",
             _pick(lang, "支付成功", "Paid — thank you"),
-            _pick(
-                lang,
-                f"已支付 {captured}。订单状态：{label('order_status', status, lang)}。",
-                f"You paid {captured}. Order status: {label('order_status', status, lang)}.",
-            ),
+            _pick(lang, f"已支付 {captured}。{what_zh}", f"You paid {captured}. {what_en}"),
             order.captured_fen,
             _pick(lang, "实付", "Paid"),
             status == "completed",
@@ -218,20 +224,26 @@ def _common(order: Order, lang: str) -> PayState:
         )
     if status == "refunded":
         refunded = format_fen(order.refunded_fen)
+        if kiosk and order.report_id:  # the dispenser reported: nothing came out
+            zh = f"商品未能出货，已全额退款 {refunded}，原路退回您的付款账户，实付 ¥0.00。"
+            en = (
+                f"The goods could not be dispensed, so all {refunded} is refunded to the account you "
+                "paid from: you paid ¥0.00."
+            )
+        elif kiosk:  # paid after the order had lapsed or the kiosk had given up
+            zh = f"您的付款到达时订单已结束，未出货；{refunded} 已全额退款，原路退回您的付款账户。"
+            en = (
+                f"The order had ended when your payment arrived and nothing was dispensed; all {refunded} "
+                "is refunded to the account you paid from."
+            )
+        else:
+            zh = f"已全额退款 {refunded}，原路退回您的付款账户。"
+            en = f"All {refunded} is refunded to the account you paid from."
         return PayState(
             status,
             "warn",
             _pick(lang, f"已全额退款 {refunded}", f"Refunded in full: {refunded}"),
-            _pick(
-                lang,
-                f"商品未能出货，已全额退款 {refunded}，原路退回您的付款账户，实付 ¥0.00。"
-                if kiosk
-                else f"已全额退款 {refunded}，原路退回您的付款账户。",
-                f"The goods could not be dispensed, so all {refunded} is refunded to the account you "
-                "paid from: you paid ¥0.00."
-                if kiosk
-                else f"All {refunded} is refunded to the account you paid from.",
-            ),
+            _pick(lang, zh, en),
             0,
             _pick(lang, "实付", "Paid"),
             True,
@@ -269,7 +281,7 @@ def _common(order: Order, lang: str) -> PayState:
         "info",
         name,
         _pick(lang, f"订单状态：{name}。", f"Order status: {name}."),
-        total,
+        order.total_fen,
         _pick(lang, "订单金额", "Order total"),
         status in ("rejected",),
     )
