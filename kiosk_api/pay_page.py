@@ -7,17 +7,16 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from catalogue.models import Region
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from inventory.models import Location
 from kiosk_api.blueprints.payments import simulate_payment
 from kiosk_api.database import get_session
 from kiosk_api.errors import status_for
 from kiosk_api.i18n import current_language
 from kiosk_api.limits import limit
-from kiosk_api.pay_state import present, refused
+from kiosk_api.pay_state import PayState, present, refused, unknown_link
 from kiosk_api.pay_tokens import order_for_pay_token, provider_ref_for_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
-from sales.payment_flow import payment_of
 
 pay = Blueprint("pay", __name__, template_folder="templates")
 
@@ -28,17 +27,16 @@ def _order(token: str) -> Any:
     return order_for_pay_token(get_session(), provider.name, token, ref)
 
 
-def _render(token: str, order: Any, state: Any, status: int = 200) -> Any:
+def _render(token: str, order: Any, state: PayState, status: int = 200) -> Any:
     session = get_session()
-    location = session.get(Location, order.location_id) if order.location_id else None
-    partner = session.get(Region, order.partner_code) if order.partner_code else None
+    location = session.get(Location, order.location_id) if order and order.location_id else None
+    partner = session.get(Region, order.partner_code) if order and order.partner_code else None
     html = render_template(
         "pay.html",
         order=order,
         location=location,
         partner=partner,
         token=token,
-        payment=payment_of(session, order.id),
         state=state,
         simulated=simulation_allowed(),
     )
@@ -48,8 +46,12 @@ def _render(token: str, order: Any, state: Any, status: int = 200) -> Any:
 @pay.get("/pay/<string:token>")
 @limit("pay", "pay_link")
 def pay_page(token: str) -> Any:
-    """Show the order behind a pay link, a sentence on where it stands, and (while open) a pay button."""
-    order = _order(token)
+    """Show the order behind a pay link, a sentence on where it stands, and (while open) a pay button;
+    a link that names no order is a 404 page saying so."""
+    try:
+        order = _order(token)
+    except NotFound:
+        return _render(token, None, unknown_link(current_language()), 404)
     return _render(token, order, present(order, current_language()))
 
 
@@ -68,9 +70,12 @@ def pay_now(token: str) -> Any:
     try:
         simulate_payment(token)
     except DomainError as error:
-        if error.code in ("not_found", "pay_link_not_found"):
+        if error.code == "not_found":  # no simulated payments here (production): as if no route
             raise
         get_session().rollback()
+        lang = current_language()
+        if error.code == "pay_link_not_found":
+            return _render(token, None, unknown_link(lang), 404)
         order = _order(token)
-        return _render(token, order, refused(order, current_language()), status_for(error))
+        return _render(token, order, refused(order, lang), status_for(error))
     return redirect(url_for("pay.pay_page", token=token))

@@ -328,3 +328,21 @@ def refused(order: Order, lang: str = "zh") -> PayState:
         )
         return replace(state, tone="warn", title=title, sentence=sentence + state.sentence)
     return replace(state, tone="error", title=title)
+
+
+def unknown_link(lang: str = "zh") -> PayState:
+    """A pay link that names no order (mistyped, or not ours)."""
+    return PayState(
+        "unknown",
+        "error",
+        _pick(lang, "支付链接无效", "This payment link is not valid"),
+        _pick(
+            lang,
+            "找不到此链接对应的订单，未扣款。请重新扫描柜机或订单页上的二维码。",
+            "No order has this link, and nothing was charged. Scan the QR code on the kiosk or the "
+            "order page again.",
+        ),
+        0,
+        _pick(lang, "已扣款", "Charged"),
+        True,
+    )

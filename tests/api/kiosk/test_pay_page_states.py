@@ -156,3 +156,11 @@ def test_an_expired_order_says_nothing_was_charged(client, vend_kiosk, clock) ->
     token = token_of(started)
     assert "已超时失效，未扣款" in page(client, token)
     assert "timed out; nothing was charged" in page(client, token, "en")
+
+
+def test_a_link_that_names_no_order_is_a_404_sentence_page(client) -> None:
+    for lang, words in (("zh", "支付链接无效"), ("en", "This payment link is not valid")):
+        response = client.get(f"/pay/no-such-link?lang={lang}")
+        assert response.status_code == 404 and response.mimetype == "text/html"
+        text = visible(response.get_data(as_text=True))
+        assert words in text and "pay_link_not_found" not in text and '{"error"' not in text
