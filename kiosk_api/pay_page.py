@@ -4,50 +4,78 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from catalogue.models import Region
-from core.money import format_fen
+from core.errors import DomainError, NotFound
 from inventory.models import Location
 from kiosk_api.blueprints.payments import simulate_payment
 from kiosk_api.database import get_session
+from kiosk_api.errors import status_for
+from kiosk_api.i18n import current_language
 from kiosk_api.limits import limit
+from kiosk_api.pay_state import PayState, present, refused, unknown_link
 from kiosk_api.pay_tokens import order_for_pay_token, provider_ref_for_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
-from sales.payment_flow import payment_of
 
 pay = Blueprint("pay", __name__, template_folder="templates")
 
 
-@pay.get("/pay/<string:token>")
-@limit("pay", "pay_link")
-def pay_page(token: str) -> Any:
-    """Show the order behind a pay link and let the shopper pay it."""
+def _order(token: str) -> Any:
     provider = get_provider()
     ref = provider_ref_for_token(provider, token)  # before the request's session opens
+    return order_for_pay_token(get_session(), provider.name, token, ref)
+
+
+def _render(token: str, order: Any, state: PayState, status: int = 200) -> Any:
     session = get_session()
-    order = order_for_pay_token(session, provider.name, token, ref)
-    location = session.get(Location, order.location_id) if order.location_id else None
-    partner = session.get(Region, order.partner_code) if order.partner_code else None
-    payment = payment_of(session, order.id)
-    amount = order.hold_fen if order.mode == "open_door" else order.total_fen
-    return render_template(
+    location = session.get(Location, order.location_id) if order and order.location_id else None
+    partner = session.get(Region, order.partner_code) if order and order.partner_code else None
+    html = render_template(
         "pay.html",
         order=order,
         location=location,
         partner=partner,
         token=token,
-        payment=payment,
-        amount=format_fen(amount),
-        lines=[(line, format_fen(line.line_total_fen)) for line in order.lines],
+        state=state,
         simulated=simulation_allowed(),
-        format_fen=format_fen,
     )
+    return html, status
+
+
+@pay.get("/pay/<string:token>")
+@limit("pay", "pay_link")
+def pay_page(token: str) -> Any:
+    """Show the order behind a pay link, a sentence on where it stands, and (while open) a pay button;
+    a link that names no order is a 404 page saying so."""
+    try:
+        order = _order(token)
+    except NotFound:
+        return _render(token, None, unknown_link(current_language()), 404)
+    return _render(token, order, present(order, current_language()))
+
+
+@pay.get("/pay/<string:token>/state")
+@limit("pay", "pay_link")
+def pay_state(token: str) -> Any:
+    """The pay page's status as JSON (sentence, amount, tone), which the page polls while it can change."""
+    return jsonify(present(_order(token), current_language()).as_dict())
 
 
 @pay.post("/pay/<string:token>")
 @limit("pay", "pay_link")
 def pay_now(token: str) -> Any:
-    """Simulated provider: the pay button (the form carries a CSRF token)."""
-    simulate_payment(token)
+    """Simulated provider: the pay button (the form carries a CSRF token); a refused pay is a page
+    saying what happened to the shopper's money, with the refusal's status."""
+    try:
+        simulate_payment(token)
+    except DomainError as error:
+        if error.code == "not_found":  # no simulated payments here (production): as if no route
+            raise
+        get_session().rollback()
+        lang = current_language()
+        if error.code == "pay_link_not_found":
+            return _render(token, None, unknown_link(lang), 404)
+        order = _order(token)
+        return _render(token, order, refused(order, lang), status_for(error))
     return redirect(url_for("pay.pay_page", token=token))
