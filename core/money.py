@@ -136,3 +136,61 @@ def parse_yuan(
             f"{field}: too large an amount", fields={field: f"at most {format_fen(MAX_PARSED_FEN)}"}
         )
     return fen
+
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_PLACES = ("", "拾", "佰", "仟")
+# Sections of four digits: 元, 万, 亿 (up to ¥999,999,999,999.99; MAX_AMOUNT_FEN is ¥10,000,000,000.00).
+_CAPITAL_SECTIONS = ("", "万", "亿")
+
+
+def fen_in_capitals(fen: int) -> str:
+    """An amount of fen in Chinese capitals (大写金额) as cheques and invoices write it:
+    ¥1,234.50 → 壹仟贰佰叁拾肆元伍角整.
+
+    The rules are those of the People's Bank's 《支付结算办法》 appendix (正确填写票据和结算凭证的基本规定):
+    - every non-zero digit with its place (拾 佰 仟, sections 万 亿); ten is 壹拾, never 拾 alone;
+    - a run of zeros between two non-zero digits is one 零 (¥6,007.14 → 陆仟零柒元壹角肆分), also when
+      it spans a section (¥1,000,001.00 → 壹佰万零壹元整, ¥107,000.53 → 壹拾万零柒仟元伍角叁分);
+      zeros at the end of the yuan write nothing;
+    - where the rules allow either, a zero 元 digit before a non-zero 角 writes no 零
+      (¥1,680.32 → 壹仟陆佰捌拾元叁角贰分, the second of the two forms the rules give);
+    - a zero 角 before a non-zero 分 is 零 after 元 (¥325.04 → 叁佰贰拾伍元零肆分);
+    - 整 after the last 元 or 角 when there is no 分 (¥10.00 → 壹拾元整, ¥0.50 → 伍角整); none after 分;
+    - under one yuan no 元 is written (¥0.05 → 伍分), and nothing at all is 零元整.
+    A negative amount is refused: a document asks for money in capitals, never for a refund."""
+    if not isinstance(fen, int) or isinstance(fen, bool):
+        raise TypeError(f"fen_in_capitals needs an integer number of fen, got {fen!r}")
+    if fen < 0:
+        raise ValueError("no capitals for a negative amount")
+    yuan, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    if len(str(yuan)) > 4 * len(_CAPITAL_SECTIONS):
+        raise ValueError("too large an amount for capitals")
+    if fen == 0:
+        return "零元整"
+    out: list[str] = []
+    if yuan:
+        digits = str(yuan)
+        zero_pending = False
+        for i, char in enumerate(digits):
+            place = len(digits) - 1 - i
+            if char == "0":
+                zero_pending = True
+            else:
+                if zero_pending:
+                    out.append("零")
+                    zero_pending = False
+                out.append(_CAPITAL_DIGITS[int(char)] + _CAPITAL_PLACES[place % 4])
+            if place % 4 == 0 and int(digits[max(0, i - 3) : i + 1]):  # a section with a digit ends
+                out.append(_CAPITAL_SECTIONS[place // 4])
+        out.append("元")
+    if jiao:
+        out.append(_CAPITAL_DIGITS[jiao] + "角")
+    if fen_digit:
+        if not jiao and yuan:
+            out.append("零")
+        out.append(_CAPITAL_DIGITS[fen_digit] + "分")
+    else:
+        out.append("整")
+    return "".join(out)

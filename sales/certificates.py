@@ -2,7 +2,9 @@
 
 The figures are aggregates of the revenue ledger (net of refunds) over the entries carrying the
 unit's id in the year's periods: the amount, what was bought in bulk (采购) and by members (帮销),
-the counties and suppliers helped, and the households those suppliers are linked with. An issued
+the counties and suppliers bought from, and the sum of the households those suppliers register as
+linked to them (Supplier.households_linked as it stands at issue: the suppliers' own figure, not a
+count of households the unit helped, and printed as such; see sales.org_pdf.render_certificate). An issued
 certificate is stored with the SHA-256 of its canonical figures; its QR code names that hash, and
 /verify/certificate/<hash> shows the stored figures and whether the ledger still agrees.
 """

@@ -1,4 +1,5 @@
-"""PDFs for organizations: the certificate of consumption assistance and the pro-forma invoice.
+"""PDFs for organizations: the certificate of consumption assistance (and, in sales.invoice_pdf with
+the helpers here, the pro-forma invoice).
 
 Chinese text is set in WenQuanYi Micro Hei (Debian package fonts-wqy-microhei), embedded as a
 subset, so the PDFs read the same on any machine and their text can be extracted.
@@ -23,9 +24,10 @@ from core.clock import SHANGHAI
 from core.money import format_fen
 from sales.org_models import ORG_KINDS
 from sales.pdf_fonts import register_font
-from sales.pdf_text import safe_paragraph
+from sales.pdf_text import heading_with, safe_paragraph
 
 RED = colors.HexColor("#b3261e")
+WIDTH = A4[0] - 36 * mm  # the frame's width between the 18 mm margins
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -76,7 +78,7 @@ def _build(story: list[Flowable], title: str) -> bytes:
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=18 * mm,
+        leftMargin=18 * mm,  # WIDTH
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
@@ -90,7 +92,14 @@ def _build(story: list[Flowable], title: str) -> bytes:
 def render_certificate(
     figures: dict[str, Any], *, verify_url: str, content_hash: str, issued_at: datetime
 ) -> bytes:
-    """The certificate of consumption assistance as a PDF, with a QR code to its verification page."""
+    """The certificate of consumption assistance as a PDF, with a QR code to its verification page.
+
+    It certifies what the ledger shows: the amount, and the counties and suppliers it went to. It
+    does not say how many households the unit helped, because no data says so: a supplier's
+    `households_linked` is the count of farming households it registers as linked to it (利益联结),
+    whatever anyone buys. So the certificate prints their sum as exactly that, "涉及供应商带动农户 N 户
+    （供应商登记数，非本单位帮扶户数）", never as households "helped" (带动/帮扶) by the unit. (A household
+    linked to two suppliers is in both their counts; the figures cannot tell.)"""
     s = _styles()
     org, year = figures["organization"], figures["year"]
     kind_zh, kind_en = ORG_KINDS[org["kind"]][1:]
@@ -118,14 +127,20 @@ def render_certificate(
         Spacer(1, 4 * mm),
         safe_paragraph(
             "兹证明该单位于 {year} 年度通过东西部协作消费帮扶渠道购买结对地区产品，"
-            "合计金额 <b>{total}</b>，带动 {counties} 个原产县、"
-            "{suppliers} 家供应商（联农带农 {households} 户）。",
+            "合计金额 <b>{total}</b>，涉及 {counties} 个原产县、{suppliers} 家供应商。",
             s["big"],
             **counts,
         ),
         safe_paragraph(
-            "This certifies purchases of {total} in {year} from {counties} paired "
-            "counties and {suppliers} suppliers linked with {households} households.",
+            "This certifies purchases of {total} in {year} from {counties} paired counties and {suppliers} "
+            "suppliers.",
+            s["small"],
+            **counts,
+        ),
+        safe_paragraph(
+            "涉及供应商带动农户 {households} 户（供应商登记数，非本单位帮扶户数）。"
+            "The suppliers bought from register {households} linked farming households (利益联结) in "
+            "all: their own figure, not households this unit helped.",
             s["small"],
             **counts,
         ),
@@ -138,35 +153,41 @@ def render_certificate(
                 ["职工帮销 Members' own purchases (帮销)", format_fen(figures["members_fen"])],
                 ["其中认定产品 Certified products", format_fen(figures["certified_fen"])],
                 ["订单数 Orders", str(figures["orders"])],
-                ["联农带农户数 Households linked", str(figures["households_linked"])],
+                ["供应商登记带动农户 Households the suppliers register", str(figures["households_linked"])],
             ],
             [100 * mm, 70 * mm],
             right=(1,),
         ),
-        safe_paragraph("帮扶原产县 Counties helped", s["h2"]),
-        _table(
-            [["原产县 County", "市/州 Prefecture", "金额 Amount"]]
-            + [
-                [f"{c['name_zh']} {c['name_en']}", c["prefecture_zh"], format_fen(c["amount_fen"])]
-                for c in figures["counties"]
-            ],
-            [80 * mm, 50 * mm, 40 * mm],
-            right=(2,),
+        *heading_with(
+            safe_paragraph("帮扶原产县 Counties helped", s["h2"]),
+            _table(
+                [["原产县 County", "市/州 Prefecture", "金额 Amount"]]
+                + [
+                    [f"{c['name_zh']} {c['name_en']}", c["prefecture_zh"], format_fen(c["amount_fen"])]
+                    for c in figures["counties"]
+                ],
+                [80 * mm, 50 * mm, 40 * mm],
+                right=(2,),
+            ),
+            WIDTH,
         ),
-        safe_paragraph("帮扶供应商 Suppliers helped", s["h2"]),
-        _table(
-            [["供应商 Supplier", "县 County", "带动农户 Households", "金额 Amount"]]
-            + [
-                [
-                    safe_paragraph("{name}", s["base"], name=s_["name_zh"]),
-                    s_["county_zh"],
-                    str(s_["households_linked"]),
-                    format_fen(s_["amount_fen"]),
-                ]
-                for s_ in figures["suppliers"]
-            ],
-            [80 * mm, 30 * mm, 30 * mm, 30 * mm],
-            right=(2, 3),
+        *heading_with(
+            safe_paragraph("采购涉及供应商 Suppliers bought from", s["h2"]),
+            _table(
+                [["供应商 Supplier", "县 County", "登记带动农户 Registered", "金额 Amount"]]
+                + [
+                    [
+                        safe_paragraph("{name}", s["base"], name=s_["name_zh"]),
+                        s_["county_zh"],
+                        str(s_["households_linked"]),
+                        format_fen(s_["amount_fen"]),
+                    ]
+                    for s_ in figures["suppliers"]
+                ],
+                [80 * mm, 30 * mm, 30 * mm, 30 * mm],
+                right=(2, 3),
+            ),
+            WIDTH,
         ),
         Spacer(1, 6 * mm),
         Table(
@@ -190,91 +211,3 @@ def render_certificate(
         ),
     ]
     return _build(story, f"消费帮扶证明 {org['name_zh']} {year}")
-
-
-def render_invoice(
-    summary: dict[str, Any],
-    *,
-    organization: dict[str, Any],
-    buyer: dict[str, str],
-    lines: list[dict[str, Any]],
-    payee: dict[str, str],
-    issued_at: datetime,
-) -> bytes:
-    """The pro-forma invoice (形式发票) of a bulk order: what is owed, to whom, with which reference."""
-    s = _styles()
-    story: list[Flowable] = [
-        safe_paragraph("形式发票", s["title"]),
-        safe_paragraph("Pro-forma invoice · 以购代捐 Buy instead of donate", s["subtitle"]),
-        Spacer(1, 5 * mm),
-        safe_paragraph(
-            "单号 Number：{number}　日期 Date：{at}",
-            s["base"],
-            number=summary["number"],
-            at=_local(issued_at),
-        ),
-        safe_paragraph("购买单位 Organization：{name}", s["base"], name=organization["name_zh"]),
-        safe_paragraph(
-            "发票抬头 Invoice title：{title}　税号 Tax id：{tax_id}",
-            s["base"],
-            title=buyer["invoice_title"],
-            tax_id=buyer["tax_id"],
-        ),
-        safe_paragraph(
-            "收货 Delivery：{name}　{phone}　{address}",
-            s["base"],
-            name=buyer["contact_name"],
-            phone=buyer["phone"],
-            address=buyer["address"],
-        ),
-        Spacer(1, 4 * mm),
-        _table(
-            [["#", "品名 Product", "原产县 County", "数量 Qty", "单价 Price", "金额 Amount"]]
-            + [
-                [
-                    str(i),
-                    safe_paragraph(
-                        "{name}<br/><font size=7>{sku}</font>",
-                        s["base"],
-                        name=line["name_zh"],
-                        sku=line["sku"],
-                    ),
-                    line["county_zh"],
-                    str(line["qty"]),
-                    format_fen(line["unit_price_fen"]),
-                    format_fen(line["line_total_fen"]),
-                ]
-                for i, line in enumerate(lines, 1)
-            ]
-            + [["", "合计 Total", "", "", "", format_fen(summary["total_fen"])]],
-            [8 * mm, 62 * mm, 30 * mm, 18 * mm, 24 * mm, 28 * mm],
-            right=(3, 4, 5),
-        ),
-        Spacer(1, 4 * mm),
-        safe_paragraph(
-            "已到账 Received：{amount}",
-            s["base"],
-            amount=format_fen(summary["transferred_fen"] or summary["captured_fen"]),
-        ),
-        safe_paragraph("待付 Outstanding：{amount}", s["big"], amount=format_fen(summary["outstanding_fen"])),
-        safe_paragraph("汇款信息 Bank transfer", s["h2"]),
-        safe_paragraph("收款单位 Payee：{name}", s["base"], name=payee["name"]),
-        safe_paragraph(
-            "开户行 Bank：{bank}　账号 Account：{account}",
-            s["base"],
-            bank=payee["bank"],
-            account=payee["account"],
-        ),
-        safe_paragraph(
-            "汇款附言请注明 Reference：<b>{number}</b>（可分次汇款 partial transfers add up）",
-            s["base"],
-            number=summary["number"],
-        ),
-        Spacer(1, 5 * mm),
-        safe_paragraph(
-            "本形式发票仅供付款，不作为报销凭证；正式发票于收款后开具。"
-            "This pro-forma invoice is for payment only, not a tax invoice (fapiao).",
-            s["small"],
-        ),
-    ]
-    return _build(story, f"形式发票 {summary['number']}")

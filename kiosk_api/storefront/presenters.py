@@ -128,7 +128,7 @@ def progress_view(progress: QuotaProgress) -> dict[str, Any]:
 
 def invoice_pdf(session: Session, order: Order, record: BulkOrder, at: datetime) -> bytes:
     """The pro-forma invoice PDF of a bulk order."""
-    from sales.org_pdf import render_invoice
+    from sales.invoice_pdf import render_invoice
 
     view = bulk_view(session, order, record)
     return render_invoice(

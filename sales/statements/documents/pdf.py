@@ -17,7 +17,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.money import format_fen, format_fen_short
 from sales.pdf_fonts import register_font
-from sales.pdf_text import safe_paragraph
+from sales.pdf_text import heading_with, safe_paragraph
 from sales.statements import labels
 from sales.statements.documents.tables import header, verify_url
 from sales.statements.models import Statement
@@ -36,6 +36,8 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=13, textColor=MUTED),
         "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=15, spaceBefore=8, spaceAfter=4),
         "small": ParagraphStyle("small", parent=base, fontSize=7, leading=9, textColor=MUTED),
+        # A name in a table cell: the table's 8 pt, wrapped within the cell (CJK breaks between characters).
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10, wordWrap="CJK"),
     }
 
 
@@ -89,6 +91,7 @@ def _money_table(rows: list[list[str]], font: str, widths: list[float], bold_fir
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f1e8")]),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -100,11 +103,16 @@ def _money_table(rows: list[list[str]], font: str, widths: list[float], bold_fir
     return table
 
 
-def _breakdown(lines: list[dict[str, Any]], font: str, width: float) -> Table:
+def _name(text: str, styles: dict[str, ParagraphStyle]) -> Any:
+    """A name as a paragraph that wraps in its cell, never into the amounts beside it."""
+    return safe_paragraph("{name}", styles["cell"], name=text)
+
+
+def _breakdown(lines: list[dict[str, Any]], styles: dict[str, ParagraphStyle], width: float) -> Table:
     head = ["名称 Name", "总额 Gross", "退款 Refunds", "净额 Net", "件数 Units", "佣金 Comm.", "应付 Payable"]
     body = [
         [
-            line["zh"][:22],
+            _name(line["zh"], styles),
             format_fen(line["gross_fen"]),
             format_fen(line["refunds_fen"]),
             format_fen(line["net_fen"]),
@@ -115,7 +123,7 @@ def _breakdown(lines: list[dict[str, Any]], font: str, width: float) -> Table:
         for line in lines
     ]
     first = width - 6 * 62
-    return _money_table([head, *body], font, [first] + [62] * 6)
+    return _money_table([head, *body], styles["base"].fontName, [first] + [62] * 6)
 
 
 def render_pdf(statement: Statement, base_url: str) -> bytes:
@@ -160,21 +168,22 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
     for key, (tzh, ten) in labels.TOTALS.items():
         value = str(totals[key]) if key == "units" else format_fen(totals[key])
         total_rows.append([f"{tzh} {ten}", value])
-    story: list[Any] = [top, Spacer(1, 6), safe_paragraph("合计 Totals", styles["h2"])]
-    story.append(_money_table(total_rows, font, [width - 60 * mm, 60 * mm]))
+    story: list[Any] = [top, Spacer(1, 6)]
+    totals_table = _money_table(total_rows, font, [width - 60 * mm, 60 * mm])
+    story += heading_with(safe_paragraph("合计 Totals", styles["h2"]), totals_table, width)
     breakdowns = figures["breakdowns"]
-    story.append(safe_paragraph("图表 Charts", styles["h2"]))
     if "product" in breakdowns:
-        story.append(bar_chart("按商品净销售额 Net sales by product (¥)", breakdowns["product"], font, width))
+        first_chart = bar_chart("按商品净销售额 Net sales by product (¥)", breakdowns["product"], font, width)
     else:
-        story.append(bar_chart("按原产县净销售额 Net sales by county (¥)", breakdowns["county"], font, width))
+        first_chart = bar_chart("按原产县净销售额 Net sales by county (¥)", breakdowns["county"], font, width)
+    story += heading_with(safe_paragraph("图表 Charts", styles["h2"]), first_chart, width)
     story.append(Spacer(1, 4))
     story.append(bar_chart("按渠道净销售额 Net sales by channel (¥)", breakdowns["channel"], font, width))
     for dimension, lines in breakdowns.items():
         dzh, den = labels.DIMENSIONS[dimension]
-        story.append(safe_paragraph("按{zh} By {en}", styles["h2"], zh=dzh, en=den.lower()))
-        story.append(_breakdown(lines, font, width))
-    story.append(safe_paragraph("以前期间调整 Previous-period adjustments", styles["h2"]))
+        heading = safe_paragraph("按{zh} By {en}", styles["h2"], zh=dzh, en=den.lower())
+        story += heading_with(heading, _breakdown(lines, styles, width), width)
+    adjustments_heading = safe_paragraph("以前期间调整 Previous-period adjustments", styles["h2"])
     if figures["adjustments"]:
         head = [
             "原销售期间 Sale period",
@@ -187,7 +196,7 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
         body = [
             [
                 a["sale_period"],
-                a["zh"][:22],
+                _name(a["zh"], styles),
                 format_fen(a["net_fen"]),
                 str(a["units"]),
                 format_fen(a["commission_fen"]),
@@ -195,9 +204,10 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
             ]
             for a in figures["adjustments"]
         ]
-        story.append(_money_table([head, *body], font, [70, width - 70 - 4 * 62] + [62] * 4))
+        adjustments: Any = _money_table([head, *body], font, [70, width - 70 - 4 * 62] + [62] * 4)
     else:
-        story.append(safe_paragraph("无 None", styles["base"]))
+        adjustments = safe_paragraph("无 None", styles["base"])
+    story += heading_with(adjustments_heading, adjustments, width)
     if statement.content_hash:
         story.append(Spacer(1, 8))
         story.append(
@@ -214,7 +224,9 @@ def render_pdf(statement: Statement, base_url: str) -> bytes:
         canvas.saveState()
         canvas.setFont(font, 7)
         canvas.setFillColor(MUTED)
-        text = f"东西 dongxi · {statement.period} · {figures['subject']['zh']} · 第 {doc_.page} 页 page"
+        subject = figures["subject"]["zh"]
+        subject = subject if len(subject) <= 24 else subject[:23] + "…"  # clear of the hash on the right
+        text = f"东西 dongxi · {statement.period} · {subject} · 第 {doc_.page} 页 page"
         canvas.drawString(16 * mm, 9 * mm, text)
         if statement.content_hash:
             canvas.drawRightString(A4[0] - 16 * mm, 9 * mm, f"SHA-256 {statement.content_hash[:16]}…")

@@ -23,6 +23,17 @@ def contains_run(lines: list[str], run: list[str]) -> bool:
     return any(lines[i : i + len(run)] == run for i in range(len(lines) - len(run) + 1))
 
 
+def contains_row(lines: list[str], name: str, cells: list[str]) -> bool:
+    """Whether a table row occurs: its name, wrapped over up to four lines in its cell (spaces
+    aside, which a line break takes), then its cells."""
+    for i in range(len(lines)):
+        for wrapped in range(1, 5):
+            joined = "".join(lines[i : i + wrapped]).replace(" ", "")
+            if joined == name.replace(" ", "") and lines[i + wrapped : i + wrapped + len(cells)] == cells:
+                return True
+    return False
+
+
 def fen(yuan: str) -> int:
     """'1234.56' → 123456, exactly."""
     return int(Decimal(yuan) * 100)
