@@ -5,8 +5,9 @@
 #   fonts-wqy-microhei  the TrueType Chinese font embedded in generated PDFs
 #   postgresql          the server the tests use, and initdb/pg_ctl for tests/failure's own cluster
 #   redis-server        the Redis the tests use, and the binary tests/failure runs a private one with
+#   poppler-utils       pdftoppm: the PDF tests render their pages to test-artifacts/pdf/ to be looked at
 set -euo pipefail
-PACKAGES=(chromium fonts-noto-cjk fonts-wqy-microhei postgresql redis-server)
+PACKAGES=(chromium fonts-noto-cjk fonts-wqy-microhei postgresql redis-server poppler-utils)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
