@@ -180,7 +180,40 @@ STORAGE_CLASSES: Labels = {
     "frozen": ("冷冻", "Frozen"),
 }
 
+# What each kind of record (a table) is called, as the audit log names what changed.
+RECORD_KINDS: Labels = {
+    "users": ("用户", "User"),
+    "api_tokens": ("接口令牌", "API token"),
+    "regions": ("行政区划", "Region"),
+    "pairings": ("结对关系", "Pairing"),
+    "suppliers": ("供应商", "Supplier"),
+    "products": ("商品", "Product"),
+    "locations": ("网点", "Location"),
+    "slots": ("货道", "Slot"),
+    "lots": ("批次", "Lot"),
+    "stock_movements": ("库存流水", "Stock movement"),
+    "reservations": ("库存占用", "Stock hold"),
+    "kiosk_devices": ("售货柜设备密钥", "Kiosk device key"),
+    "orders": ("订单", "Order"),
+    "order_lines": ("订单行", "Order line"),
+    "order_events": ("订单状态记录", "Order status change"),
+    "payments": ("支付", "Payment"),
+    "refunds": ("退款", "Refund"),
+    "payouts": ("银行退付", "Bank payout"),
+    "bank_receipts": ("银行到账", "Bank receipt"),
+    "revenue_entries": ("收入分录", "Revenue entry"),
+    "commission_rates": ("佣金费率", "Commission rate"),
+    "organizations": ("单位", "Organization"),
+    "organization_members": ("单位成员", "Unit member"),
+    "organization_quotas": ("年度额度", "Annual quota"),
+    "bulk_orders": ("集采订单", "Bulk order"),
+    "org_certificates": ("消费帮扶证明", "Certificate"),
+    "statement_periods": ("月结", "Month close"),
+    "statements": ("对账单", "Statement"),
+}
+
 TABLES: dict[str, Labels] = {
+    "record_kind": RECORD_KINDS,
     "order_status": ORDER_STATUSES,
     "channel": CHANNELS,
     "buyer_kind": BUYER_KINDS,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from catalogue.models import Product, Region, Supplier
+from catalogue.models import Product
 from core import labels
 from core.db import Base
 from inventory.models import Location, Lot, Slot, StockMovement
-from kiosk_api.console.names import actor_names
+from kiosk_api.console.names import actor_names, product_names, region_names, supplier_names
 from payments.models import Payment, Refund
 from sales.models import OrderLine
 from sales.order_search import short_id
@@ -86,16 +86,11 @@ def _by_order(session: Session, table: str, keys: set[str]) -> dict[str, str]:
 def _lookup(session: Session, table: str, keys: set[str]) -> dict[str, str]:
     ids = _ints(keys)
     if table == "products":
-        return {
-            str(i): n
-            for i, n in session.execute(select(Product.id, Product.name_zh).where(Product.id.in_(ids)))
-        }
+        return {str(i): n for i, n in product_names(session, ids).items()}
     if table == "suppliers":
-        rows = session.execute(select(Supplier.id, Supplier.name_zh).where(Supplier.id.in_(ids)))
-        return {str(i): n for i, n in rows}
+        return {str(i): n for i, n in supplier_names(session, ids).items()}
     if table == "regions":
-        rows = session.execute(select(Region.code, Region.name_zh).where(Region.code.in_(sorted(keys))))
-        return {c: n for c, n in rows}
+        return region_names(session, keys)
     if table == "locations":
         rows = session.execute(
             select(Location.id, Location.name_zh, Location.code).where(Location.id.in_(ids))

@@ -10,7 +10,7 @@ from accounts.roles import AUDIT_READERS
 from audit import service
 from core import labels
 from kiosk_api.console.access import console, day_arg, page_roles
-from kiosk_api.console.audit_view import TABLES, present
+from kiosk_api.console.audit_view import present
 from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language
 from kiosk_api.input_limits import int_within
@@ -46,6 +46,6 @@ def audit_log() -> Any:
         chosen=chosen,
         errors=errors,
         actors=service.actors(session),
-        kinds=[(t, TABLES.get(t, (t, t))) for t in service.target_types(session)],
+        kinds=[(t, labels.RECORD_KINDS.get(t, (t, t))) for t in service.target_types(session)],
         vias=labels.AUDIT_VIA,
     ), (422 if errors else 200)

@@ -21,37 +21,6 @@ from kiosk_api.console.audit_names import UUID, Names, shortened
 from kiosk_api.template_filters import beijing_time
 from sales.order_search import short_id
 
-# What each kind of record is called.
-TABLES: dict[str, tuple[str, str]] = {
-    "users": ("用户", "User"),
-    "api_tokens": ("接口令牌", "API token"),
-    "regions": ("行政区划", "Region"),
-    "pairings": ("结对关系", "Pairing"),
-    "suppliers": ("供应商", "Supplier"),
-    "products": ("商品", "Product"),
-    "locations": ("网点", "Location"),
-    "slots": ("货道", "Slot"),
-    "lots": ("批次", "Lot"),
-    "stock_movements": ("库存流水", "Stock movement"),
-    "reservations": ("库存占用", "Stock hold"),
-    "kiosk_devices": ("售货柜设备密钥", "Kiosk device key"),
-    "orders": ("订单", "Order"),
-    "order_lines": ("订单行", "Order line"),
-    "order_events": ("订单状态记录", "Order status change"),
-    "payments": ("支付", "Payment"),
-    "refunds": ("退款", "Refund"),
-    "payouts": ("银行退付", "Bank payout"),
-    "bank_receipts": ("银行到账", "Bank receipt"),
-    "revenue_entries": ("收入分录", "Revenue entry"),
-    "commission_rates": ("佣金费率", "Commission rate"),
-    "organizations": ("单位", "Organization"),
-    "organization_members": ("单位成员", "Unit member"),
-    "organization_quotas": ("年度额度", "Annual quota"),
-    "bulk_orders": ("集采订单", "Bulk order"),
-    "org_certificates": ("消费帮扶证明", "Certificate"),
-    "statement_periods": ("月结", "Month close"),
-    "statements": ("对账单", "Statement"),
-}
 ACTIONS = {"create": ("新建", "created"), "update": ("修改", "changed"), "delete": ("删除", "deleted")}
 # Columns as people call them (the rest show their column name, which is what an auditor searches).
 FIELDS: dict[str, tuple[str, str]] = {
@@ -306,7 +275,7 @@ def present(session: Session, entries: list[AuditEntry], lang: str) -> list[Act]
                     wanted["order_lines"].update(str(v.get("line_id")) for v in value if isinstance(v, dict))
                 elif column in ACTOR_COLUMNS and isinstance(value, str):
                     actors.add(value)
-    names = Names(session, wanted, actors, kinds=TABLES)
+    names = Names(session, wanted, actors, kinds=labels.RECORD_KINDS)
     acts: list[Act] = []
     index: dict[str, Act] = {}
     for e in entries:
@@ -335,7 +304,7 @@ def _row_change(e: AuditEntry, names: Names, lang: str) -> RowChange:
     before, after = e.before or {}, e.after or {}
     columns = [c for c in dict.fromkeys([*before, *after]) if c not in HIDDEN_COLUMNS]
     target = "（批量）" if bulk or e.target_id == "*" else names.of(e.target_type, e.target_id)
-    kind_name = pick(TABLES.get(e.target_type, (e.target_type, e.target_type)), lang)
+    kind_name = pick(labels.RECORD_KINDS.get(e.target_type, (e.target_type, e.target_type)), lang)
     return RowChange(
         entry=e,
         kind=kind,
