@@ -97,16 +97,8 @@ class _History:
 
     def request(self, call: Callable[[UnitOfWork], Any]) -> Any:
         """Run one application service as a device request does: an open unit of work."""
-        session = self.db.sessionmaker()
-        try:
-            result = call(UnitOfWork(self.db, session))
-            session.commit()
-            return result
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self.db.unit_of_work() as session:
+            return call(UnitOfWork(self.db, session))
 
     def vend(self, lines: list[tuple[str, int]], jammed: str | None = None, idem: Idempotency | None = None):  # type: ignore[no-untyped-def]
         """A vend session paid on the phone, then dispensed (all but the jammed slot)."""

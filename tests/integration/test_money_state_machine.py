@@ -160,16 +160,8 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def request(self, call: Any) -> Any:
         """Run one application service as a request does: an open unit of work, committed at the end."""
-        session = self.db.sessionmaker()
-        try:
-            result = call(UnitOfWork(self.db, session))
-            session.commit()
-            return result
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self.db.unit_of_work() as session:
+            return call(UnitOfWork(self.db, session))
 
     def discover(self) -> None:
         """Track the orders the last step created, even when its provider call failed after the commit."""
