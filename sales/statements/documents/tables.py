@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.clock import local_minute
 from sales.statements import labels
 from sales.statements.models import Statement
 
@@ -39,7 +40,7 @@ def header(statement: Statement, base_url: str) -> list[tuple[str, str]]:
         ("状态 Status", "已签发 issued" if statement.status == "issued" else "草稿 draft"),
     ]
     if statement.issued_at is not None:
-        lines.append(("签发时间 Issued at (UTC)", statement.issued_at.strftime("%Y-%m-%d %H:%M:%S")))
+        lines.append(("签发时间 Issued at", f"{local_minute(statement.issued_at)} 北京时间 Beijing time"))
     if statement.content_hash:
         lines.append(("内容哈希 SHA-256", statement.content_hash))
         lines.append(("核验 Verify", verify_url(base_url, statement)))
