@@ -70,6 +70,12 @@ PROVIDERS: Labels = {
     "wechatpay": ("微信支付", "WeChat Pay"),
     "alipay": ("支付宝", "Alipay"),
 }
+BILL_DIFFERENCES: Labels = {
+    "missing_ours": ("我方无记录", "Missing on our side"),
+    "missing_theirs": ("对方账单无此笔", "Missing from their bill"),
+    "amount": ("金额不符", "Amounts differ"),
+}
+BILL_RECORDS: Labels = {"payment": ("收款", "Payment"), "refund": ("退款", "Refund")}
 MOVEMENT_KINDS: Labels = {
     "receipt": ("入库", "Receipt"),
     "transfer": ("调拨", "Transfer"),
@@ -222,6 +228,8 @@ TABLES: dict[str, Labels] = {
     "refund_kind": REFUND_KINDS,
     "payout_status": PAYOUT_STATUSES,
     "provider": PROVIDERS,
+    "bill_difference": BILL_DIFFERENCES,
+    "bill_record": BILL_RECORDS,
     "movement_kind": MOVEMENT_KINDS,
     "stock_reason": STOCK_REASONS,
     "reservation_status": RESERVATION_STATUSES,
