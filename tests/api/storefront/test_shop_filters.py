@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 
+from flask import url_for
 from sqlalchemy import select
 
 from catalogue import service as catalogue
 from catalogue.models import Region
+from kiosk_api.demo import demo_password
+from kiosk_api.pages import LANDINGS
 from sales.order_search import short_id
 from tests.api.test_login import csrf_from
 from tests.integration.orgs.factories import product
@@ -98,3 +101,16 @@ def test_shopper_pages_show_the_short_number_a_masked_phone_and_no_api_link(clie
         assert "openapi" not in html.lower(), path
         assert CONTACT["phone"] not in html, path
     assert "138****8000" in order_page
+
+
+def test_each_role_still_lands_on_its_own_page_after_signing_in(app) -> None:  # type: ignore[no-untyped-def]
+    for role, endpoint in LANDINGS.items():
+        client = app.test_client()
+        csrf = csrf_from(client.get("/login").data)
+        username = f"demo-{role}".replace("_", "-")
+        signed_in = client.post(
+            "/login", data={"username": username, "password": demo_password(role), "csrf_token": csrf}
+        )
+        with app.test_request_context():
+            assert signed_in.headers["Location"] == url_for(endpoint), role
+        assert client.get(signed_in.headers["Location"]).status_code == 200, role

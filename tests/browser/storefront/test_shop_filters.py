@@ -13,7 +13,7 @@ from catalogue import service as catalogue
 from catalogue.models import Product
 from sales.order_search import OrderFilters, search_orders, short_id
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, submit, url
+from .conftest import ARTIFACTS, DESKTOP, PHONE, sign_in, submit, url
 
 FUZHOU, NINGXIA, GUYUAN, XIJI = "350100", "640000", "640400", "640422"
 SHOPPER = {"name": "林女士", "phone": "13800138000", "address": "福建省福州市鼓楼区五一北路 1 号"}
@@ -170,3 +170,27 @@ def test_the_order_page_shows_the_short_number_that_finds_the_order(live_server,
         rows, total = search_orders(session, OrderFilters(text=number), limit=5)
         assert total == 1 and rows[0].order.id == order_id
     page.screenshot(path=str(ARTIFACTS / "order-short-number-390.png"), full_page=True)
+
+
+def test_a_signed_in_header_stays_within_the_phone_screen(live_server, browser) -> None:
+    for username, role in (("demo-org-buyer", "org_buyer"), ("demo-operator", "operator")):
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        try:
+            page = context.new_page()
+            sign_in(page, live_server, username, role, next_path="/shop")
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], role
+            header = page.locator("header.top").bounding_box()
+            assert header is not None and header["x"] + header["width"] <= PHONE["width"]
+            page.locator("header.top").screenshot(path=str(ARTIFACTS / f"header-390-{role}.png"))
+        finally:
+            context.close()
+
+
+def test_english_phone_shop_reads_in_english(live_server, page) -> None:
+    page.goto(url(live_server, f"/shop?lang=en&partner={FUZHOU}&region={XIJI}"))
+    assert page.locator("details#filters > summary").inner_text().startswith("Filters")
+    chips = " ".join(page.locator(".active-filters a.removable").all_inner_texts())
+    assert "Fuzhou" in chips and "Xiji County" in chips and "福州" not in chips
+    first_card = page.locator("li.card").first.bounding_box()
+    assert first_card is not None and first_card["y"] < PHONE["height"]
+    _screen(page, "shop-390-en")
