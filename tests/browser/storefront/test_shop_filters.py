@@ -58,6 +58,8 @@ def test_partner_county_and_category_combine_and_the_page_lists_what_the_api_fin
     # the link jumps to the prefecture row, so the browser keeps the folded panel open
     page.wait_for_selector("details#filters[open]")
     submit(page, f"[data-filter=prefecture] .chip[data-code='{GUYUAN}']")
+    page.wait_for_selector("details#filters[open] [data-filter=county]", state="visible")
+    _screen(page, "shop-390-county-row")
     counties = page.locator("[data-filter=county] .chip[data-code]")
     assert XIJI in [counties.nth(i).get_attribute("data-code") for i in range(counties.count())]
     submit(page, f"[data-filter=county] .chip[data-code='{XIJI}']")
