@@ -70,6 +70,12 @@ MESSAGES_ZH: dict[str, str] = {
     "must be a prefecture or province": "上级须为地级或省级地区",
     "upper-case letters, digits, '.', '_' or '-'": "只能包含大写字母、数字、“.”、“_”或“-”",
     "https://…, /static/… or /media/… only": "只接受 https:// 地址或本站图片",
+    "an amount in yuan with at most 2 decimals, e.g. 1234.50": "请输入金额（元），最多两位小数，如 1234.50",
+    "not a negative amount": "金额不能为负数",
+    "an amount other than ¥0.00": "金额不能为 ¥0.00",
+    "positive integer": "应为正整数",
+    "already recorded with another amount": "该银行流水号已按另一金额登记，请核对",
+    "recorded for another order": "该银行流水号已登记在另一笔订单上",
     **IMAGE_MESSAGES_ZH,
 }
 # The messages with numbers or names in them, found in the message (the first pattern found wins).
@@ -100,6 +106,8 @@ PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^holds another product", "货道装的是另一种商品"),
         (r"^required for a new lot", "新批次须填写到期日"),
         (r"^required$", "必填"),
+        (r"^at least (\d+) characters", r"至少 \1 个字"),
+        (r"^at most (¥[\d,.]+)", r"不能超过 \1"),
         (r"^at least (\d+)", r"至少为 \1"),
         (r"^only (\d+) expired units free", r"此处只有 \1 件已过期的可用"),
         (r"^only (\d+) units free", r"只有 \1 件可用"),
