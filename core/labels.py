@@ -309,6 +309,7 @@ ORDER_EVENTS: Labels = {
     "created": ("创建订单", "Order created"),
     "submitted": ("提交审批", "Submitted for approval"),
     "approved": ("批准，库存已保留", "Approved; stock held"),
+    "rejected": ("驳回", "Rejected"),
     "cancelled by the unit": ("单位取消", "Cancelled by the unit"),
     "delivered": ("已送达", "Delivered"),
     "payment received": ("收到付款", "Payment received"),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from catalogue.models import Product
 from core.errors import DomainError
-from kiosk_api.console.forms import Form
-from kiosk_api.errors import status_for
+from kiosk_api.console.forms import in_chinese
+from kiosk_api.errors import flatten_messages, status_for
 from kiosk_api.storefront.helpers import error_message, pick
 from sales.bulk import MAX_QTY
 from sales.bulk_stock import BulkOutOfStock
@@ -67,13 +67,13 @@ class FormErrors:
             self.fields.setdefault("_", error_message(error))
             return
         by_sku = {p.sku: p for p in products}
-        form = Form({})
-        form.refused(error)
-        for name, message in form.errors.items():
+        for name, message in flatten_messages(error.fields).items():
+            # The console's table has the Chinese; this page shows one language, not both.
+            zh = in_chinese(message, error.code, name.rsplit(".", 1)[-1]).split(" · ", 1)[0]
             # products.<SKU>.qty (a bad quantity) → that product's quantity field
             sku = name.removeprefix("products.").removesuffix(".qty")
             target = f"qty_{by_sku[sku].id}" if name.startswith("products.") and sku in by_sku else name
-            self.fields.setdefault(target, message)
+            self.add(target, zh, message)
 
 
 def typed_lines(products: list[Product], qty: dict[int, str], errors: FormErrors) -> list[tuple[int, int]]:

@@ -123,11 +123,13 @@ def new_bulk_order() -> Any:
         "note": form.get("note", ""),
     }
     action, sheet, errors = form.get("action"), None, FormErrors()
+    code = {"code": form.get("code", ""), "qty": form.get("code_qty", "")}
     if request.method == "POST" and action == "upload":
         sheet, status = _read_sheet(qty, org)
     elif request.method == "POST" and action == "add":
         order_form.add_by_code(products, form.get("code", ""), form.get("code_qty", "").strip(), qty, errors)
         status = 422 if errors else 200
+        code = {} if not errors else code  # filled in: the box is free for the next product
     elif request.method == "POST":
         lines = order_form.typed_lines(products, qty, errors)
         if not errors:
@@ -157,7 +159,7 @@ def new_bulk_order() -> Any:
             available=available_for_bulk(session, clock, org, [p.id for p in products]),
             qty=qty,
             delivery=delivery,
-            code={"code": form.get("code", ""), "qty": form.get("code_qty", "")},
+            code=code,
             sheet=sheet,
             errors=errors.fields,
             summary=errors.summary({p.id: p for p in products}),

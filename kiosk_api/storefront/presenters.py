@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from catalogue.models import Region
+from core.labels import ORDER_EVENTS
 from core.money import format_fen
 from kiosk_api.console.names import actor_names
 from sales import bulk
@@ -49,6 +50,14 @@ def org_view(org: Organization) -> dict[str, Any]:
 def _user_name(session: Session, user_id: int | None) -> str | None:
     user = session.get(User, user_id) if user_id else None
     return user.display_name if user else None
+
+
+# The step an order's status change is, when its reason is a person's note (an approver's, a courier's).
+STEPS = {
+    ("awaiting_approval", "awaiting_payment"): "approved",
+    ("awaiting_approval", "rejected"): "rejected",
+    ("paid", "fulfilled"): "delivered",
+}
 
 
 def _people(session: Session, actors: list[str]) -> dict[str, str | None]:
@@ -109,6 +118,9 @@ def bulk_view(session: Session, order: Order, record: BulkOrder) -> dict[str, An
                 "actor": e.actor,
                 "actor_name": people.get(e.actor),  # None: the system (the page says 系统)
                 "reason": e.reason,
+                # What happened, as a code of core.labels.ORDER_EVENTS; and a person's note, if any.
+                "what": e.reason if e.reason in ORDER_EVENTS else STEPS.get((e.from_status, e.to_status)),
+                "note": "" if e.reason in ORDER_EVENTS else e.reason,
             }
             for e in order.events
         ],

@@ -167,7 +167,7 @@ def test_a_bank_transfer_typed_wrong_is_refused_in_chinese_at_the_field(client, 
         error = re.search(r'id="amount-error">([^<]+)<', html)
         assert error and error.group(1).startswith(message), (amount, error and error.group(1))
         assert "到账金额：" in _text(html) and 'value="ICBC-1"' in html
-        assert "amount —" not in html and "填写的信息有误" not in html
+        assert "amount —" not in html and "填写的信息有误" not in html and "an amount" not in html
     session.expire_all()
     assert session.get(Order, order.id).status == "awaiting_payment"
 
