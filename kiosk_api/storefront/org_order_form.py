@@ -12,7 +12,7 @@ from catalogue.models import Product
 from core.errors import DomainError
 from kiosk_api.console.forms import in_chinese
 from kiosk_api.errors import flatten_messages, status_for
-from kiosk_api.storefront.helpers import error_message, pick
+from kiosk_api.storefront.helpers import ERROR_TEXT, pick
 from sales.bulk import MAX_QTY
 from sales.bulk_stock import BulkOutOfStock
 from sales.org_upload import QTY_TEXT, Codes, SheetLines, flag_shortages
@@ -25,6 +25,7 @@ FIELD_NAMES: dict[str, tuple[str, str]] = {
     "invoice_title": ("发票抬头", "Invoice title"),
     "tax_id": ("税号", "Tax id"),
     "code": ("商品编码或条码", "SKU or barcode"),
+    "file": ("表格文件", "Sheet file"),
     "bank_reference": ("银行流水号", "Bank reference"),
     "amount": ("到账金额", "Amount received"),
     "reason": ("驳回理由", "Reason for rejecting"),
@@ -63,8 +64,9 @@ class FormErrors:
             for s in error.shortages:
                 self.add(f"qty_{s.product_id}", s.text_zh(), s.text_en())
             return
-        if not error.fields:
-            self.fields.setdefault("_", error_message(error))
+        if not error.fields or error.code == "empty_order":
+            zh, en = ERROR_TEXT.get(error.code, (error.message, error.message))
+            self.add("_", zh, en)
             return
         by_sku = {p.sku: p for p in products}
         for name, message in flatten_messages(error.fields).items():
@@ -100,19 +102,20 @@ def add_by_code(
     """Put a quantity on the product of a SKU or GTIN-13 (check digit checked) typed in the form."""
     if not code.strip():
         errors.add("code", "请填写商品编码或 13 位条码", "type a SKU or a 13-digit barcode")
-        return
+        return None
     product, (why_zh, why_en) = Codes.of(products).find(code)
     if product is None:
         errors.add("code", f"{why_zh}（{code[:32]}）", f"{why_en} ({code[:32]})")
-        return
+        return None
     if not QTY_TEXT.fullmatch(amount) or not 1 <= int(amount) <= MAX_QTY:
         errors.add(
             "code_qty",
             f"{product.name_zh}：数量应为 1–{MAX_QTY} 的整数",
             f"{product.name_en or product.name_zh}: a whole number 1–{MAX_QTY}",
         )
-        return
+        return None
     qty[product.id] = amount
+    return product
 
 
 def sheet_shortages(sheet: SheetLines, error: DomainError | None) -> None:

@@ -23,7 +23,6 @@ from kiosk_api.payments_ext import get_provider
 from kiosk_api.storefront import org_order_form as order_form
 from kiosk_api.storefront.charts import county_chart, quota_chart
 from kiosk_api.storefront.helpers import (
-    error_message,
     pick,
     resolve_page_user,
     sign_in_required,
@@ -127,7 +126,12 @@ def new_bulk_order() -> Any:
     if request.method == "POST" and action == "upload":
         sheet, status = _read_sheet(qty, org)
     elif request.method == "POST" and action == "add":
-        order_form.add_by_code(products, form.get("code", ""), form.get("code_qty", "").strip(), qty, errors)
+        added = order_form.add_by_code(
+            products, form.get("code", ""), form.get("code_qty", "").strip(), qty, errors
+        )
+        if added is not None:
+            name = pick(added.name_zh, added.name_en or added.name_zh)
+            flash(pick(f"已填入：{name} × {qty[added.id]}", f"Filled in: {name} × {qty[added.id]}"), "info")
         status = 422 if errors else 200
         code = {} if not errors else code  # filled in: the box is free for the next product
     elif request.method == "POST":
@@ -181,7 +185,10 @@ def _read_sheet(qty: dict[int, str], org: Any) -> tuple[Any, int]:
     try:
         sheet = read_order_sheet(session, upload.filename, data)
     except InvalidInput as error:
-        flash(error_message(error), "error")
+        refused = FormErrors()
+        refused.refused(error)
+        for line in refused.summary({}):
+            flash(line, "error")
         return None, 422
     try:
         check_bulk_stock(

@@ -198,3 +198,35 @@ def test_a_unit_buyer_lands_on_the_units_page_after_signing_in(client, session, 
     )
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/org"
     assert unit.org.name_zh in client.get("/org").get_data(as_text=True)
+
+
+def test_an_approval_the_stock_no_longer_covers_is_refused_naming_the_product(client, session, clock) -> None:
+    unit = demo_unit(session, clock)
+    order, _ = drafted_order(session, clock, unit, [(product(session, RICE).id, 40)])
+    approved_order(session, clock, unit, [(RICE, 30)])  # 30 of the 60 are held for it now
+    session.commit()
+    csrf = _sign_in(client, session, unit.approver.username)
+    page = client.post(f"/org/bulk-orders/{order.id}/approve", data={"csrf_token": csrf, "note": "同意"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "延边大米：要 40 件，现有 30 件" in _text(html) and "lines." not in html
+    session.expire_all()
+    assert session.get(Order, order.id).status == "awaiting_approval"
+
+
+def test_an_empty_order_and_a_bad_file_are_told_in_chinese_without_field_codes(
+    client, session, clock
+) -> None:
+    unit = demo_unit(session, clock)
+    session.commit()
+    csrf = _sign_in(client, session, unit.buyer.username)
+    empty = client.post("/org/bulk-orders/new", data={"csrf_token": csrf, **DELIVERY, "action": "submit"})
+    assert empty.status_code == 422 and "还没有选择商品" in empty.get_data(as_text=True)
+    assert "lines" not in _text(empty.get_data(as_text=True))
+    bad = client.post(
+        "/org/bulk-orders/new",
+        data={"csrf_token": csrf, "action": "upload", "sheet": (io.BytesIO(b"not a zip"), "o.xlsx")},
+        content_type="multipart/form-data",
+    )
+    text = _text(bad.get_data(as_text=True))
+    assert bad.status_code == 422 and "表格文件：不是 XLSX 文件" in text and "file —" not in text

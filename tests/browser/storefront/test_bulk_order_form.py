@@ -69,6 +69,7 @@ def test_buyer_sees_stock_filters_rows_uses_a_gtin_and_is_refused_beyond_the_sto
     page.fill("input[name=code]", RICE_GTIN)
     page.fill("input[name=code_qty]", "100")
     submit(page, "#add-code")
+    assert "已填入：延边大米 × 100" in page.locator(".sf-flash-info").inner_text()
     assert page.locator(f"input[data-sku='{RICE}']").input_value() == "100"
     assert page.locator(f"input[data-sku='{TEA}']").input_value() == "5"
     shoot(page, "21-bulk-gtin-accepted")
