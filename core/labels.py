@@ -311,3 +311,24 @@ CAPTURE_MODES: Labels = {
     "manual": ("先预授权后收款", "Authorised, captured later"),
 }
 TABLES["capture_mode"] = CAPTURE_MODES
+# Why an order changed status, as the services record it (free text, such as an approver's note or
+# a delivery note, is shown as written).
+ORDER_EVENTS: Labels = {
+    "created": ("创建订单", "Order created"),
+    "submitted": ("提交审批", "Submitted for approval"),
+    "approved": ("批准，库存已保留", "Approved; stock held"),
+    "rejected": ("驳回", "Rejected"),
+    "cancelled by the unit": ("单位取消", "Cancelled by the unit"),
+    "delivered": ("已送达", "Delivered"),
+    "payment received": ("收到付款", "Payment received"),
+    "late payment": ("逾期付款", "Late payment"),
+    "payment authorized": ("已预授权", "Payment authorised"),
+    "payment canceled": ("支付已撤销", "Payment cancelled"),
+    "hold lapsed": ("库存保留到期", "Stock hold lapsed"),
+    "dispensed": ("已出货", "Dispensed"),
+}
+# Who did it, when no person did: a scheduled job, a payment provider's notice, the demo loader.
+ACTORS: Labels = {
+    "system": ("系统", "System"),
+}
+TABLES.update({"order_event": ORDER_EVENTS, "actor": ACTORS})
