@@ -76,18 +76,20 @@ def problems(config: Mapping[str, Any], *, production: bool = False) -> list[str
         apiv3_key(config)
     except ValueError as exc:
         found.append(str(exc))
-    if config.get("WECHATPAY_PRIVATE_KEY_PATH"):
+    for name, load, kind in (
+        (
+            "WECHATPAY_PRIVATE_KEY_PATH",
+            lambda pem: load_pem_private_key(pem, None),
+            "private key without a password",
+        ),
+        ("WECHATPAY_PUBLIC_KEY_PATH", load_platform_key, "public key or certificate"),
+    ):
+        if not config.get(name):
+            continue
         try:
-            load_pem_private_key(
-                _read(str(config["WECHATPAY_PRIVATE_KEY_PATH"]), "WECHATPAY_PRIVATE_KEY_PATH"), None
-            )
+            load(_read(str(config[name]), name))
         except ValueError as exc:
-            found.append(f"WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key without a password: {exc}")
-    if config.get("WECHATPAY_PUBLIC_KEY_PATH"):
-        try:
-            load_platform_key(_read(str(config["WECHATPAY_PUBLIC_KEY_PATH"]), "WECHATPAY_PUBLIC_KEY_PATH"))
-        except ValueError as exc:
-            found.append(f"WECHATPAY_PUBLIC_KEY_PATH is not a PEM public key or certificate: {exc}")
+            found.append(str(exc) if "cannot be read" in str(exc) else f"{name} is not a PEM {kind}: {exc}")
     if production and not notify_url(config).startswith("https://"):
         found.append(f"WECHATPAY_NOTIFY_URL is {notify_url(config)!r}: WeChat Pay notifies https:// only")
     if production and config.get("WECHATPAY_API_BASE"):
