@@ -11,7 +11,8 @@ It speaks HTTP on 127.0.0.1 (werkzeug in a thread) so that the real SDK `wechatp
 - `pay(out_trade_no)` is the shopper paying, `settle_refund(out_refund_no)` the refund reaching them;
   each returns the Notification WeChat would POST (AES-256-GCM with the APIv3 key, signed), which a
   test may deliver as often and in whatever order it likes (`resigned()` for a later retry).
-Its crypto is written here with `cryptography`, not taken from the code under test.
+Its keys and signatures (wechatpay_keys.py) and its trade bill (wechatpay_fake_bill.py) are written
+with `cryptography` and the documented layout, not taken from the code under test.
 Docs: https://pay.weixin.qq.com/doc/v3/merchant/4012791877 (Native下单) and the pages it links.
 """
 
@@ -26,131 +27,39 @@ import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.hashes import SHA256
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.wechatpay_fake_bill import trade_bill_file
+from tests.fakes.wechatpay_keys import (
+    FakeKeys,
+    Notification,
+    encrypt_resource,
+    generate_keys,
+    rsa_sign,
+    signed_headers,
+)
+
+__all__ = [
+    "FakeKeys",
+    "FakeWeChatPay",
+    "Notification",
+    "encrypt_resource",
+    "generate_keys",
+    "rsa_sign",
+    "signed_headers",
+]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUT_TRADE_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
-BILL_HEADER = (
-    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
-    "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,"
-    "商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
-)
-BILL_SUMMARY = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
-FEE_RATE = Decimal("0.006")
-
-
-def _pem_private(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def _pem_public(key: rsa.RSAPublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-@dataclass(frozen=True)
-class FakeKeys:
-    """The merchant's and the platform's keys, generated for one test session."""
-
-    mchid: str
-    appid: str
-    merchant_key: rsa.RSAPrivateKey
-    merchant_serial: str
-    platform_key: rsa.RSAPrivateKey
-    platform_key_id: str
-    apiv3_key: str
-
-    @property
-    def merchant_private_pem(self) -> str:
-        return _pem_private(self.merchant_key)
-
-    @property
-    def platform_public_pem(self) -> bytes:
-        return _pem_public(self.platform_key.public_key())
-
-
-def generate_keys() -> FakeKeys:
-    """Fresh RSA-2048 keys for the merchant and the platform, and a random 32-character APIv3 key."""
-    return FakeKeys(
-        mchid="1900000109",
-        appid="wxd678efh567hg6787",
-        merchant_key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
-        merchant_serial=secrets.token_hex(20).upper(),
-        platform_key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
-        platform_key_id=f"PUB_KEY_ID_{secrets.token_hex(16).upper()}",
-        apiv3_key=secrets.token_hex(16),
-    )
-
-
-def rsa_sign(key: rsa.RSAPrivateKey, message: str | bytes) -> str:
-    """Base64 RSA-SHA256 PKCS#1 v1.5, as WeChat Pay signs."""
-    data = message.encode() if isinstance(message, str) else message
-    return base64.b64encode(key.sign(data, padding.PKCS1v15(), SHA256())).decode()
-
-
-def encrypt_resource(apiv3_key: str, plain: dict[str, Any], associated_data: str) -> dict[str, str]:
-    """A notification's `resource`: AEAD_AES_256_GCM with the APIv3 key, as documented."""
-    nonce = secrets.token_hex(6)  # WeChat's nonces are 12 characters
-    sealed = AESGCM(apiv3_key.encode()).encrypt(
-        nonce.encode(), json.dumps(plain, ensure_ascii=False).encode(), associated_data.encode()
-    )
-    return {
-        "original_type": associated_data,
-        "algorithm": "AEAD_AES_256_GCM",
-        "ciphertext": base64.b64encode(sealed).decode(),
-        "associated_data": associated_data,
-        "nonce": nonce,
-    }
-
-
-@dataclass(frozen=True)
-class Notification:
-    """A notification as WeChat Pay POSTs it: the body and its signed headers."""
-
-    event_id: str
-    body: bytes
-    headers: dict[str, str]
-    platform_key: rsa.RSAPrivateKey = field(repr=False)
-    key_id: str
-
-    def resigned(self, *, at: int | None = None) -> Notification:
-        """The same body signed again, as a later retry of WeChat carries a new timestamp and nonce."""
-        return Notification(
-            self.event_id,
-            self.body,
-            signed_headers(self.platform_key, self.key_id, self.body, at=at),
-            self.platform_key,
-            self.key_id,
-        )
-
-
-def signed_headers(
-    key: rsa.RSAPrivateKey, key_id: str, body: bytes, *, at: int | None = None
-) -> dict[str, str]:
-    """The Wechatpay-* headers of a body signed with the platform key at a time (default now)."""
-    timestamp, nonce = str(int(time.time()) if at is None else at), secrets.token_hex(16)
-    return {
-        "Content-Type": "application/json",
-        "Wechatpay-Timestamp": timestamp,
-        "Wechatpay-Nonce": nonce,
-        "Wechatpay-Serial": key_id,
-        "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
-        "Wechatpay-Signature": rsa_sign(key, f"{timestamp}\n{nonce}\n".encode() + body + b"\n"),
-    }
 
 
 class Refused(Exception):
@@ -458,7 +367,7 @@ class FakeWeChatPay:
             day = date.fromisoformat(request.args.get("bill_date", ""))
         except ValueError:
             raise Refused(400, "PARAM_ERROR", "bill_date 格式为 yyyy-MM-DD") from None
-        plain = self.trade_bill_file(day)
+        plain = trade_bill_file(self.orders.values(), self.refunds.values(), day)
         if plain is None:
             raise Refused(400, "NO_STATEMENT_EXIST", "账单文件不存在")
         token = secrets.token_urlsafe(12)
@@ -469,71 +378,3 @@ class FakeWeChatPay:
             "hash_value": hashlib.sha1(plain).hexdigest(),
             "download_url": f"{self.base_url}/v3/billdownload/file?token={token}",
         }
-
-    def trade_bill_file(self, day: date) -> bytes | None:
-        """The ALL trade bill of a day (Beijing time) as WeChat writes it: payments, refunds, a summary."""
-        rows: list[list[str]] = []
-        for order in self.orders.values():
-            if "success_time" in order and datetime.fromisoformat(order["success_time"]).date() == day:
-                rows.append(self._bill_row(order, None))
-        for refund in self.refunds.values():
-            if refund.get("success_time") and datetime.fromisoformat(refund["success_time"]).date() == day:
-                rows.append(self._bill_row(self.orders[refund["out_trade_no"]], refund))
-        if not rows:
-            return None
-        paid = sum(Decimal(r[12]) for r in rows if r[9] == "SUCCESS")
-        refunded = sum(Decimal(r[16]) for r in rows)
-        fees = sum(Decimal(r[22]) for r in rows)
-        summary = [
-            str(len(rows)),
-            f"{paid:.2f}",
-            f"{refunded:.2f}",
-            "0.00",
-            f"{fees:.5f}",
-            f"{paid:.2f}",
-            f"{refunded:.2f}",
-        ]
-        text = "\r\n".join(
-            [
-                BILL_HEADER,
-                *(",".join(f"`{c}" for c in r) for r in rows),
-                BILL_SUMMARY,
-                ",".join(f"`{c}" for c in summary),
-            ]
-        )
-        return (text + "\r\n").encode()
-
-    def _bill_row(self, order: dict[str, Any], refund: dict[str, Any] | None) -> list[str]:
-        total = Decimal(order["amount"]["total"]) / 100
-        back = Decimal(refund["amount"]["refund"]) / 100 if refund else Decimal(0)
-        at = datetime.fromisoformat((refund or order)["success_time"]).astimezone(SHANGHAI)
-        fee = (-back if refund else total) * FEE_RATE
-        return [
-            at.strftime("%Y-%m-%d %H:%M:%S"),
-            order["appid"],
-            order["mchid"],
-            "0",
-            "",
-            order["transaction_id"],
-            order["out_trade_no"],
-            order["payer"]["openid"],
-            order["trade_type"],
-            "REFUND" if refund else "SUCCESS",
-            "OTHERS",
-            "CNY",
-            f"{0 if refund else total:.2f}",
-            "0.00",
-            refund["refund_id"] if refund else "0",
-            refund["out_refund_no"] if refund else "0",
-            f"{back:.2f}",
-            "0.00",
-            "ORIGINAL" if refund else "",
-            "SUCCESS" if refund else "",
-            order["description"],
-            order["attach"],
-            f"{fee:.5f}",
-            "0.60%",
-            f"{total:.2f}",
-            f"{back:.2f}",
-            "",
-        ]
