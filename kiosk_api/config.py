@@ -136,9 +136,7 @@ def _production_problems(config: dict[str, Any]) -> list[str]:
     if config["DATABASE_URL"].startswith("sqlite"):
         found.append("DATABASE_URL is SQLite: production needs PostgreSQL (postgresql+psycopg://…)")
     if config["PAYMENT_PROVIDER"] == "simulated":
-        found.append(
-            "PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider"
-        )
+        found.append("PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider")
     key = config.get("SECRET_KEY", "") if config.get("SECRET_KEY_FROM_ENV") else ""
     if not key:
         found.append(
