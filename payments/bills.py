@@ -39,7 +39,11 @@ DifferenceKind = Literal["missing_ours", "missing_theirs", "amount"]
 
 @dataclass(frozen=True)
 class BillLine:
-    """One line of a provider's daily bill: money it collected (payment) or paid back (refund)."""
+    """One line of a provider's daily bill: money it collected (payment) or paid back (refund), in
+    integer fen of CNY (a refund's amount positive); occurred_at is timezone-aware.
+
+    our_ref is the number we sent the provider (WeChat: out_trade_no, or out_refund_no for a
+    refund); provider_ref is the provider's own (WeChat: transaction_id, or refund_id)."""
 
     provider: str
     kind: RecordKind

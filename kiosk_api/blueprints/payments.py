@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 from marshmallow import Schema, fields
 
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, request_unit_of_work
+from kiosk_api.errors import status_for
 from kiosk_api.limits import limit
 from kiosk_api.pay_tokens import order_for_pay_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
@@ -42,6 +43,39 @@ def stripe_webhook() -> Any:
     event = provider.parse_webhook(request.get_data(), dict(request.headers))
     received = receive_event(request_unit_of_work(), get_clock(), provider, event)
     return {"received": True, "duplicate": not received.new}
+
+
+@payments.route("/payments/wechatpay/webhook", methods=["POST"])
+@payments.doc(
+    responses={
+        "200": {"description": '{"code": "SUCCESS"}: received (a duplicate too); WeChat Pay stops retrying'},
+        "400": {
+            "description": '{"code": "FAIL"}: bad signature, stale, or not decryptable; nothing recorded'
+        },
+        "404": {"description": "WeChat Pay is not the configured provider"},
+    }
+)
+def wechatpay_webhook() -> Any:
+    """Receive a signed WeChat Pay notification; each id is applied once, in any order."""
+    return acknowledged_webhook("wechatpay")
+
+
+def acknowledged_webhook(provider_name: str) -> Response:
+    """Verify and apply a notification of a provider that answers in its own format (webhook_ack and
+    webhook_refusal of the provider): WeChat Pay wants {"code": "SUCCESS"} or {"code": "FAIL", …}."""
+    provider: Any = get_provider()
+    if provider.name != provider_name:
+        raise NotFound(f"{provider_name} is not the configured provider", code="not_found")
+    try:
+        event = provider.parse_webhook(request.get_data(), dict(request.headers))
+        received = receive_event(request_unit_of_work(), get_clock(), provider, event)
+    except DomainError as error:
+        body, status = provider.webhook_refusal(error.message, status_for(error))
+    else:
+        body, status = provider.webhook_ack(duplicate=not received.new)
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def simulate_payment(token: str) -> Order | None:

@@ -1,7 +1,8 @@
 """Payment providers behind one interface; `make_provider` picks one from the configuration.
 
 Keys and the webhook secret come only from the configuration, which the app fills from the
-environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE).
+environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE; the
+WECHATPAY_* settings of payments/providers/wechatpay_config.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from payments.providers.base import (
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_store import SimulatedStore
 
-PROVIDER_NAMES = ("simulated", "stripe")
+PROVIDER_NAMES = ("simulated", "stripe", "wechatpay")
 
 __all__ = [
     "CURRENCY",
@@ -57,4 +58,9 @@ def make_provider(
             webhook_secret=str(config["STRIPE_WEBHOOK_SECRET"]),
             api_base=config.get("STRIPE_API_BASE") or None,
         )
+    if name == "wechatpay":
+        # Imported here so that only a WeChat Pay configuration loads the wechatpayv3 library.
+        from payments.providers.wechatpay_config import make_wechatpay_provider
+
+        return make_wechatpay_provider(config)
     raise ValueError(f"PAYMENT_PROVIDER must be one of {', '.join(PROVIDER_NAMES)}, not {name!r}")
