@@ -19,7 +19,7 @@ from kiosk_api.kiosks import service as kiosks
 
 DEMO_KIOSKS = (("FZ-0001", 8101, "vend"), ("FZ-0002", 8102, "open_door"))
 KIOSK_PORTS_VARIABLE = "DONGXI_KIOSK_PORTS"
-DEMO_HELP_PHONE = "0591-0000000（演示）"
+DEMO_HELP_PHONE = "0591-0000000"  # the screen marks it 演示号码 (simulated cabinet)
 
 
 def demo_kiosk_ports(value: str | None, *, server_port: int) -> dict[str, int]:
