@@ -312,3 +312,39 @@ def test_a_jam_names_the_product_and_the_done_screen_shows_the_receipt(stack: St
         page.close()
     finally:
         kiosk_json(stack, "/sim/clear", {})
+
+
+def test_a_category_of_more_than_six_products_pages_instead_of_scrolling(stack: Stack, browser) -> None:
+    """Eight more products in the first category (the demo has at most five in one): the catalogue
+    the screen reads is widened in the browser; the page shows six, then the rest, and never grows
+    past the screen."""
+    body = kiosk_json(stack, "/api/catalogue")
+    template = next(s for s in body["slots"] if s["product"]["sku"] == SHARED_SKU)
+    extra = []
+    for i in range(8):
+        product = {
+            **template["product"],
+            "sku": f"TEST-PAGE-{i}",
+            "name": {"zh": f"测试商品{i}", "en": f"Test {i}"},
+        }
+        extra.append({**template, "slot": f"Z{i}", "product": product})
+    body["slots"] = [template, *extra, *(s for s in body["slots"] if s is not template)]
+    page = browser.new_page(viewport=KIOSK_VIEWPORT)
+    page.route("**/api/catalogue", lambda route: route.fulfill(json=body))
+    page.goto(stack.kiosk_urls["FZ-0001"])
+    page.locator("#grid .tile").first.wait_for()
+    assert page.locator("#grid .tile").count() == 6
+    assert page.locator("#page-of").inner_text() == "第 1/2 页" and page.locator("#page-prev").is_disabled()
+    assert_fits_the_screen(page)
+    shot(page, "screen-9-paging")
+    first_page = page.locator("#grid .tile").evaluate_all("tiles => tiles.map(t => t.dataset.sku)")
+    page.locator("#page-next").click()
+    second_page = page.locator("#grid .tile").evaluate_all("tiles => tiles.map(t => t.dataset.sku)")
+    category = template["product"]["category"]
+    in_category = {s["product"]["sku"] for s in body["slots"] if s["product"]["category"] == category}
+    assert set(first_page) | set(second_page) == in_category and not set(first_page) & set(second_page)
+    assert page.locator("#page-next").is_disabled()
+    page.locator("#tabs .tab").nth(1).click()  # another category starts at its first page
+    page.locator("#tabs .tab").first.click()
+    assert page.locator("#page-of").inner_text() == "第 1/2 页"
+    page.close()
