@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +143,24 @@ def test_out_of_stock_names_the_product(ui: FlaskClient, fake_server: FakeKioskS
     refused = wait_phase(ui, "error")
     assert refused["message"]["zh"] == "西吉马铃薯 库存不足，请重新选择"
     assert refused["code"] == "out_of_stock"
+
+
+def test_a_cart_by_product_is_sent_as_is_and_a_refusal_names_the_product(
+    ui: FlaskClient, fake_server: FakeKioskServer
+) -> None:
+    start_purchase(ui, [{"sku": "GY-POTATO-5KG", "qty": 1}])
+    (session_request,) = fake_server.requests_to("/sessions")
+    assert json.loads(session_request["body"])["lines"] == [{"sku": "GY-POTATO-5KG", "qty": 1}]
+    ui.post("/api/cancel")
+    wait_phase(ui, "cancelled")
+    ui.post("/api/reset")
+    fake_server.catalogue["slots"][0]["available"] = 1  # sold elsewhere since the kiosk last synced
+    ui.post("/api/checkout", json={"lines": [{"sku": "GY-POTATO-5KG", "qty": 2}]})
+    refused = wait_phase(ui, "error")
+    assert refused["message"] == {
+        "zh": "西吉马铃薯 库存不足，请重新选择",
+        "en": "Xiji potatoes is out of stock — please choose again",
+    }
 
 
 def test_the_session_request_carries_an_idempotency_key(
