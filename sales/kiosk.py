@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from catalogue.models import Product
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput
 from core.money import Money, format_fen
@@ -160,13 +159,10 @@ def _slot_lines(
     if not by_sku:
         return asked
     sku_index = [i for i, item in enumerate(lines) if item.get("sku") is not None]
-    holding = session.execute(
-        select(Slot.code, Product.sku)
-        .join(Product, Product.id == Slot.product_id)
-        .where(Slot.location_id == location_id, Slot.active, Product.active, Product.sku.in_(sorted(by_sku)))
-        .order_by(Slot.code)
-    ).all()
-    free = inventory.slot_availability(session, clock, location_id)
+    # What the kiosk's catalogue shows as available, so that the server sells what the screen offered.
+    shelf = inventory.planogram(session, clock, location_id)
+    holding = [(slot.code, slot.product.sku) for slot, _free in shelf if slot.product.active]
+    free = {slot.code: available for slot, available in shelf}
     for code, qty, _field in asked:
         free[code] = free.get(code, 0) - qty
     for sku, (first, qty) in by_sku.items():
