@@ -5,9 +5,7 @@ one trade we have no record of, reported exactly so."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,23 +15,19 @@ from payments.bills import check_daily_bill
 from payments.providers.wechatpay import WeChatPayProvider
 from tests.api.kiosk.conftest import SignedKiosk, provision  # noqa: F401  (fixture)
 from tests.fakes.wechatpay_fake import FakeWeChatPay
-from tests.integration.wechatpay.test_wechatpay_vend_flow import deliver, out_trade_no, start_vend
-
-
-@pytest.fixture
-def app_config(wechatpay_config: dict[str, Any]) -> dict[str, Any]:
-    return wechatpay_config
-
-
-@pytest.fixture
-def vend_kiosk(provision) -> SignedKiosk:  # type: ignore[no-untyped-def]  # noqa: F811
-    return provision("FZ-0001")
+from tests.integration.wechatpay.test_wechatpay_vend_flow import (  # noqa: F401  (fixtures)
+    app_config,
+    deliver,
+    out_trade_no,
+    start_vend,
+    vend_kiosk,
+)
 
 
 def test_a_wechat_bill_with_one_missing_and_one_differing_line_is_reported_so(
     app: Flask,
     client: FlaskClient,
-    vend_kiosk: SignedKiosk,
+    vend_kiosk: SignedKiosk,  # noqa: F811  (the fixture)
     db: Database,
     clock: FixedClock,
     wechatpay_fake: FakeWeChatPay,
