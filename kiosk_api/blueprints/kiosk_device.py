@@ -30,8 +30,9 @@ device = Blueprint(
     description="自助售货柜设备接口 · Kiosk device API (KIOSK_PROTOCOL.md)",
 )
 
-# Bumped when the catalogue body's shape changes, so that no kiosk keeps a body of the old shape.
-CATALOGUE_FORMAT = 1
+# Bumped when the catalogue body's shape changes, so that no kiosk keeps a body of the old shape
+# (2: a vending slot holding expired units shows available 0 and `blocked`).
+CATALOGUE_FORMAT = 2
 
 
 def rfc3339(at: Any) -> str | None:
@@ -110,7 +111,8 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
             {
                 "slot": slot.code,
                 "capacity": slot.capacity,
-                "available": available,
+                "available": stock.available,
+                **({"blocked": stock.blocked} if stock.blocked else {}),
                 "product": {
                     "id": slot.product.id,
                     "sku": slot.product.sku,
@@ -123,7 +125,7 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
                     "supplier": slot.product.supplier.name_zh,
                 },
             }
-            for slot, available in inventory.planogram(session, clock, kiosk.location_id, holds_expired=True)
+            for slot, stock in inventory.planogram(session, clock, kiosk.location_id, holds_expired=True)
         ],
     }
 
