@@ -329,10 +329,15 @@ def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor
         return []
     today = local_date(clock.now())
     expired_lots = {b.id for b in balances if b.lot.expires_on < today}
-    if any(r.status != "active" or r.balance_id in expired_lots for r in pending):
+    # A slot's hold made before midnight: a lot of the slot may have expired since (rare, so only
+    # then are the slot's other lots read, to stop a vending slot dropping an expired unit).
+    overnight = any(r.slot_id is not None and local_date(r.created_at) < today for r in pending)
+    if overnight or any(r.status != "active" or r.balance_id in expired_lots for r in pending):
         # A hold lapsed or its lot expired: its stock may have to come from other lots of the slot.
         balances = _lock_for_order(session, pending)
         pending = _order_reservations(session, order_ref, open_statuses)
+    if overnight:
+        _refuse_blocked_slots(pending, balances, today)
     by_id = {b.id: b for b in balances}
     for reservation in pending:
         if reservation.status == "active" and by_id[reservation.balance_id].lot.expires_on < today:
@@ -344,6 +349,25 @@ def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor
     with session.no_autoflush:  # movements and holds are written together, not before each UPDATE
         movements += _sell_holds(session, clock, pending, by_id, retake, order_ref, actor, now)
     return movements
+
+
+def _refuse_blocked_slots(pending: list[Reservation], balances: list[StockBalance], today: date) -> None:
+    """Refuse selling from a vending slot that now holds an expired unit (inventory.sellable)."""
+    blocked = {}
+    for reservation in pending:
+        if reservation.slot_id is None:
+            continue
+        lots = [
+            LotStock(b.lot.expires_on, b.on_hand, b.available)
+            for b in balances
+            if b.slot_id == reservation.slot_id
+        ]
+        if slot_stock(lots, today, mode=reservation.location.mode).blocked == EXPIRED_STOCK:
+            blocked[f"lines.{reservation.line_no}.slot"] = (
+                "a lot in the slot expired since the hold: off sale"
+            )
+    if blocked:
+        raise OutOfStock("a slot of the order holds expired stock since it was held", fields=blocked)
 
 
 def _sell_holds(

@@ -331,7 +331,8 @@ class RoutePickListOut(Schema):
 class AlertOut(Schema):
     kind = fields.String(
         metadata={
-            "description": "low_stock | expiring_soon | expired_in_kiosk | expired_in_stock | unrecorded_take"
+            "description": "low_stock | expiring_soon | expired_in_kiosk (one per kiosk slot holding expired"
+            " units: a vending slot is off sale until they are pulled) | expired_in_stock | unrecorded_take"
             " | kiosk_offline | door_open | uncollected (an open-door visit beyond its hold)"
             " | refund_failed (a refund the provider refused, not yet retried)"
         }

@@ -3,11 +3,12 @@ drops the front, oldest unit), an open-door slot still sells its fresh units; on
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import SHANGHAI
 from inventory import service
 from inventory.models import Reservation, Slot
 from inventory.sellable import EXPIRED_STOCK
@@ -128,3 +129,16 @@ def test_an_open_door_slot_keeps_selling_its_fresh_units_and_alerts_to_pull_the_
     assert stock["A1"].available == 3 and stock["A1"].blocked is None
     [alert] = blocked_alerts(door, "A1")
     assert alert.severity == "critical" and "开门柜无法停售，请尽快取出" in alert.message
+
+
+def test_a_hold_made_before_midnight_is_not_sold_once_a_lot_in_its_slot_has_expired(vend) -> None:
+    last_day = service.today(vend.clock)
+    vend.clock.set(datetime.combine(last_day, time(23, 59), tzinfo=SHANGHAI))
+    hold(vend, "A1", 1, ref="V-A1")  # OLD, still sellable
+    hold(vend, "A2", 1, ref="V-A2")
+    vend.clock.advance(minutes=2)  # past midnight: OLD expired, the holds have not lapsed
+    with pytest.raises(service.OutOfStock) as refused:
+        service.fulfil_reservations(vend.session, vend.clock, order_ref="V-A1", actor="test")
+    assert set(refused.value.fields) == {"lines.0.slot"}
+    [sold] = service.fulfil_reservations(vend.session, vend.clock, order_ref="V-A2", actor="test")
+    assert sold.kind == "sale" and sold.qty == 1 and sold.lot.code == "NEW"
