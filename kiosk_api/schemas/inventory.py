@@ -304,6 +304,10 @@ class PickLineOut(Schema):
     lots = fields.List(fields.Nested(LotQtyOut), metadata={"description": "warehouse lots, FEFO"})
     short = fields.Integer(metadata={"description": "units the warehouse cannot supply"})
     take_out = fields.List(fields.Nested(LotQtyOut), metadata={"description": "expired units to remove"})
+    blocked = fields.String(
+        allow_none=True,
+        metadata={"description": "expired_stock: a vending slot off sale until its expired units are pulled"},
+    )
 
 
 class PickListOut(Schema):
