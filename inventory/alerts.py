@@ -3,6 +3,7 @@ and units an open-door cabinet reported that the records did not have."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,6 +15,7 @@ from core.clock import Clock
 from inventory.locations import today
 from inventory.models import Location, Lot, Slot, StockBalance, StockMovement
 from inventory.reservations import expire_reservations
+from inventory.sellable import blocks_vending
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
@@ -78,17 +80,39 @@ def _lot_alerts(session: Session, day: date, within_days: int) -> list[Alert]:
         .where(StockBalance.on_hand > 0, Lot.expires_on <= day + timedelta(days=within_days))
     ).all()
     alerts = []
+    expired_in_slots: dict[int, list[StockBalance]] = defaultdict(list)
     for b in balances:
         where = f"{b.location.code}{' ' + b.slot.code if b.slot else ''}"
+        if b.lot.is_expired(day) and b.slot is not None and b.location.kind == "kiosk":
+            expired_in_slots[b.slot.id].append(b)
+            continue
         if b.lot.is_expired(day):
-            in_kiosk = b.location.kind == "kiosk"
-            kind, severity = ("expired_in_kiosk", "critical") if in_kiosk else ("expired_in_stock", "warning")
+            kind, severity = "expired_in_stock", "warning"
             message = f"{where}: {b.on_hand} × lot {b.lot.code} expired on {b.lot.expires_on}"
         else:
             kind, severity = "expiring_soon", "info" if b.location.kind == "warehouse" else "warning"
             message = f"{where}: {b.on_hand} × lot {b.lot.code} expires on {b.lot.expires_on}"
         alerts.append(Alert(kind, severity, b.location, b.product, b.on_hand, message, b.slot, b.lot))
-    return alerts
+    return alerts + [_expired_slot_alert(held) for held in expired_in_slots.values()]
+
+
+def _expired_slot_alert(held: list[StockBalance]) -> Alert:
+    """One alert per kiosk slot holding expired units, however many lots: a vending slot is off
+    sale until they are pulled (inventory.sellable); an open-door shopper could still take one."""
+    held = sorted(held, key=lambda b: (b.lot.expires_on, b.lot_id))
+    first, units = held[0], sum(b.on_hand for b in held)
+    kiosk, slot, product = first.location, first.slot, first.product
+    assert slot is not None
+    lots = "、".join(f"{b.lot.code} {b.lot.expires_on:%Y-%m-%d}" for b in held)
+    where_zh = f"{kiosk.name_zh} {slot.code} {product.name_zh}"
+    where_en = f"{kiosk.name_en or kiosk.code} {slot.code} {product.name_en or product.sku}"
+    if blocks_vending(kiosk.mode):
+        zh, en = "有过期批次，已停售，请取出", "expired lot in the slot, off sale until pulled"
+    else:
+        zh = "有过期批次，开门柜无法停售，请尽快取出"
+        en = "expired lot; an open-door cabinet still sells it, pull it now"
+    message = f"{where_zh}：{zh}（{units} 件，批次 {lots}） · {where_en}: {en} ({units} units, lot {lots})"
+    return Alert("expired_in_kiosk", "critical", kiosk, product, units, message, slot, first.lot)
 
 
 def _unrecorded_takes(session: Session, clock: Clock, within_days: int) -> list[Alert]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, or_, select
+from sqlalchemy import bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from catalogue.models import Product
@@ -23,6 +23,7 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.reservations import expire_due, expire_reservations
+from inventory.sellable import LotStock, SlotStock, slot_stock
 from inventory.withdrawal import withdraw
 
 
@@ -196,10 +197,11 @@ def catalogue_version_now(session: Session, clock: Clock, location_id: int) -> i
 
 def planogram(
     session: Session, clock: Clock, location_id: int, *, holds_expired: bool = False
-) -> list[tuple[Slot, int]]:
-    """A kiosk's active slots with their products, counties and suppliers, and the units each can
-    sell now (on hand minus held, unexpired lots, after lapsed holds go): three queries in all, two
-    when the caller has just released the lapsed holds (`holds_expired`)."""
+) -> list[tuple[Slot, SlotStock]]:
+    """A kiosk's active slots with their products, counties and suppliers, and what each can sell
+    now (inventory.sellable: on hand minus held, unexpired lots, nothing in a vending slot that
+    holds expired units), after lapsed holds go: three queries in all, two when the caller has
+    just released the lapsed holds (`holds_expired`)."""
     if not holds_expired:
         expire_reservations(session, clock, location_id=location_id)
     slots = session.scalars(
@@ -212,38 +214,36 @@ def planogram(
             )
         )
     ).all()
-    available = _available_by_slot(session, location_id, today(clock))
-    return [(slot, available.get(slot.code, 0) if slot.product.active else 0) for slot in slots]
+    stock = _stock_by_slot(session, location_id, today(clock))
+    return [(slot, stock.get(slot.code, NONE) if slot.product.active else NONE) for slot in slots]
 
 
-def _available_by_slot(session: Session, location_id: int, day: Any) -> dict[str, int]:
+NONE = SlotStock(0)
+
+
+def _stock_by_slot(session: Session, location_id: int, day: Any) -> dict[str, SlotStock]:
+    """What each active slot of a kiosk can sell on `day`, from its lots that hold units (one query)."""
     rows = session.execute(
-        select(Slot.code, func.sum(StockBalance.on_hand - StockBalance.reserved))
+        select(Slot.code, Location.mode, Lot.expires_on, StockBalance.on_hand, StockBalance.reserved)
+        .join(Location, Location.id == Slot.location_id)
         .join(StockBalance, (StockBalance.slot_id == Slot.id) & (StockBalance.product_id == Slot.product_id))
         .join(Lot, Lot.id == StockBalance.lot_id)
-        .where(Slot.location_id == location_id, Slot.active.is_(True), Lot.expires_on >= day)
-        .group_by(Slot.code)
+        .where(Slot.location_id == location_id, Slot.active.is_(True), StockBalance.on_hand > 0)
     )
-    return {code: int(free) for code, free in rows}
+    lots: dict[tuple[str, str | None], list[LotStock]] = defaultdict(list)
+    for code, mode, expires_on, on_hand, reserved in rows:
+        lots[(code, mode)].append(LotStock(expires_on, on_hand, on_hand - reserved))
+    return {code: slot_stock(held, day, mode=mode) for (code, mode), held in lots.items()}
 
 
 def slot_availability(session: Session, clock: Clock, location_id: int) -> dict[str, int]:
-    """Units a kiosk can sell per slot (on hand minus held, unexpired lots), after lapsed holds go."""
+    """Units a kiosk can sell per slot (as its catalogue says: inventory.sellable), after lapsed holds go."""
     location = session.get(Location, location_id)
     if location is None:
         raise NotFound(f"no location {location_id}", code="location_not_found")
     expire_reservations(session, clock, location_id=location.id)
-    day = today(clock)
     slots = session.scalars(
         select(Slot).where(Slot.location_id == location.id, Slot.active.is_(True)).order_by(Slot.code)
     ).all()
-    available = {slot.code: 0 for slot in slots}
-    rows = session.execute(
-        select(Slot.code, StockBalance.on_hand - StockBalance.reserved)
-        .join(StockBalance, (StockBalance.slot_id == Slot.id) & (StockBalance.product_id == Slot.product_id))
-        .join(Lot, Lot.id == StockBalance.lot_id)
-        .where(Slot.location_id == location.id, Slot.active.is_(True), Lot.expires_on >= day)
-    )
-    for code, free in rows:
-        available[code] += free
-    return available
+    stock = _stock_by_slot(session, location.id, today(clock))
+    return {slot.code: stock.get(slot.code, NONE).available for slot in slots}

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.models import Product
-from core.clock import Clock
+from core.clock import Clock, local_date
 from core.errors import DomainError, InvalidInput, NotFound
 from inventory.allocation import Candidate, FefoPool
 from inventory.counts import count
 from inventory.locations import get_location, today
 from inventory.models import Location, Lot, Slot, StockBalance, StockMovement
 from inventory.reservations import expire_reservations
+from inventory.sellable import LotStock, slot_stock
 from inventory.stock import transfer, write_off
 
 
@@ -38,6 +39,7 @@ class PickLine:
     lots: list[LotQty] = field(default_factory=list)
     short: int = 0
     take_out: list[LotQty] = field(default_factory=list)
+    blocked: str | None = None  # why the slot sells nothing now (inventory.sellable): expired_stock
 
 
 @dataclass
@@ -105,8 +107,19 @@ def _kiosk_list(session: Session, kiosk: Location, stock: _WarehouseStock, now: 
             b.on_hand for b in held if not b.lot.is_expired(day) and b.product_id == slot.product_id
         )
         bring = max(0, slot.par_level - sellable) if slot.active else 0
+        own = [
+            LotStock(b.lot.expires_on, b.on_hand, b.available)
+            for b in held
+            if b.product_id == slot.product_id
+        ]
         line = PickLine(
-            slot, slot.product, sellable, bring, take_out=[LotQty(b.lot, b.on_hand) for b in expired]
+            slot,
+            slot.product,
+            sellable,
+            bring,
+            take_out=[LotQty(b.lot, b.on_hand) for b in expired],
+            # Judged today, not on the next visit's day the pulls are planned by.
+            blocked=slot_stock(own, local_date(now), mode=kiosk.mode).blocked,
         )
         if bring and kiosk.warehouse_id is not None:
             taken = stock.pool(kiosk.warehouse_id, slot.product_id).take(bring)

@@ -20,6 +20,7 @@ from inventory import ledger
 from inventory.allocation import Candidate, FefoPool
 from inventory.errors import OutOfStock
 from inventory.models import ACTIVE_HOLD, Location, Reservation, Slot, StockBalance, StockMovement
+from inventory.sellable import EXPIRED_STOCK, LotStock, slot_stock
 from inventory.stock_lines import StockLine, describe_shortage, resolve_lines
 
 LOT_EXPIRED = "lot expired"  # a hold released because its lot expired before the order was paid
@@ -135,6 +136,7 @@ def reserve(
         expires_at=expires_at,
         # A hold of days (a bulk order's week) must not sell a lot that expires before it ends.
         good_through=local_date(expires_at),
+        mode=location.mode,
     )
     session.flush()  # callers keep the reservations' ids
     return reservations
@@ -150,7 +152,8 @@ def reserve_slots(
     lines: list[tuple[int, Slot, int]],
     expires_at: datetime,
 ) -> list[Reservation]:
-    """Hold stock in a kiosk's slots, already resolved by the caller: (line index, slot, qty)."""
+    """Hold stock in a vending kiosk's slots, already resolved by the caller: (line index, slot, qty).
+    (Only a vend session holds a slot's stock; an open-door visit holds money and sells what was taken.)"""
     if expires_at.tzinfo is None or expires_at <= clock.now():
         raise InvalidInput("a hold must expire in the future", fields={"expires_at": "must be in the future"})
     wanted = [
@@ -172,6 +175,7 @@ def reserve_slots(
         wanted=wanted,
         order_ref=order_ref,
         expires_at=expires_at,
+        mode="vend",
     )
 
 
@@ -185,6 +189,7 @@ def _hold_lines(
     order_ref: str,
     expires_at: datetime,
     good_through: date | None = None,
+    mode: str | None = None,
 ) -> list[Reservation]:
     slot_ids = {line.slot_id for line in wanted}
     scope = (
@@ -196,7 +201,7 @@ def _hold_lines(
         session, clock, scope, StockBalance.product_id.in_({line.product_id for line in wanted})
     )
     now = clock.now()
-    plan = _plan(code, wanted, balances, max(local_date(now), good_through or local_date(now)))
+    plan = _plan(code, wanted, balances, max(local_date(now), good_through or local_date(now)), mode)
     by_id = {b.id: b for b in balances}
     amounts: dict[StockBalance, int] = defaultdict(int)
     for _line, balance_id, qty in plan:
@@ -224,10 +229,11 @@ def _hold_lines(
 
 
 def _plan(
-    code: str, wanted: list[StockLine], balances: list[StockBalance], today: date
+    code: str, wanted: list[StockLine], balances: list[StockBalance], today: date, mode: str | None
 ) -> list[tuple[StockLine, int, int]]:
     """Allocate every line against the locked balances, from lots unexpired on `today` (for a
-    hold, the day it ends); the same product/slot counts its sum."""
+    hold, the day it ends); the same product/slot counts its sum. A vending slot that holds an
+    expired unit sells nothing (inventory.sellable, as the catalogue says)."""
     used: dict[int, int] = defaultdict(int)
     groups: dict[tuple[int, int | None], list[StockLine]] = defaultdict(list)
     for line in wanted:
@@ -237,6 +243,13 @@ def _plan(
     # Lines naming a slot can only use that slot, so they choose first.
     for _key, group in sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0])):
         eligible = [b for b in balances if group[0].accepts(b)]
+        if group[0].slot_id is not None:
+            lots = [LotStock(b.lot.expires_on, b.on_hand, b.available - used[b.id]) for b in eligible]
+            if slot_stock(lots, today, mode=mode).blocked == EXPIRED_STOCK:
+                shortages.update(
+                    {line.field: "expired stock in the slot: off sale until it is pulled" for line in group}
+                )
+                continue
         pool = FefoPool(_candidates(eligible, used), today)
         needed = sum(line.qty for line in group)
         if pool.total_free < needed:
@@ -316,10 +329,15 @@ def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor
         return []
     today = local_date(clock.now())
     expired_lots = {b.id for b in balances if b.lot.expires_on < today}
-    if any(r.status != "active" or r.balance_id in expired_lots for r in pending):
+    # A slot's hold made before midnight: a lot of the slot may have expired since (rare, so only
+    # then are the slot's other lots read, to stop a vending slot dropping an expired unit).
+    overnight = any(r.slot_id is not None and local_date(r.created_at) < today for r in pending)
+    if overnight or any(r.status != "active" or r.balance_id in expired_lots for r in pending):
         # A hold lapsed or its lot expired: its stock may have to come from other lots of the slot.
         balances = _lock_for_order(session, pending)
         pending = _order_reservations(session, order_ref, open_statuses)
+    if overnight:
+        _refuse_blocked_slots(pending, balances, today)
     by_id = {b.id: b for b in balances}
     for reservation in pending:
         if reservation.status == "active" and by_id[reservation.balance_id].lot.expires_on < today:
@@ -331,6 +349,25 @@ def fulfil_reservations(session: Session, clock: Clock, *, order_ref: str, actor
     with session.no_autoflush:  # movements and holds are written together, not before each UPDATE
         movements += _sell_holds(session, clock, pending, by_id, retake, order_ref, actor, now)
     return movements
+
+
+def _refuse_blocked_slots(pending: list[Reservation], balances: list[StockBalance], today: date) -> None:
+    """Refuse selling from a vending slot that now holds an expired unit (inventory.sellable)."""
+    blocked = {}
+    for reservation in pending:
+        if reservation.slot_id is None:
+            continue
+        lots = [
+            LotStock(b.lot.expires_on, b.on_hand, b.available)
+            for b in balances
+            if b.slot_id == reservation.slot_id
+        ]
+        if slot_stock(lots, today, mode=reservation.location.mode).blocked == EXPIRED_STOCK:
+            blocked[f"lines.{reservation.line_no}.slot"] = (
+                "a lot in the slot expired since the hold: off sale"
+            )
+    if blocked:
+        raise OutOfStock("a slot of the order holds expired stock since it was held", fields=blocked)
 
 
 def _sell_holds(

@@ -162,7 +162,7 @@ def _slot_lines(
     # What the kiosk's catalogue shows as available, so that the server sells what the screen offered.
     shelf = inventory.planogram(session, clock, location_id)
     holding = [(slot.code, slot.product.sku) for slot, _free in shelf if slot.product.active]
-    free = {slot.code: available for slot, available in shelf}
+    free = {slot.code: stock.available for slot, stock in shelf}
     for code, qty, _field in asked:
         free[code] = free.get(code, 0) - qty
     for sku, (first, qty) in by_sku.items():

@@ -31,7 +31,9 @@ device = Blueprint(
     description="自助售货柜设备接口 · Kiosk device API (KIOSK_PROTOCOL.md)",
 )
 
-# Bumped when the catalogue body's shape changes, so that no kiosk keeps a body of the old shape.
+# Bumped when the catalogue body's shape changes, so that no kiosk keeps a body of the old shape
+# (2: English names and categories; a vending slot holding expired units shows available 0 and
+# `blocked`).
 CATALOGUE_FORMAT = 2
 
 
@@ -119,7 +121,8 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
             {
                 "slot": slot.code,
                 "capacity": slot.capacity,
-                "available": available,
+                "available": stock.available,
+                **({"blocked": stock.blocked} if stock.blocked else {}),
                 "product": {
                     "id": slot.product.id,
                     "sku": slot.product.sku,
@@ -138,7 +141,7 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
                     "category_name": category_names(slot.product.category),
                 },
             }
-            for slot, available in inventory.planogram(session, clock, kiosk.location_id, holds_expired=True)
+            for slot, stock in inventory.planogram(session, clock, kiosk.location_id, holds_expired=True)
         ],
     }
 

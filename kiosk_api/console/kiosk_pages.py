@@ -67,11 +67,13 @@ def _detail_page(code: str, errors: dict[str, str] | None = None, status: int = 
     for balance in inventory.list_balances(session, clock, location=code):
         if balance.slot_id is not None:
             held[balance.slot_id] = held.get(balance.slot_id, 0) + balance.on_hand
+    pick = inventory.kiosk_pick_list(session, clock, code)
     page = render_template(
         "console/kiosk.html",
         kiosk=kiosk,
         held=held,
-        pick=inventory.kiosk_pick_list(session, clock, code),
+        pick=pick,
+        blocked={line.slot.code for line in pick.lines if line.blocked},
         device=_device(kiosk),
         products=_products(),
         errors=on_form(errors or {}, SLOT_FIELDS),

@@ -21,6 +21,7 @@ class KioskSummary:
     expired: int  # units expired in its slots now
     expiring: int  # units that would be expired by the next visit
     slots: int  # slots with something to do
+    blocked: int = 0  # vending slots off sale until their expired units are pulled
 
 
 def kiosk_summary(pick: PickList, day: date) -> KioskSummary:
@@ -33,6 +34,7 @@ def kiosk_summary(pick: PickList, day: date) -> KioskSummary:
         expired=sum(lq.qty for lq in out if lq.lot.is_expired(day)),
         expiring=sum(lq.qty for lq in out if not lq.lot.is_expired(day)),
         slots=sum(1 for line in pick.lines if line.lots or line.take_out or line.short),
+        blocked=sum(1 for line in pick.lines if line.blocked),
     )
 
 

@@ -304,6 +304,10 @@ class PickLineOut(Schema):
     lots = fields.List(fields.Nested(LotQtyOut), metadata={"description": "warehouse lots, FEFO"})
     short = fields.Integer(metadata={"description": "units the warehouse cannot supply"})
     take_out = fields.List(fields.Nested(LotQtyOut), metadata={"description": "expired units to remove"})
+    blocked = fields.String(
+        allow_none=True,
+        metadata={"description": "expired_stock: a vending slot off sale until its expired units are pulled"},
+    )
 
 
 class PickListOut(Schema):
@@ -331,7 +335,8 @@ class RoutePickListOut(Schema):
 class AlertOut(Schema):
     kind = fields.String(
         metadata={
-            "description": "low_stock | expiring_soon | expired_in_kiosk | expired_in_stock | unrecorded_take"
+            "description": "low_stock | expiring_soon | expired_in_kiosk (one per kiosk slot holding expired"
+            " units: a vending slot is off sale until they are pulled) | expired_in_stock | unrecorded_take"
             " | kiosk_offline | door_open | uncollected (an open-door visit beyond its hold)"
             " | refund_failed (a refund the provider refused, not yet retried)"
         }

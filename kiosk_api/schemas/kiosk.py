@@ -142,6 +142,12 @@ class CatalogueSlotOut(Schema):
     slot = fields.String()
     capacity = fields.Integer()
     available = fields.Integer()
+    blocked = fields.String(
+        metadata={
+            "description": "present only when the slot sells nothing although it holds stock: "
+            "expired_stock (a vending slot holding an expired unit, until a restocker pulls it)"
+        }
+    )
     product = fields.Nested(CatalogueProductOut)
 
 

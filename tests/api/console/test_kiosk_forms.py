@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from catalogue.models import Product
 from devices.models import KioskDevice
+from inventory import service
 from inventory.models import Location, Slot
 from kiosk_api.kiosks.service import secret_of
 from tests.api.test_login import csrf_from, sign_in
@@ -198,3 +199,13 @@ def test_kiosk_pages_read_as_names_labels_and_beijing_time(session, client) -> N
     _key(client, "provision", confirm=True)
     detail = client.get(KIOSK).get_data(as_text=True)
     assert "北京时间" in detail and "福州消费帮扶中心仓（演示）" in detail
+
+
+def test_a_vending_slot_off_sale_for_expired_stock_says_so_until_it_is_pulled(session, client, clock) -> None:
+    sign_in(client, "operator")
+    row = re.compile(r"<tr><td>A3</td>.*?</tr>")
+    assert "有过期批次，已停售，请取出" in row.search(client.get(KIOSK).get_data(as_text=True)).group(0)
+    assert "已停售" not in row.sub("", client.get(KIOSK).get_data(as_text=True))  # no other slot
+    service.write_off(session, clock, location="FZ-0001", slot="A3", qty=2, reason="expired", actor="test")
+    session.commit()
+    assert "已停售" not in client.get(KIOSK).get_data(as_text=True)

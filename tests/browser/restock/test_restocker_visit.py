@@ -45,6 +45,7 @@ def test_a_restocker_records_a_whole_visit_on_a_phone(live_server, browser, arti
         page.click("form.login button")
     assert "我的路线" in page.locator("h1").inner_text()
     assert "FZ-R1" in page.content() and "件要带" in page.content()
+    assert "1 个货道已停售" in page.locator("a.rs-card:has-text('FZ-0001')").inner_text()
     _fits_the_phone(page)
     page.screenshot(path=str(artifacts / "restock_route.png"), full_page=True)
 
@@ -52,6 +53,8 @@ def test_a_restocker_records_a_whole_visit_on_a_phone(live_server, browser, arti
     page.wait_for_url(f"{base}/restock/kiosks/FZ-0001")
     assert "拣货单" in page.locator("h1").inner_text()
     assert "已过期" in page.content()  # the demo's expired potato shreds in A3
+    # …which keep the vending slot off sale until they are pulled
+    assert "有过期批次，已停售" in page.locator("li.rs-line:has-text('A3')").inner_text()
     _fits_the_phone(page)
     page.screenshot(path=str(artifacts / "restock_picklist.png"), full_page=True)
 
