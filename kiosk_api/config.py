@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from payments.providers import alipay_config
+
 DEFAULT_VAR_DIR = Path.cwd() / "var"
 
 
@@ -38,6 +40,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        # ALIPAY_APP_ID, _APP_PRIVATE_KEY_PATH, ALIPAY_PUBLIC_KEY_PATH, ALIPAY_GATEWAY_URL,
+        # ALIPAY_NOTIFY_URL (payments/providers/alipay_config.py, README).
+        **alipay_config.from_environment(env),
         "KIOSK_HOLD_SECONDS": int(env.get("KIOSK_HOLD_SECONDS", "180")),
         "OPEN_DOOR_HOLD_FEN": int(env.get("OPEN_DOOR_HOLD_FEN", "20000")),
         # Days until a kiosk's next restock visit: goods expired by then are pulled now, none brought.
@@ -97,12 +102,16 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
     found: list[str] = []
     if config.get("DONGXI_ENV", "development") not in ENVIRONMENTS:
         found.append(f"DONGXI_ENV must be development or production, not {config['DONGXI_ENV']!r}")
-    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe"):
-        found.append(f"PAYMENT_PROVIDER must be simulated or stripe, not {config['PAYMENT_PROVIDER']!r}")
+    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe", "alipay"):
+        found.append(
+            f"PAYMENT_PROVIDER must be simulated, stripe or alipay, not {config['PAYMENT_PROVIDER']!r}"
+        )
     if config["PAYMENT_PROVIDER"] == "stripe":
         for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(key):
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
+    if config["PAYMENT_PROVIDER"] == "alipay":
+        found.extend(alipay_config.problems(config, production=production))
     if config.get("STATEMENTS_START") and not _is_period(config["STATEMENTS_START"]):
         found.append(
             "STATEMENTS_START must be a month YYYY-MM (2000-01 … 2099-12),"
@@ -128,7 +137,7 @@ def _production_problems(config: dict[str, Any]) -> list[str]:
         found.append("DATABASE_URL is SQLite: production needs PostgreSQL (postgresql+psycopg://…)")
     if config["PAYMENT_PROVIDER"] == "simulated":
         found.append(
-            "PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider (stripe)"
+            "PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider"
         )
     key = config.get("SECRET_KEY", "") if config.get("SECRET_KEY_FROM_ENV") else ""
     if not key:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from marshmallow import Schema, fields
 
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from kiosk_api.blueprints.base import Blueprint
 from kiosk_api.database import get_clock, request_unit_of_work
+from kiosk_api.errors import status_for
 from kiosk_api.limits import limit
 from kiosk_api.pay_tokens import order_for_pay_token
 from kiosk_api.payments_ext import get_provider, simulation_allowed
@@ -76,3 +77,27 @@ def simulate(token: str) -> Any:
     if order is None:
         raise NotFound("this payment link is not valid", code="pay_link_not_found")
     return {"order_id": order.id, "status": order.status}
+
+
+@payments.route("/payments/alipay/notify", methods=["POST"])
+@payments.doc(
+    responses={
+        "200": {"description": "text/plain `success`: received (a duplicate too); Alipay stops retrying"},
+        "400": {"description": "text/plain `fail`: bad signature, another app, or stale; nothing recorded"},
+        "404": {"description": "Alipay is not the configured provider"},
+    }
+)
+def alipay_notify() -> Any:
+    """Receive a signed Alipay notification (a form POST); each notify_id is applied once, in any order."""
+    provider: Any = get_provider()
+    if provider.name != "alipay":
+        raise NotFound("Alipay is not the configured provider", code="not_found")
+    try:
+        event = provider.parse_webhook(request.get_data(), dict(request.headers))
+        received = receive_event(request_unit_of_work(), get_clock(), provider, event)
+    except DomainError as error:
+        body, status = provider.webhook_refusal(error.message, status_for(error))
+    else:
+        body, status = provider.webhook_ack(duplicate=not received.new)
+    # Alipay reads the body only: exactly `success`, as plain text (WeChat Pay's answer is JSON).
+    return Response(body, status=status, mimetype="text/plain")

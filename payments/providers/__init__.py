@@ -1,7 +1,8 @@
 """Payment providers behind one interface; `make_provider` picks one from the configuration.
 
 Keys and the webhook secret come only from the configuration, which the app fills from the
-environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE).
+environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE; the
+ALIPAY_* settings of payments/providers/alipay_config.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from payments.providers.base import (
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_store import SimulatedStore
 
-PROVIDER_NAMES = ("simulated", "stripe")
+PROVIDER_NAMES = ("simulated", "stripe", "alipay")
 
 __all__ = [
     "CURRENCY",
@@ -57,4 +58,9 @@ def make_provider(
             webhook_secret=str(config["STRIPE_WEBHOOK_SECRET"]),
             api_base=config.get("STRIPE_API_BASE") or None,
         )
+    if name == "alipay":
+        # Imported here so that only an Alipay configuration loads the alipay SDK.
+        from payments.providers.alipay_config import make_alipay_provider
+
+        return make_alipay_provider(config)
     raise ValueError(f"PAYMENT_PROVIDER must be one of {', '.join(PROVIDER_NAMES)}, not {name!r}")
