@@ -293,7 +293,7 @@ class AlipayProvider:
             )
         if capture == "manual":
             raise InvalidInput(
-                "Alipay cannot hold a payment for later capture here (see payments/providers/alipay.py)",
+                "Alipay cannot hold a payment for later capture (open-door kiosks)",
                 code="capture_not_supported",
                 fields={"capture": "automatic"},
             )

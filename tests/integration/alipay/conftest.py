@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from payments.providers.alipay import AlipayProvider
+from tests.api.kiosk.conftest import provision  # noqa: F401  (the signed kiosk fixture, registered here)
 from tests.fakes.alipay_fake import APP_ID, AlipayFake, new_key, private_pem, public_pem, serve
 
 
