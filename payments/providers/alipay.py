@@ -251,6 +251,7 @@ class AlipayProvider:
             config=AliPayConfig(timeout=timeout_seconds),
         )
         self._app_id = app_id
+        self._timeout = timeout_seconds
         self._notify_max_age = notify_max_age_seconds
         self._now = now or (lambda: datetime.now(SHANGHAI))
 
@@ -465,7 +466,7 @@ class AlipayProvider:
         """The payments and refunds of a day's trade bill (业务明细) as provider-neutral lines."""
         url = self.bill_download_url(bill_date)
         with _translated("the bill download"):
-            content = download_zip(url, timeout=self._sdk._config.timeout)
+            content = download_zip(url, timeout=self._timeout)
         return parse_bill_zip(content)
 
 

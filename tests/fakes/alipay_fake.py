@@ -421,7 +421,8 @@ def bill_row(
     request_no: str,
 ) -> str:
     money = f"{Decimal(amount_fen) / 100:.2f}"
-    fee = f"{Decimal(-abs(amount_fen) * 6 // 1000 if kind == '交易' else 0) / 100:.2f}"
+    fee_fen = -(amount_fen * 6 // 1000) if kind == "交易" else 0  # a 0.6 % service fee on payments
+    fee = f"{Decimal(fee_fen) / 100:.2f}"
     cells = [
         trade_no + "\t",
         out_trade_no + "\t",
