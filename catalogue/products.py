@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from catalogue.categories import CATEGORIES
@@ -159,7 +159,7 @@ def update_product(session: Session, clock: Clock, product_id: int, changes: dic
     return product
 
 
-def search_products(
+def _matching(
     session: Session,
     *,
     on: date,
@@ -172,10 +172,8 @@ def search_products(
     supplier: int | None = None,
     certified_only: bool = False,
     include_inactive: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Product], int]:
-    """Find products by text (characters, pinyin, initials) and by origin, partner and category."""
+) -> tuple[Select, list[Any]]:
+    """The products every given filter lets through, and the order that ranks them."""
     county_region = aliased(Region)
     prefecture_region = aliased(Region)
     stmt = (
@@ -214,7 +212,7 @@ def search_products(
                 Product.certified_until >= on,
             )
         )
-    order = [Product.id]
+    order: list[Any] = [Product.id]
     term = normalize_query(q or "")
     if term:
         pattern = like_pattern(term)
@@ -222,6 +220,18 @@ def search_products(
         # A term that starts with the query (马铃薯 for 马铃) ranks above one that merely contains it.
         prefix_pattern = like_pattern(f"|{term}")
         order.insert(0, Product.search_text.like(prefix_pattern, escape="\\").desc())
+    return stmt, order
+
+
+def search_products(
+    session: Session, *, on: date, limit: int = 50, offset: int = 0, **filters: Any
+) -> tuple[list[Product], int]:
+    """Find products by text (characters, pinyin, initials) and by origin, partner and category.
+
+    The filters are _matching's: q, county, prefecture, province, partner, category, supplier,
+    certified_only, include_inactive; each one given narrows the others' result.
+    """
+    stmt, order = _matching(session, on=on, **filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = (
         stmt.options(
@@ -233,6 +243,21 @@ def search_products(
         .offset(offset)
     )
     return list(session.scalars(page)), total
+
+
+def origin_counties(session: Session, *, on: date, **filters: Any) -> list[Region]:
+    """The counties that have a product the filters let through (search_products' filters), with
+    their prefecture and province loaded: the places a shopper can narrow the result to."""
+    stmt, _order = _matching(session, on=on, **filters)
+    codes = stmt.with_only_columns(Product.county_code).distinct()
+    return list(
+        session.scalars(
+            select(Region)
+            .where(Region.code.in_(codes))
+            .options(selectinload(Region.parent).selectinload(Region.parent))
+            .order_by(Region.code)
+        )
+    )
 
 
 def today(clock: Clock) -> date:

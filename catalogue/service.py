@@ -3,6 +3,7 @@
 from catalogue.products import (
     create_product,
     get_product,
+    origin_counties,
     search_products,
     today,
     update_product,
@@ -33,6 +34,7 @@ __all__ = [
     "list_pairings",
     "list_regions",
     "list_suppliers",
+    "origin_counties",
     "partner_west_codes",
     "partners_of_county",
     "search_products",

@@ -70,6 +70,12 @@ PROVIDERS: Labels = {
     "wechatpay": ("微信支付", "WeChat Pay"),
     "alipay": ("支付宝", "Alipay"),
 }
+BILL_DIFFERENCES: Labels = {
+    "missing_ours": ("我方无记录", "Missing on our side"),
+    "missing_theirs": ("对方账单无此笔", "Missing from their bill"),
+    "amount": ("金额不符", "Amounts differ"),
+}
+BILL_RECORDS: Labels = {"payment": ("收款", "Payment"), "refund": ("退款", "Refund")}
 MOVEMENT_KINDS: Labels = {
     "receipt": ("入库", "Receipt"),
     "transfer": ("调拨", "Transfer"),
@@ -222,6 +228,8 @@ TABLES: dict[str, Labels] = {
     "refund_kind": REFUND_KINDS,
     "payout_status": PAYOUT_STATUSES,
     "provider": PROVIDERS,
+    "bill_difference": BILL_DIFFERENCES,
+    "bill_record": BILL_RECORDS,
     "movement_kind": MOVEMENT_KINDS,
     "stock_reason": STOCK_REASONS,
     "reservation_status": RESERVATION_STATUSES,
@@ -303,3 +311,24 @@ CAPTURE_MODES: Labels = {
     "manual": ("先预授权后收款", "Authorised, captured later"),
 }
 TABLES["capture_mode"] = CAPTURE_MODES
+# Why an order changed status, as the services record it (free text, such as an approver's note or
+# a delivery note, is shown as written).
+ORDER_EVENTS: Labels = {
+    "created": ("创建订单", "Order created"),
+    "submitted": ("提交审批", "Submitted for approval"),
+    "approved": ("批准，库存已保留", "Approved; stock held"),
+    "rejected": ("驳回", "Rejected"),
+    "cancelled by the unit": ("单位取消", "Cancelled by the unit"),
+    "delivered": ("已送达", "Delivered"),
+    "payment received": ("收到付款", "Payment received"),
+    "late payment": ("逾期付款", "Late payment"),
+    "payment authorized": ("已预授权", "Payment authorised"),
+    "payment canceled": ("支付已撤销", "Payment cancelled"),
+    "hold lapsed": ("库存保留到期", "Stock hold lapsed"),
+    "dispensed": ("已出货", "Dispensed"),
+}
+# Who did it, when no person did: a scheduled job, a payment provider's notice, the demo loader.
+ACTORS: Labels = {
+    "system": ("系统", "System"),
+}
+TABLES.update({"order_event": ORDER_EVENTS, "actor": ACTORS})

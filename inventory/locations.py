@@ -249,13 +249,15 @@ def today(clock: Clock) -> date:
 class LocationNames(NamedTuple):
     name_zh: str
     partner_zh: str | None
+    name_en: str = ""
+    partner_en: str | None = None
 
 
 def location_names(session: Session, location_id: int) -> LocationNames:
-    """A location's Chinese name and its eastern partner city's, in one query."""
+    """A location's names and its eastern partner city's, Chinese and English, in one query."""
     row = session.execute(
-        select(Location.name_zh, Region.name_zh)
+        select(Location.name_zh, Region.name_zh, Location.name_en, Region.name_en)
         .outerjoin(Region, Region.code == Location.partner_code)
         .where(Location.id == location_id)
     ).one()
-    return LocationNames(row[0], row[1])
+    return LocationNames(row[0], row[1], row[2] or "", row[3])

@@ -1,7 +1,7 @@
 """Inventory's public use cases, in one place. Each takes the session explicitly and never commits.
 
-sales/ calls the order-facing ones: reserve, reserve_at_first_warehouse, fulfil_reservations,
-release_reservations, return_sold, record_taken and slot_availability.
+sales/ calls the order-facing ones: reserve, reserve_at_first_warehouse, free_at_warehouses,
+fulfil_reservations, release_reservations, return_sold, record_taken and slot_availability.
 """
 
 from inventory.alerts import Alert, list_alerts
@@ -45,7 +45,7 @@ from inventory.reservations import (
 )
 from inventory.stock import receive, transfer, write_off
 from inventory.visits import VisitSheet, routes_today, visit_movements, visit_sheet
-from inventory.warehouse_holds import reserve_at_first_warehouse
+from inventory.warehouse_holds import free_at_warehouses, reserve_at_first_warehouse
 
 __all__ = [
     "Alert",
@@ -68,6 +68,7 @@ __all__ = [
     "count",
     "create_location",
     "expire_reservations",
+    "free_at_warehouses",
     "fulfil_reservations",
     "get_location",
     "is_contention",

@@ -6,14 +6,14 @@ of an order's lines are held at the first warehouse that has every one of them."
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from inventory.errors import OutOfStock
-from inventory.models import Location
+from inventory.models import ACTIVE_HOLD, Location, Lot, Reservation, StockBalance
 from inventory.reservations import reserve
 
 
@@ -53,3 +53,50 @@ def reserve_at_first_warehouse(
             continue
         return warehouse
     raise shortage or OutOfStock("no warehouse holds this order", fields={"lines": "out of stock"})
+
+
+def free_at_warehouses(
+    session: Session,
+    clock: Clock,
+    *,
+    product_ids: Collection[int],
+    good_through: date,
+    prefer_partners: Collection[str] = (),
+) -> list[tuple[Location, dict[int, int]]]:
+    """What reserve_at_first_warehouse could hold of each product at each active warehouse (the
+    preferred partner cities' first): units on hand, not held, of lots good through `good_through`.
+
+    Read without locks, for a page or a check before the hold; a hold past its expiry counts as free,
+    as the hold itself would release it."""
+    warehouses = _warehouses(session, prefer_partners)
+    wanted = set(product_ids)
+    if not warehouses or not wanted:
+        return [(w, {}) for w in warehouses]
+    scope = (
+        StockBalance.location_id.in_([w.id for w in warehouses]),
+        StockBalance.slot_id.is_(None),
+        StockBalance.product_id.in_(wanted),
+        Lot.expires_on >= good_through,
+    )
+    free: dict[int, dict[int, int]] = {w.id: {} for w in warehouses}
+    rows = session.execute(
+        select(
+            StockBalance.location_id,
+            StockBalance.product_id,
+            func.sum(StockBalance.on_hand - StockBalance.reserved),
+        )
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(*scope)
+        .group_by(StockBalance.location_id, StockBalance.product_id)
+    ).all()
+    lapsed = session.execute(
+        select(StockBalance.location_id, StockBalance.product_id, func.sum(Reservation.qty))
+        .join(StockBalance, StockBalance.id == Reservation.balance_id)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(*scope, Reservation.status == ACTIVE_HOLD, Reservation.expires_at <= clock.now())
+        .group_by(StockBalance.location_id, StockBalance.product_id)
+    ).all()
+    for location_id, product_id, qty in [*rows, *lapsed]:
+        here = free[location_id]
+        here[product_id] = here.get(product_id, 0) + int(qty or 0)
+    return [(w, free[w.id]) for w in warehouses]

@@ -377,6 +377,39 @@ def payments_retry_refund(ctx: Context, refund_id: int) -> None:
     click.echo(f"refund {refund_id} retried as refund {new_id}: {status}")
 
 
+@payments.command("bills")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="the bill's day, YYYY-MM-DD in Asia/Shanghai (default: yesterday)")
+@pass_context
+def payments_bills(ctx: Context, day) -> None:
+    """Download the provider's daily trade bill (WeChat Pay, Alipay) and match every line with our
+    payments and refunds; print and record what differs. Exit 1 if anything does."""
+    from datetime import timedelta
+
+    from core.clock import local_date
+    from core.money import format_fen
+    from kiosk_api.payments_ext import build_provider
+    from payments.bills import check_daily_bill
+
+    provider = build_provider(ctx.settings, ctx.clock, ctx.db)
+    wanted = day.date() if day else local_date(ctx.clock.now()) - timedelta(days=1)
+    try:
+        check = check_daily_bill(ctx.db, ctx.clock, provider, wanted, log=lambda msg: click.echo(f"  {msg}"))
+    except DomainError as error:
+        _fail(error)
+    for d in check.differences:
+        ours = format_fen(d["ours_fen"]) if d["ours_fen"] is not None else "—"
+        theirs = format_fen(d["theirs_fen"]) if d["theirs_fen"] is not None else "—"
+        order = d["order_id"] or "—"
+        click.echo(f"  {d['kind']:<15} {d['record']:<8} {d['ref']} order {order} ours {ours} theirs {theirs}")
+    click.echo(
+        f"{provider.name} bill of {wanted.isoformat()}: {check.bill_lines} lines, {check.matched} matched, "
+        f"{len(check.differences)} differ"
+    )
+    if check.differences:
+        sys.exit(1)
+
+
 @payments.command("payouts")
 @pass_context
 def payments_payouts(ctx: Context) -> None:

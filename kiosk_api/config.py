@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from payments.providers import alipay_config
+from payments.providers import alipay_config, wechatpay_config
 
 DEFAULT_VAR_DIR = Path.cwd() / "var"
 
@@ -40,6 +40,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        # WECHATPAY_MCHID, _APPID, _PRIVATE_KEY_PATH, _CERT_SERIAL_NO, _APIV3_KEY(_FILE), _PUBLIC_KEY_PATH,
+        # _PUBLIC_KEY_ID, _NOTIFY_URL, _API_BASE (payments/providers/wechatpay_config.py, README).
+        **wechatpay_config.from_environment(env),
         # ALIPAY_APP_ID, _APP_PRIVATE_KEY_PATH, ALIPAY_PUBLIC_KEY_PATH, ALIPAY_GATEWAY_URL,
         # ALIPAY_NOTIFY_URL (payments/providers/alipay_config.py, README).
         **alipay_config.from_environment(env),
@@ -102,14 +105,17 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
     found: list[str] = []
     if config.get("DONGXI_ENV", "development") not in ENVIRONMENTS:
         found.append(f"DONGXI_ENV must be development or production, not {config['DONGXI_ENV']!r}")
-    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe", "alipay"):
+    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe", "wechatpay", "alipay"):
         found.append(
-            f"PAYMENT_PROVIDER must be simulated, stripe or alipay, not {config['PAYMENT_PROVIDER']!r}"
+            "PAYMENT_PROVIDER must be simulated, stripe, wechatpay or alipay,"
+            f" not {config['PAYMENT_PROVIDER']!r}"
         )
     if config["PAYMENT_PROVIDER"] == "stripe":
         for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(key):
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
+    if config["PAYMENT_PROVIDER"] == "wechatpay":
+        found.extend(wechatpay_config.problems(config, production=production))
     if config["PAYMENT_PROVIDER"] == "alipay":
         found.extend(alipay_config.problems(config, production=production))
     if config.get("STATEMENTS_START") and not _is_period(config["STATEMENTS_START"]):
@@ -136,9 +142,7 @@ def _production_problems(config: dict[str, Any]) -> list[str]:
     if config["DATABASE_URL"].startswith("sqlite"):
         found.append("DATABASE_URL is SQLite: production needs PostgreSQL (postgresql+psycopg://…)")
     if config["PAYMENT_PROVIDER"] == "simulated":
-        found.append(
-            "PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider"
-        )
+        found.append("PAYMENT_PROVIDER is simulated: no money moves; production needs a real provider")
     key = config.get("SECRET_KEY", "") if config.get("SECRET_KEY_FROM_ENV") else ""
     if not key:
         found.append(

@@ -19,6 +19,7 @@ from kiosk_api.kiosks import service as kiosks
 
 DEMO_KIOSKS = (("FZ-0001", 8101, "vend"), ("FZ-0002", 8102, "open_door"))
 KIOSK_PORTS_VARIABLE = "DONGXI_KIOSK_PORTS"
+DEMO_HELP_PHONE = "0591-0000000"  # the screen marks it 演示号码 (simulated cabinet)
 
 
 def demo_kiosk_ports(value: str | None, *, server_port: int) -> dict[str, int]:
@@ -98,6 +99,8 @@ def start_kiosk_programs(
             **os.environ,
             "DONGXI_KIOSK_KEY_ID": keys[code]["key_id"],
             "DONGXI_KIOSK_SECRET": keys[code]["secret"],
+            # A demo number, marked as one: a real cabinet is given its operator's service line.
+            "KIOSK_HELP_PHONE": os.environ.get("KIOSK_HELP_PHONE", DEMO_HELP_PHONE),
         }
         started.append((code, f"http://127.0.0.1:{port}/", subprocess.Popen(command, env=env)))
     return started

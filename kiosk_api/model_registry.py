@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import devices.models  # noqa: F401
     import inventory.models  # noqa: F401
     import kiosk_api.jobs.runs  # noqa: F401  (job_runs)
+    import payments.bills
     import payments.models  # noqa: F401
     import sales.models
     import sales.org_models

@@ -1,4 +1,4 @@
-"""Server-rendered pages: the catalogue home and sign-in (session cookie + CSRF)."""
+"""Server-rendered pages: the home page (the shop's catalogue) and sign-in (session cookie + CSRF)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ from accounts.roles import (
     ROLES,
     SUPPLIER,
 )
-from catalogue import service as catalogue
-from catalogue.categories import CATEGORIES
 from kiosk_api.auth.http import current_user
 from kiosk_api.auth.service import authenticate, end_sessions
-from kiosk_api.database import get_clock, get_session
+from kiosk_api.database import get_session
 from kiosk_api.i18n import current_language, translate
 from kiosk_api.limits import throttle
-from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.redirects import safe_next
+from kiosk_api.storefront.shop import browse
 
 pages = Blueprint(
     "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -74,29 +72,8 @@ def landing_of(role: str) -> str:
 
 @pages.get("/")
 def home() -> str:
-    """The catalogue: products by origin, with search by characters, pinyin or initials."""
-    session_ = get_session()
-    on = catalogue.today(get_clock())
-    q = request.args.get("q", "")[:64]
-    category = request.args.get("category") or None
-    if category not in CATEGORIES:
-        category = None
-    certified_only = request.args.get("certified") == "1"
-    found, total = catalogue.search_products(
-        session_, on=on, q=q, category=category, certified_only=certified_only, limit=200
-    )
-    present = ProductPresenter(session_, on)
-    pairings = catalogue.list_pairings(session_, on=on)
-    return render_template(
-        "home.html",
-        products=[present(p) for p in found],
-        total=total,
-        q=q,
-        category=category,
-        certified_only=certified_only,
-        categories=CATEGORIES,
-        pairings=[{"east": region_ref(p.east), "west": region_ref(p.west)} for p in pairings],
-    )
+    """The shop's catalogue, the same page as /shop (one design; its filters link to /shop)."""
+    return browse()
 
 
 @pages.route("/login", methods=["GET", "POST"])

@@ -163,6 +163,11 @@ class Agent:
             self._jobs.put(_MODE_CHANGED)
         return changed
 
+    def sync_soon(self) -> None:
+        """Ask the service loop for the catalogue now: a sale or a visit changed the stock counts."""
+        self._next_sync = 0.0
+        self._wake.set()
+
     def cabinet_status(self) -> CabinetStatus:
         """The driver's status, or a fault entry if the hardware does not answer."""
         try:
@@ -249,10 +254,12 @@ class Agent:
                     finish_visit(self.ctx, visit.order_id)
                 finally:
                     self._set_active(None)
+                    self.sync_soon()
                 return
         if self.mode == "open_door":
             if run_door(self.ctx):
                 self._door_failures = 0
+                self.sync_soon()
             else:  # offline or busy: try again soon, not in a tight loop, not before Retry-After
                 self._door_failures += 1
                 delay = min(DOOR_RETRY_MAX, self.sender.backoff(self._door_failures))
@@ -260,7 +267,10 @@ class Agent:
             return
         job = self._jobs.get()
         if isinstance(job, list) and not self.stop_event.is_set():
-            run_vend(self.ctx, job)
+            try:
+                run_vend(self.ctx, job)
+            finally:
+                self.sync_soon()
 
     def _hold_result(self) -> None:
         """Leave a result on screen until the shopper taps or result_seconds pass, then go home."""

@@ -69,6 +69,15 @@ class CatalogueCache:
         name = product.get("name") or {}
         return {"zh": name.get("zh") or code, "en": name.get("en") or name.get("zh") or code}
 
+    def slots_of(self, sku: str) -> list[dict[str, Any]]:
+        """The slots holding a product, in slot order."""
+        return [s for s in self.slots if (s.get("product") or {}).get("sku") == sku]
+
+    def sku_name(self, sku: str) -> dict[str, str]:
+        """{"zh": …, "en": …} of a product by sku (the sku if no slot holds it)."""
+        held = self.slots_of(sku)
+        return self.product_name(held[0]["slot"]) if held else {"zh": sku, "en": sku}
+
     def named(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Order lines with {"zh", "en"} product names: the server's if it sent them, else the catalogue's."""
         named = []

@@ -45,6 +45,8 @@ class Settings:
     result_seconds: float = 20.0
     # the touch screen clears a cart nobody touched for this long
     idle_seconds: float = 60.0
+    # the service phone every screen's footer shows (env KIOSK_HELP_PHONE); empty: none shown
+    help_phone: str = ""
 
     @property
     def outbox_path(self) -> Path:

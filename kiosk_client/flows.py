@@ -26,6 +26,8 @@ WAITING_STATUSES = frozenset({"awaiting_payment", "awaiting_authorization"})
 # The longest Retry-After a shopper at the screen is kept waiting through before "offline" shows.
 SHOPPER_WAIT_MAX = 10.0
 # Outcomes of watch_order that the server did not confirm: the visit stays open for recovery.
+# The order number shown on the receipt: the first characters of its id, as the console's lists show it.
+SHORT_ID = 8
 UNCONFIRMED = frozenset({"interrupted", "cancelled_unconfirmed", "expired_unconfirmed"})
 
 
@@ -114,7 +116,10 @@ def create_session(ctx: FlowContext, lines: list[dict[str, Any]]) -> dict[str, A
             return ctx.api.create_session(lines, key)
         except ApiError as exc:
             slot = _slot_of_error(exc, lines)
-            name = ctx.catalogue.product_name(slot) if slot else None
+            name = None
+            if slot:
+                known = ctx.catalogue.slot(slot) is not None
+                name = ctx.catalogue.product_name(slot) if known else ctx.catalogue.sku_name(slot)
             ctx.state.set(state.ERROR, message=messages.checkout_refused(exc.code, slot, name), code=exc.code)
             return None
         except ServerUnreachable as exc:
@@ -127,15 +132,15 @@ def create_session(ctx: FlowContext, lines: list[dict[str, Any]]) -> dict[str, A
 
 
 def _slot_of_error(exc: ApiError, lines: list[dict[str, Any]]) -> str | None:
-    # Error fields name the slot: by line index ("lines.1.slot"), by code, or in the message.
-    known = [str(line["slot"]) for line in lines]
+    # Error fields name the line: by index ("lines.1.slot", "lines.1.sku"), by code, or in the message.
+    known = [str(line.get("slot") or line.get("sku")) for line in lines]
     for key, value in exc.fields.items():
         for part in str(key).split("."):
             if part.isdigit() and int(part) < len(lines):
                 return known[int(part)]
             if part in known:
                 return part
-        found = next((slot for slot in known if slot in str(value)), None)
+        found = next((code for code in known if code in str(value)), None)
         if found:
             return found
     return None
@@ -160,7 +165,7 @@ def run_vend(ctx: FlowContext, lines: list[dict[str, Any]]) -> None:
         )
         outcome = watch_order(ctx, order_id, "paid", order.get("expires_at"))
         if outcome == "paid":
-            dispense(ctx, order_id, order["lines"])
+            dispense(ctx, order_id, order["lines"], order["payment"].get("qr_payload"))
             return
         if outcome not in UNCONFIRMED:
             ctx.journal.abandon(order_id)
@@ -176,7 +181,9 @@ def run_vend(ctx: FlowContext, lines: list[dict[str, Any]]) -> None:
         ctx.set_active(None)
 
 
-def dispense(ctx: FlowContext, order_id: str, lines: list[dict[str, Any]]) -> None:
+def dispense(
+    ctx: FlowContext, order_id: str, lines: list[dict[str, Any]], qr_payload: str | None = None
+) -> None:
     """Drive each slot, journalling every result before the next; queue the report; show the outcome."""
     ctx.journal.set_phase(order_id, "dispensing")
     ctx.state.set(state.DISPENSING, order_id=order_id, lines=_named(ctx, lines))
@@ -196,7 +203,7 @@ def dispense(ctx: FlowContext, order_id: str, lines: list[dict[str, Any]]) -> No
         results.append(result)
     row = ctx.journal.finish(order_id, "vend_results", {"results": results})
     row = ctx.sender.deliver(row.report_id) or row
-    show_vend_outcome(ctx, order_id, lines, results, row)
+    show_vend_outcome(ctx, order_id, lines, results, row, qr_payload)
 
 
 def show_vend_outcome(
@@ -205,22 +212,52 @@ def show_vend_outcome(
     lines: list[dict[str, Any]],
     results: list[dict[str, Any]],
     row: OutboxRow,
+    qr_payload: str | None = None,
 ) -> None:
-    """The result screen: the server's refund once it confirmed, the kiosk's own estimate before."""
+    """The result screen with its receipt: the server's refund once it confirmed, the kiosk's own
+    estimate before; a link to the order's page (the pay page) as a QR when it is a web address."""
+    named = _named(ctx, lines)
     prices = {line["slot"]: line["unit_price_fen"] for line in lines}
     estimate = sum((r["requested"] - r["dispensed"]) * prices.get(r["slot"], 0) for r in results)
     confirmed = row.status == "delivered" and row.response is not None
     refund_fen = int(row.response.get("refunded_fen", estimate)) if confirmed and row.response else estimate
-    headline, refund = messages.vend_outcome(results, refund_fen, row.status)
-    ctx.state.set(
-        state.DONE,
-        order_id=order_id,
-        results=results,
-        refund_fen=refund_fen,
-        refund_confirmed=confirmed,
-        message=headline,
-        refund_message=refund,
-    )
+    names = {str(line["slot"]): line["name"] for line in named}
+    headline, refund = messages.vend_outcome(results, refund_fen, row.status, names)
+    total_fen = sum(int(line["line_total_fen"]) for line in lines)
+    shown: dict[str, Any] = {
+        "order_id": order_id,
+        "order_number": order_id[:SHORT_ID],
+        "results": results,
+        "refund_fen": refund_fen,
+        "refund_confirmed": confirmed,
+        "message": headline,
+        "refund_message": refund,
+        "receipt": receipt_lines(named, results),
+        "total_fen": total_fen,
+        "charged_fen": total_fen - refund_fen,
+    }
+    if qr_payload and qr_payload.startswith(("http://", "https://")):
+        shown["qr_payload"] = qr_payload
+    ctx.state.set(state.DONE, **shown)
+
+
+def receipt_lines(lines: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One receipt line per product (two slots of one product are one line): name, quantity
+    bought, units not dispensed and their amount, line total."""
+    short = {r["slot"]: r["requested"] - r["dispensed"] for r in results}
+    by_product: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        key = str(line.get("sku") or line["slot"])
+        entry = by_product.setdefault(
+            key,
+            {"sku": key, "name": line["name"], "qty": 0, "missing": 0, "line_total_fen": 0, "refund_fen": 0},
+        )
+        missing = max(0, short.get(line["slot"], 0))
+        entry["qty"] += int(line["qty"])
+        entry["missing"] += missing
+        entry["line_total_fen"] += int(line["line_total_fen"])
+        entry["refund_fen"] += missing * int(line["unit_price_fen"])
+    return list(by_product.values())
 
 
 def _named(ctx: FlowContext, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--sim-fail", action="append", default=[], metavar="SLOT[:ERROR]", help="make a slot fail"
     )
     sim.add_argument("--sim-door-seconds", type=float, help="the simulated shopper closes the door after N s")
+    p.add_argument(
+        "--help-phone",
+        default=env.get("KIOSK_HELP_PHONE", ""),
+        help="service phone shown on every screen (env KIOSK_HELP_PHONE)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -92,6 +97,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         mode_from_server=args.mode_from_server,
         poll_interval=args.poll_interval,
         heartbeat_interval=args.heartbeat_interval,
+        help_phone=args.help_phone,
     )
 
 

@@ -22,24 +22,29 @@ def text(zh: str, en: str) -> Text:
     return {"zh": zh, "en": en}
 
 
-def vend_outcome(results: list[dict[str, Any]], refund_fen: int, delivery: str) -> tuple[Text, Text | None]:
-    """Headline and refund sentence after dispensing, e.g. "B3 未出货，¥29.90 已自动退款".
+def vend_outcome(
+    results: list[dict[str, Any]],
+    refund_fen: int,
+    delivery: str,
+    names: dict[str, Text] | None = None,
+) -> tuple[Text, Text | None]:
+    """Headline and refund sentence after dispensing, e.g. "有机小米 1 件未出货，¥29.90 已自动退款".
 
-    delivery is what became of the report: "delivered" (the server refunded), "pending" (it will,
-    once the report gets through) or "dead" (the server refused the report: staff must step in).
+    names: {slot: {"zh", "en"}} of the products (the slot code stands in for a product without one);
+    units missing from two slots of one product are told as one. delivery is what became of the
+    report: "delivered" (the server refunded), "pending" (it will, once the report gets through) or
+    "dead" (the server refused the report: staff must step in).
     """
     short = [r for r in results if r["dispensed"] < r["requested"]]
     if not short:
         return text("支付成功，请取走商品", "Payment received — please take your goods"), None
-    zh_parts, en_parts = [], []
+    missing: dict[tuple[str, str], int] = {}
     for r in short:
-        missing = r["requested"] - r["dispensed"]
-        if r["dispensed"] == 0:
-            zh_parts.append(f"{r['slot']} 未出货")
-            en_parts.append(f"{r['slot']} was not dispensed")
-        else:
-            zh_parts.append(f"{r['slot']} 少出 {missing} 件")
-            en_parts.append(f"{r['slot']} released {missing} fewer")
+        name = (names or {}).get(r["slot"]) or {}
+        key = (name.get("zh") or r["slot"], name.get("en") or name.get("zh") or r["slot"])
+        missing[key] = missing.get(key, 0) + r["requested"] - r["dispensed"]
+    zh_parts = [f"{zh} {qty} 件未出货" for (zh, _en), qty in missing.items()]
+    en_parts = [f"{qty} × {en} not dispensed" for (_zh, en), qty in missing.items()]
     if delivery == "delivered":
         refund = text(
             f"{'、'.join(zh_parts)}，{yuan(refund_fen)} 已自动退款",
@@ -61,10 +66,10 @@ def vend_outcome(results: list[dict[str, Any]], refund_fen: int, delivery: str) 
 
 
 def checkout_refused(code: str, slot: str | None, name: Text | None) -> Text:
-    """Why a session could not be started."""
+    """Why a session could not be started (slot: the slot or product code the server named)."""
     if code == "out_of_stock" and slot:
-        label = f"{slot} {name['zh']}" if name else slot
-        label_en = f"{slot} {name['en']}" if name else slot
+        label = name["zh"] if name else slot
+        label_en = name["en"] if name else slot
         return text(f"{label} 库存不足，请重新选择", f"{label_en} is out of stock — please choose again")
     return text("暂时无法下单，请重新选择", "The order could not be started — please choose again")
 

@@ -45,6 +45,8 @@ class Payment(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When we first recorded money captured on it: the day a provider's daily bill lists it.
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
 
@@ -66,7 +68,7 @@ class Refund(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     lines: Mapped[list] = mapped_column(JSON, default=list)  # [{"line_id": 1, "qty": 1, "amount_fen": 2990}]
     actor: Mapped[str] = mapped_column(String(128), default="system")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
 

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,8 +29,10 @@ from catalogue.validators import is_valid_credit_code
 from core.clock import Clock, local_date
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import service as inventory
+from inventory.errors import OutOfStock
 from payments.models import BankReceipt, Payment
 from payments.providers import bank_transfer
+from sales.bulk_stock import BULK_HOLD, Wanted, check_bulk_stock
 from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import LineRequest, get_order, new_order
@@ -39,7 +41,6 @@ from sales.organizations import get_organization, partner_of, require_member
 from sales.payment_flow import collect_transfers, new_payment
 from sales.status import can_transition, transition
 
-BULK_HOLD = timedelta(days=7)
 MAX_QTY = 99_999  # units of one product on one bulk order (the API, the page and order sheets)
 OPEN_ONLINE_STATUSES = ("pending", "requires_payment", "failed")
 
@@ -75,26 +76,35 @@ def _is_qty(qty: object) -> bool:
 
 
 def _lines(session: Session, lines: list[tuple[int, int]]) -> list[LineRequest]:
+    """The order's lines, one per product; errors name the product by its code (never a line index)."""
     if not lines:
         raise InvalidInput(
             "a bulk order needs at least one product", code="empty_order", fields={"lines": "empty"}
         )
-    errors = {
-        f"lines.{i}.qty": f"a whole number from 1 to {MAX_QTY}"
-        for i, (_product_id, qty) in enumerate(lines)
-        if not _is_qty(qty)
-    }
+    errors: dict[str, str] = {}
     requests = []
-    # A line with a bad qty counts as 0: its error is recorded above, so the order is refused.
-    for product_id, (first, qty) in merge_lines((p, q if _is_qty(q) else 0) for p, q in lines).items():
-        product = session.get(Product, product_id)
+    for product_id, (_first, qty) in merge_lines(
+        # A line with a bad qty counts as 0, so that the merged line is refused too.
+        (p, q if _is_qty(q) else 0)
+        for p, q in lines
+    ).items():
+        product = session.get(Product, product_id) if isinstance(product_id, int) else None
         if product is None or not product.active:
-            errors[f"lines.{first}.product"] = "unknown product"
+            errors[f"products.{product_id}"] = "unknown product"
+            continue
+        if not all(_is_qty(q) for p, q in lines if p == product_id) or not _is_qty(qty):
+            errors[f"products.{product.sku}.qty"] = (
+                f"{product.name_en or product.name_zh}: a whole number from 1 to {MAX_QTY}"
+            )
             continue
         requests.append(LineRequest(product, qty))
     if errors:
         raise InvalidInput("some lines are not valid", code="invalid_lines", fields=errors)
     return requests
+
+
+def _wanted(order: Order) -> list[Wanted]:
+    return [Wanted.of(line, line.qty) for line in order.lines]
 
 
 def _check_delivery(delivery: Delivery) -> None:
@@ -128,6 +138,8 @@ def draft_bulk_order(
     org = get_organization(session, org_id)
     _check_delivery(delivery)
     requests = _lines(session, lines)
+    if submit:
+        check_bulk_stock(session, clock, org, [Wanted.of(r.product, r.qty) for r in requests])
     now = clock.now()
     order = new_order(
         session,
@@ -196,8 +208,10 @@ def list_bulk_orders(
 
 
 def submit_bulk_order(session: Session, clock: Clock, order_id: str, *, user_id: int) -> Order:
-    """A buyer sends a draft for approval."""
-    order, _bulk = bulk_order_for_member(session, order_id, user_id, roles=("buyer",))
+    """A buyer sends a draft for approval, if the stock can supply it now."""
+    order, bulk = bulk_order_for_member(session, order_id, user_id, roles=("buyer",))
+    if order.status == "draft":
+        check_bulk_stock(session, clock, bulk.organization, _wanted(order))
     transition(order, "awaiting_approval", actor=f"user:{user_id}", at=clock.now(), reason="submitted")
     return order
 
@@ -213,14 +227,19 @@ def approve_bulk_order(
     now = clock.now()
     order.expires_at = now + BULK_HOLD
     city = bulk.organization.city_code
-    warehouse = inventory.reserve_at_first_warehouse(
-        session,
-        clock,
-        order_ref=order.id,
-        lines=[(line.product_id, line.qty) for line in order.lines],
-        expires_at=order.expires_at,
-        prefer_partners={city, city[:4] + "00"},  # the unit's own city's, or its parent city's
-    )
+    try:
+        warehouse = inventory.reserve_at_first_warehouse(
+            session,
+            clock,
+            order_ref=order.id,
+            lines=[(line.product_id, line.qty) for line in order.lines],
+            expires_at=order.expires_at,
+            prefer_partners={city, city[:4] + "00"},  # the unit's own city's, or its parent city's
+        )
+    except OutOfStock:
+        # Say which products, by name, with what there is now (the hold's own error names lines).
+        check_bulk_stock(session, clock, bulk.organization, _wanted(order))
+        raise
     order.location_id = warehouse.id
     order.partner_code = partner_of(bulk.organization)  # the unit's city, not the shipping warehouse's
     bulk.decided_by, bulk.decided_at, bulk.decision_note = user_id, now, note

@@ -66,25 +66,30 @@ def start_vend_session(
     provider: str,
     idempotency: Idempotency | None,
 ) -> tuple[Order, Payment]:
-    """Price the chosen slots, hold their stock and write the order and its pending payment."""
+    """Price the chosen slots (a line naming a product: the slots chosen for it), hold their stock and
+    write the order and its pending payment."""
     if kiosk.mode != "vend":
         raise Conflict("this cabinet is an open-door cabinet", code="wrong_mode")
     if not lines:
         raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
-    merged = merge_lines((item["slot"], item["qty"]) for item in lines)
+    asked = _slot_lines(session, clock, kiosk.location_id, lines)
+    merged = merge_lines((code, qty) for code, qty, _origin in asked)
     slots = _slots_by_code(session, kiosk.location_id, set(merged))
     requests: list[LineRequest] = []
     chosen: list[Slot] = []
+    origins: list[str] = []
     for code, (first, qty) in merged.items():
+        origin = asked[first][2]
+        origins.append(origin)
         slot = slots.get(code)
         if slot is None:
             raise InvalidInput(
                 f"no slot {code} in this kiosk",
                 code="unknown_slot",
-                fields={f"lines.{first}.slot": "unknown slot"},
+                fields={origin: "unknown slot"},
             )
         if not slot.product.active:
-            raise OutOfStock(f"{code} is not on sale", fields={f"lines.{first}.slot": "not on sale"})
+            raise OutOfStock(f"{code} is not on sale", fields={origin: "not on sale"})
         requests.append(LineRequest(slot.product, qty, code))
         chosen.append(slot)
     now = clock.now()
@@ -102,7 +107,6 @@ def start_vend_session(
         lines=requests,
         details={"payment_description": f"dongxi kiosk {kiosk.code}"},
     )
-    firsts = [first for first, _ in merged.values()]
     try:
         inventory.reserve_slots(
             session,
@@ -114,7 +118,7 @@ def start_vend_session(
             expires_at=order.expires_at,
         )
     except OutOfStock as exc:
-        raise OutOfStock(exc.message, fields=_refer_to_request(exc.fields, firsts)) from exc
+        raise OutOfStock(exc.message, fields=_refer_to_request(exc.fields, origins)) from exc
     payment = new_payment(
         session,
         order,
@@ -127,16 +131,58 @@ def start_vend_session(
     return order, payment
 
 
-def _refer_to_request(fields: dict[str, str], firsts: list[int]) -> dict[str, str]:
-    """Rename lines.<merged index> to the index of the shopper's own request."""
+def _refer_to_request(fields: dict[str, str], origins: list[str]) -> dict[str, str]:
+    """Rename lines.<merged index> to the field of the shopper's own request line."""
     renamed = {}
     for name, why in fields.items():
         match = re.match(r"lines\.(\d+)(.*)", name)
-        if match and int(match.group(1)) < len(firsts):
-            suffix = match.group(2) or ".slot"
-            name = f"lines.{firsts[int(match.group(1))]}{suffix}"
+        if match and int(match.group(1)) < len(origins):
+            name = origins[int(match.group(1))]
         renamed[name] = why
     return renamed
+
+
+def _slot_lines(
+    session: Session, clock: Clock, location_id: int, lines: list[dict[str, Any]]
+) -> list[tuple[str, int, str]]:
+    """The request as (slot code, qty, field of the request line): a line naming a slot is kept;
+    a line naming a product (sku) is split over the kiosk's slots holding it that have stock
+    available, in slot order, after what the request's slot lines already take."""
+    asked = [
+        (str(item["slot"]), int(item["qty"]), f"lines.{i}.slot")
+        for i, item in enumerate(lines)
+        if item.get("slot") is not None
+    ]
+    by_sku = merge_lines(
+        (str(item["sku"]), int(item["qty"])) for item in lines if item.get("sku") is not None
+    )
+    if not by_sku:
+        return asked
+    sku_index = [i for i, item in enumerate(lines) if item.get("sku") is not None]
+    # What the kiosk's catalogue shows as available, so that the server sells what the screen offered.
+    shelf = inventory.planogram(session, clock, location_id)
+    holding = [(slot.code, slot.product.sku) for slot, _free in shelf if slot.product.active]
+    free = {slot.code: available for slot, available in shelf}
+    for code, qty, _field in asked:
+        free[code] = free.get(code, 0) - qty
+    for sku, (first, qty) in by_sku.items():
+        field = f"lines.{sku_index[first]}.sku"
+        codes = [code for code, held in holding if held == sku]
+        if not codes:
+            raise InvalidInput(
+                f"no slot of this kiosk holds {sku}", code="unknown_sku", fields={field: "not in this kiosk"}
+            )
+        left = qty
+        for code in codes:
+            take = min(left, max(free.get(code, 0), 0))
+            if take:
+                asked.append((code, take, field))
+                free[code] -= take
+                left -= take
+        if left:
+            total = qty - left
+            raise OutOfStock(f"only {total} of {sku} available", fields={field: f"only {total} left"})
+    return asked
 
 
 def start_door_visit(

@@ -1,7 +1,9 @@
 """Reading a bulk order's lines from a CSV or XLSX sheet, with an error for each row that is wrong.
 
 The first row names the columns: a product column (`sku` / `商品编码`, or `gtin` / `条码`) and a
-quantity column (`qty` / `quantity` / `数量`); other columns are ignored. Rows are numbered as the
+quantity column (`qty` / `quantity` / `数量`); other columns are ignored. Either product column takes
+either code: a product's SKU, or its GTIN-13 (whose check digit is checked, so that a mistyped
+barcode is told apart from an unknown one). Rows are numbered as the
 spreadsheet numbers them (the header is row 1). CSV may be UTF-8 (with or without BOM) or GB18030,
 which is what Excel saves on a Chinese Windows.
 
@@ -17,15 +19,17 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product
+from catalogue.validators import is_valid_gtin13
 from core.errors import InvalidInput
 from sales.bulk import MAX_QTY
+from sales.bulk_stock import Shortage
 from sales.lines import merge_lines
 
 MAX_ROWS = 500
@@ -57,6 +61,7 @@ class SheetLines:
     lines: list[tuple[int, int]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_read: int = 0
+    first_rows: dict[int, int] = field(default_factory=dict)  # product id → the first row naming it
 
     @property
     def ok(self) -> bool:
@@ -127,6 +132,31 @@ def _rows_of_xlsx(data: bytes) -> Iterator[list[str]]:
         book.close()
 
 
+@dataclass(frozen=True)
+class Codes:
+    """The catalogue by the codes a buyer may type: SKU (any case) or GTIN-13."""
+
+    by_sku: dict[str, Product]
+    by_gtin: dict[str, Product]
+
+    @classmethod
+    def of(cls, products: Iterable[Product]) -> Codes:
+        listed = list(products)
+        return cls({p.sku.upper(): p for p in listed}, {p.gtin: p for p in listed if p.gtin})
+
+    def find(self, code: str) -> tuple[Product | None, tuple[str, str]]:
+        """The product of a SKU or GTIN, or None and why not (Chinese, English)."""
+        key = code.strip()
+        product = self.by_sku.get(key.upper())
+        if product is None and key.isascii() and key.isdigit() and len(key) == 13:
+            if not is_valid_gtin13(key):
+                return None, ("条码校验位不符，请核对", "the barcode's check digit is wrong")
+            product = self.by_gtin.get(key)
+        if product is None:
+            return None, ("没有这个商品", "unknown product")
+        return product, ("", "")
+
+
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     lowered = [h.strip().lower() for h in header]
     return next((i for i, h in enumerate(lowered) if h in names), None)
@@ -164,10 +194,9 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
             code="sheet_header",
             fields={"file": "columns sku (or gtin) and qty are required"},
         )
-    products = session.scalars(select(Product)).all()
-    by_sku = {p.sku.upper(): p for p in products}
-    by_gtin = {p.gtin: p for p in products if p.gtin}
+    codes = Codes.of(session.scalars(select(Product)))
     taken: list[tuple[int, int]] = []
+    first_row: dict[int, int] = {}
     for number, row in enumerate(rows, start=2):
         if number > MAX_SCANNED_ROWS + 1:
             raise InvalidInput(
@@ -189,36 +218,52 @@ def read_order_sheet(session: Session, filename: str, data: bytes) -> SheetLines
             raise InvalidInput(
                 f"at most {MAX_ROWS} rows", code="sheet_too_long", fields={"file": "too many rows"}
             )
-        product, column, key = None, "sku", ""
+        product, column, key, problem = None, "sku", "", ("", "")
         if sku_col is not None and cells[sku_col]:
             key = cells[sku_col]
-            product = by_sku.get(key.upper())
         elif gtin_col is not None and cells[gtin_col]:
             column, key = "gtin", cells[gtin_col]
-            product = by_gtin.get(key)
+        if key:
+            product, problem = codes.find(key)
         qty_text = cells[qty_col]
         if not key:
             result.errors.append(RowError(number, column, "", "缺少商品编码", "no product code"))
         elif product is None:
-            result.errors.append(RowError(number, column, key, "没有这个商品", "unknown product"))
+            result.errors.append(RowError(number, column, key, *problem))
         elif not product.active:
-            result.errors.append(RowError(number, column, key, "该商品已下架", "product not on sale"))
+            result.errors.append(
+                RowError(number, column, key, f"{product.name_zh}：已下架", f"{_name(product)}: not on sale")
+            )
         if not QTY_TEXT.fullmatch(qty_text) or not 1 <= int(qty_text) <= MAX_QTY:
+            named = (f"{product.name_zh}：", f"{_name(product)}: ") if product is not None else ("", "")
             result.errors.append(
                 RowError(
                     number,
                     "qty",
                     qty_text[:64],
-                    f"数量应为 1–{MAX_QTY} 的整数",
-                    f"qty must be a whole number 1–{MAX_QTY}",
+                    f"{named[0]}数量应为 1–{MAX_QTY} 的整数",
+                    f"{named[1]}qty must be a whole number 1–{MAX_QTY}",
                 )
             )
             continue
         if product is not None and product.active:
             taken.append((product.id, int(qty_text)))
+            first_row.setdefault(product.id, number)
     if result.rows_read == 0:
         raise InvalidInput(
             "the sheet has no rows under its header", code="empty_sheet", fields={"file": "no rows"}
         )
     result.lines = [(product_id, qty) for product_id, (_first, qty) in merge_lines(taken).items()]
+    result.first_rows = first_row
     return result
+
+
+def _name(product: Product) -> str:
+    return product.name_en or product.name_zh
+
+
+def flag_shortages(sheet: SheetLines, shortages: Iterable[Shortage]) -> None:
+    """Report the products the stock cannot supply as errors of the first row naming each."""
+    for s in shortages:
+        row = sheet.first_rows.get(s.product_id, 0)
+        sheet.errors.append(RowError(row, "qty", str(s.requested), s.text_zh(), s.text_en()))

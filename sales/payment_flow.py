@@ -315,6 +315,7 @@ def _captured(
     now = clock.now()
     payment.captured_fen += amount
     payment.status = "succeeded"
+    payment.captured_at = payment.captured_at or now
     applied = min(amount, still_needed(order))
     if applied < amount:
         # Money the order did not need (paid already by another payment, or a transfer above the

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from catalogue.categories import CATEGORIES
 from core.clock import SHANGHAI
 from inventory import service as inventory
 from kiosk_api.auth.device_http import current_kiosk, device_required
@@ -31,7 +32,7 @@ device = Blueprint(
 )
 
 # Bumped when the catalogue body's shape changes, so that no kiosk keeps a body of the old shape.
-CATALOGUE_FORMAT = 1
+CATALOGUE_FORMAT = 2
 
 
 def rfc3339(at: Any) -> str | None:
@@ -85,6 +86,12 @@ def absolute_url(path: str | None) -> str | None:
     return path
 
 
+def category_names(code: str) -> dict[str, str]:
+    """{"zh", "en"} of a category code (the code itself if unknown)."""
+    zh, en = CATEGORIES.get(code, (code, code))
+    return {"zh": zh, "en": en}
+
+
 def catalogue_etag(session: Any, location_id: int) -> str:
     """The kiosk's catalogue tag: its stored version and the day (certification and expiry turn with it)."""
     day = inventory.today(get_clock())
@@ -102,8 +109,10 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
         "kiosk": {
             "code": kiosk.code,
             "name": names.name_zh,
+            "name_en": names.name_en,
             "mode": kiosk.mode,
             "partner": names.partner_zh,
+            "partner_en": names.partner_en,
             "currency": "CNY",
         },
         "slots": [
@@ -119,8 +128,14 @@ def catalogue_body(session: Any, kiosk: Cabinet) -> dict[str, Any]:
                     "price_fen": slot.product.price_fen,
                     "certified": slot.product.is_certified(today),
                     "image_url": absolute_url(slot.product.image_url),
-                    "county": {"code": slot.product.county.code, "name": slot.product.county.name_zh},
+                    "county": {
+                        "code": slot.product.county.code,
+                        "name": slot.product.county.name_zh,
+                        "name_en": slot.product.county.name_en,
+                    },
                     "supplier": slot.product.supplier.name_zh,
+                    "category": slot.product.category,
+                    "category_name": category_names(slot.product.category),
                 },
             }
             for slot, available in inventory.planogram(session, clock, kiosk.location_id, holds_expired=True)

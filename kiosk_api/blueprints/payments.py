@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from marshmallow import Schema, fields
 
 from core.errors import DomainError, NotFound
@@ -43,6 +43,42 @@ def stripe_webhook() -> Any:
     event = provider.parse_webhook(request.get_data(), dict(request.headers))
     received = receive_event(request_unit_of_work(), get_clock(), provider, event)
     return {"received": True, "duplicate": not received.new}
+
+
+@payments.route("/payments/wechatpay/webhook", methods=["POST"])
+@payments.doc(
+    responses={
+        "200": {"description": '{"code": "SUCCESS"}: received (a duplicate too); WeChat Pay stops retrying'},
+        "400": {
+            "description": '{"code": "FAIL"}: bad signature, stale, or not decryptable; nothing recorded'
+        },
+        "404": {"description": "WeChat Pay is not the configured provider"},
+    }
+)
+def wechatpay_webhook() -> Any:
+    """Receive a signed WeChat Pay notification; each id is applied once, in any order."""
+    return acknowledged_webhook("wechatpay")
+
+
+def acknowledged_webhook(provider_name: str) -> Response:
+    """Verify and apply a notification of a provider that answers in its own format (webhook_ack and
+    webhook_refusal of the provider): WeChat Pay wants {"code": "SUCCESS"} or {"code": "FAIL", …},
+    Alipay the plain text `success` (anything else, `fail` here, makes it retry)."""
+    provider: Any = get_provider()
+    if provider.name != provider_name:
+        raise NotFound(f"{provider_name} is not the configured provider", code="not_found")
+    try:
+        event = provider.parse_webhook(request.get_data(), dict(request.headers))
+        received = receive_event(request_unit_of_work(), get_clock(), provider, event)
+    except DomainError as error:
+        body, status = provider.webhook_refusal(error.message, status_for(error))
+    else:
+        body, status = provider.webhook_ack(duplicate=not received.new)
+    if isinstance(body, str):
+        return Response(body, status=status, mimetype="text/plain")
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def simulate_payment(token: str) -> Order | None:
@@ -89,15 +125,4 @@ def simulate(token: str) -> Any:
 )
 def alipay_notify() -> Any:
     """Receive a signed Alipay notification (a form POST); each notify_id is applied once, in any order."""
-    provider: Any = get_provider()
-    if provider.name != "alipay":
-        raise NotFound("Alipay is not the configured provider", code="not_found")
-    try:
-        event = provider.parse_webhook(request.get_data(), dict(request.headers))
-        received = receive_event(request_unit_of_work(), get_clock(), provider, event)
-    except DomainError as error:
-        body, status = provider.webhook_refusal(error.message, status_for(error))
-    else:
-        body, status = provider.webhook_ack(duplicate=not received.new)
-    # Alipay reads the body only: exactly `success`, as plain text (WeChat Pay's answer is JSON).
-    return Response(body, status=status, mimetype="text/plain")
+    return acknowledged_webhook("alipay")

@@ -9,6 +9,7 @@ def console_blueprints() -> tuple[Blueprint, ...]:
     """The console's blueprints, for create_app to register."""
     from kiosk_api.console import (  # noqa: F401  (routes)
         audit_page,
+        bill_page,
         catalogue_pages,
         dashboard,
         fulfilment_pages,

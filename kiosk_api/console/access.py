@@ -80,6 +80,7 @@ def console_nav() -> list[tuple[str, str, str]]:
         ("console.statements", "对账单", "Statements"),
         ("console.reconciliation", "对账核查", "Reconciliation"),
         ("console.money_audit", "资金核查", "Money audit"),
+        ("console.bill_checks", "日账单", "Daily bills"),
         ("console.ledger", "台账", "Ledgers"),
     ]
     if user.role in USER_READERS:

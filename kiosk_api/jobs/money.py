@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.clock import Clock
+from core.clock import Clock, local_date
 from core.db import Database
 from kiosk_api.jobs.batches import stopping
+from payments.bills import BillingProvider, check_daily_bill
 from payments.models import Payment, Refund
 from payments.providers.base import PaymentProvider
 from sales.money_audit import check_rollup_matches_ledger
@@ -117,3 +118,22 @@ def check_rollup(db: Database, clock: Clock, _provider: PaymentProvider) -> dict
                 )
         session.rollback()  # read-only
     return {"periods": ",".join(periods), "errors": differences}
+
+
+def check_bills(db: Database, clock: Clock, provider: PaymentProvider) -> dict[str, Any]:
+    """Match yesterday's daily trade bill of the provider (WeChat Pay, Alipay) with our payments and
+    refunds and record the result for the auditor; log an error for each line that differs.
+
+    A provider without a daily bill (simulated, Stripe) is skipped."""
+    if not isinstance(provider, BillingProvider):
+        return {"skipped": f"{provider.name} publishes no daily bill"}
+    day = local_date(clock.now()) - timedelta(days=1)
+    check = check_daily_bill(db, clock, provider, day, log=log.info)
+    for difference in check.differences:
+        log.error("%s bill of %s: %s", provider.name, day.isoformat(), difference)
+    return {
+        "day": day.isoformat(),
+        "lines": check.bill_lines,
+        "matched": check.matched,
+        "errors": len(check.differences),
+    }

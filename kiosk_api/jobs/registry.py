@@ -70,6 +70,7 @@ JOBS: tuple[Job, ...] = (
     Job("nonces-prune", devices.prune_old_nonces, Every(3600)),
     Job("kiosk-alerts", devices.log_kiosk_alerts, Every(60), windowed=True),
     Job("rollup-check", money.check_rollup, DailyAt(2, 0)),
+    Job("payments-bills", money.check_bills, DailyAt(10, 30)),  # WeChat Pay publishes after 10:00
 )
 BY_NAME = {job.name: job for job in JOBS}
 

@@ -1,6 +1,6 @@
 """Schemas of the kiosk device protocol (KIOSK_PROTOCOL.md), field for field."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kiosk_api.schemas.base import Fen, StrictSchema
 
@@ -8,9 +8,20 @@ SLOT = validate.Regexp(r"^[A-Za-z0-9-]{1,8}$", error="a slot code such as A1")
 REPORT_ID = validate.Length(min=1, max=64)
 
 
+SKU = validate.Regexp(r"^[A-Z0-9][A-Z0-9._-]{1,63}$", error="a product's sku")
+
+
 class SessionLineIn(StrictSchema):
-    slot = fields.String(required=True, validate=SLOT)
+    """A slot and its quantity, or a product (sku) and its quantity: the server then chooses the slots."""
+
+    slot = fields.String(validate=SLOT)
+    sku = fields.String(validate=SKU)
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+    @validates_schema
+    def _slot_or_sku(self, data: dict, **_kwargs: object) -> None:
+        if ("slot" in data) == ("sku" in data):
+            raise ValidationError("give either slot or sku", "slot")
 
 
 class SessionIn(StrictSchema):
@@ -123,6 +134,8 @@ class CatalogueProductOut(Schema):
     image_url = fields.String(allow_none=True)
     county = fields.Dict(keys=fields.String(), values=fields.String())
     supplier = fields.String()
+    category = fields.String(metadata={"description": "category code, e.g. grain"})
+    category_name = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class CatalogueSlotOut(Schema):
@@ -135,8 +148,10 @@ class CatalogueSlotOut(Schema):
 class CatalogueKioskOut(Schema):
     code = fields.String()
     name = fields.String()
+    name_en = fields.String()
     mode = fields.String()
     partner = fields.String()
+    partner_en = fields.String(allow_none=True)
     currency = fields.String()
 
 

@@ -20,17 +20,18 @@ from kiosk_api.blueprints.orgs import cancel_online_payments
 from kiosk_api.database import get_clock, get_db, get_session
 from kiosk_api.input_limits import row_id, year_arg
 from kiosk_api.payments_ext import get_provider
+from kiosk_api.storefront import org_order_form as order_form
 from kiosk_api.storefront.charts import county_chart, quota_chart
 from kiosk_api.storefront.helpers import (
-    attempt,
-    error_message,
     pick,
     resolve_page_user,
     sign_in_required,
 )
+from kiosk_api.storefront.org_order_form import FormErrors
 from kiosk_api.storefront.presenters import bulk_view
 from kiosk_api.storefront.shop import stripe_page
 from sales import bulk, org_quota
+from sales.bulk_stock import Wanted, available_for_bulk, check_bulk_stock
 from sales.org_models import OrganizationMember
 from sales.org_upload import read_order_sheet
 from sales.organizations import get_organization, membership
@@ -104,13 +105,14 @@ def _products() -> list[Product]:
 @orgportal.route("/bulk-orders/new", methods=["GET", "POST"])
 @sign_in_required
 def new_bulk_order() -> Any:
-    """A buyer builds a bulk order by quantities or from a CSV/XLSX sheet, with the invoice details."""
+    """A buyer builds a bulk order by quantities or from a CSV/XLSX sheet, with the invoice details;
+    each product shows what the stock can supply, and an order beyond it is refused naming it."""
     member = _member()
     if member is None or member.role != "buyer":
         return render_template("storefront/org/not_member.html", need="buyer"), 403
-    org = member.organization
-    form = request.form
-    qty = {p.id: form.get(f"qty_{p.id}", "").strip() for p in _products()}
+    session, clock, org, form = get_session(), get_clock(), member.organization, request.form
+    products = _products()
+    qty = {p.id: form.get(f"qty_{p.id}", "").strip() for p in products}
     delivery = {
         "contact_name": form.get("contact_name", ""),
         "phone": form.get("phone", ""),
@@ -119,51 +121,58 @@ def new_bulk_order() -> Any:
         "tax_id": form.get("tax_id", org.credit_code),
         "note": form.get("note", ""),
     }
-    sheet = None
-    status = 200
-    if request.method == "POST" and form.get("action") == "upload":
-        sheet, status = _read_sheet(qty)
+    action, sheet, errors = form.get("action"), None, FormErrors()
+    code = {"code": form.get("code", ""), "qty": form.get("code_qty", "")}
+    if request.method == "POST" and action == "upload":
+        sheet, status = _read_sheet(qty, org)
+    elif request.method == "POST" and action == "add":
+        added = order_form.add_by_code(
+            products, form.get("code", ""), form.get("code_qty", "").strip(), qty, errors
+        )
+        if added is not None:
+            name = pick(added.name_zh, added.name_en or added.name_zh)
+            flash(pick(f"已填入：{name} × {qty[added.id]}", f"Filled in: {name} × {qty[added.id]}"), "info")
+        status = 422 if errors else 200
+        code = {} if not errors else code  # filled in: the box is free for the next product
     elif request.method == "POST":
-        lines, bad = [], False
-        for product_id, text in qty.items():
-            if not text or text == "0":
-                continue
-            if not text.isdigit():
-                flash(pick(f"数量无效：{text}", f"Not a quantity: {text}"), "error")
-                bad = True
-                continue
-            lines.append((product_id, int(text)))
-        if not bad:
+        lines = order_form.typed_lines(products, qty, errors)
+        if not errors:
             try:
                 order, _record = bulk.draft_bulk_order(
-                    get_session(),
-                    get_clock(),
+                    session,
+                    clock,
                     org_id=org.id,
                     user_id=member.user_id,
                     lines=lines,
                     delivery=bulk.Delivery(**{k: v.strip() for k, v in delivery.items()}),
-                    submit=form.get("action") != "draft",
+                    submit=action != "draft",
                 )
             except DomainError as error:
-                get_session().rollback()
-                flash(error_message(error), "error")
+                session.rollback()  # nothing of the refused order is written
+                errors.refused(error, products)
             else:
                 return redirect(url_for("orgportal.bulk_order", order_id=order.id))
-        status = 422
+        status = errors.status
+    else:
+        status = 200
     return (
         render_template(
             "storefront/org/new_order.html",
             org=org,
-            products=_products(),
+            products=products,
+            available=available_for_bulk(session, clock, org, [p.id for p in products]),
             qty=qty,
             delivery=delivery,
+            code=code,
             sheet=sheet,
+            errors=errors.fields,
+            summary=errors.summary({p.id: p for p in products}),
         ),
         status,
     )
 
 
-def _read_sheet(qty: dict[int, str]) -> tuple[Any, int]:
+def _read_sheet(qty: dict[int, str], org: Any) -> tuple[Any, int]:
     upload = request.files.get("sheet")
     if upload is None or not upload.filename:
         flash(pick("请选择 CSV 或 XLSX 文件", "Choose a CSV or XLSX file"), "error")
@@ -172,11 +181,21 @@ def _read_sheet(qty: dict[int, str]) -> tuple[Any, int]:
     if len(data) > MAX_UPLOAD_BYTES:
         flash(pick("文件不能超过 1 MB", "The file must be at most 1 MB"), "error")
         return None, 422
+    session = get_session()
     try:
-        sheet = read_order_sheet(get_session(), upload.filename, data)
+        sheet = read_order_sheet(session, upload.filename, data)
     except InvalidInput as error:
-        flash(error_message(error), "error")
+        refused = FormErrors()
+        refused.refused(error)
+        for line in refused.summary({}):
+            flash(line, "error")
         return None, 422
+    try:
+        check_bulk_stock(
+            session, get_clock(), org, [Wanted.of(session.get(Product, p), q) for p, q in sheet.lines]
+        )
+    except DomainError as error:
+        order_form.sheet_shortages(sheet, error)
     for product_id in qty:
         qty[product_id] = ""
     for product_id, amount in sheet.lines:
@@ -199,14 +218,24 @@ def _readable(order_id: str) -> tuple[Any, Any]:
 @sign_in_required
 def bulk_order(order_id: str) -> Any:
     """A bulk order with what the caller may do next: submit, approve or reject, pay, record a transfer."""
+    return _order_page(order_id)
+
+
+def _order_page(order_id: str, errors: FormErrors | None = None) -> Any:
+    """The order page; after a refused action, with its errors at the fields and the values typed."""
     order, record = _readable(order_id)
     member = _member()
-    return render_template(
+    errors = errors or FormErrors(status=200)
+    html = render_template(
         "storefront/org/bulk_order.html",
         o=bulk_view(get_session(), order, record),
         member=member if member and member.organization_id == record.organization_id else None,
         staff_writer=_is_staff(STAFF_WRITERS),
+        errors=errors.fields,
+        summary=errors.summary({}),
+        values=request.form if errors else {},
     )
+    return html, errors.status
 
 
 @orgportal.post("/bulk-orders/<string:order_id>/<string:action>")
@@ -235,12 +264,14 @@ def bulk_order_action(order_id: str, action: str) -> Any:
     if action not in changes:
         abort(404)
     _readable(order_id)
-
-    def change_and_go_back() -> Any:
+    try:
         answer = changes[action]()
-        return answer if isinstance(answer, Response) else redirect(back)
-
-    return attempt(change_and_go_back, back=back)
+    except DomainError as error:
+        session.rollback()  # nothing of a refused action is written
+        errors = FormErrors()
+        errors.refused(error)
+        return _order_page(order_id, errors)
+    return answer if isinstance(answer, Response) else redirect(back)
 
 
 def _pay_online(order_id: str, user_id: int) -> Any:

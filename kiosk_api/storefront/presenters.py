@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from catalogue.models import Region
+from core.labels import ORDER_EVENTS
 from core.money import format_fen
+from kiosk_api.console.names import actor_names
 from sales import bulk
 from sales.models import Order
 from sales.org_models import ORG_KINDS, BulkOrder, Organization
@@ -50,8 +52,23 @@ def _user_name(session: Session, user_id: int | None) -> str | None:
     return user.display_name if user else None
 
 
+# The step an order's status change is, when its reason is a person's note (an approver's, a courier's).
+STEPS = {
+    ("awaiting_approval", "awaiting_payment"): "approved",
+    ("awaiting_approval", "rejected"): "rejected",
+    ("paid", "fulfilled"): "delivered",
+}
+
+
+def _people(session: Session, actors: list[str]) -> dict[str, str | None]:
+    """Each actor's display name, or None when no person did it (a job, a provider, "user:None")."""
+    names = actor_names(session, actors)
+    return {a: (names[a] if names.get(a, a) != a else None) for a in actors}
+
+
 def bulk_view(session: Session, order: Order, record: BulkOrder) -> dict[str, Any]:
     """A bulk order with its lines, delivery, invoice, transfers and history."""
+    people = _people(session, [e.actor for e in order.events])
     codes = {line.county_code for line in order.lines}
     counties = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(codes)))}
     figures = bulk.summary(session, order, record)
@@ -99,7 +116,11 @@ def bulk_view(session: Session, order: Order, record: BulkOrder) -> dict[str, An
                 "to": e.to_status,
                 "at": e.at,
                 "actor": e.actor,
+                "actor_name": people.get(e.actor),  # None: the system (the page says 系统)
                 "reason": e.reason,
+                # What happened, as a code of core.labels.ORDER_EVENTS; and a person's note, if any.
+                "what": e.reason if e.reason in ORDER_EVENTS else STEPS.get((e.from_status, e.to_status)),
+                "note": "" if e.reason in ORDER_EVENTS else e.reason,
             }
             for e in order.events
         ],

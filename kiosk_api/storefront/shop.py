@@ -21,7 +21,7 @@ from kiosk_api.pay_tokens import token_matches
 from kiosk_api.payments_ext import get_provider
 from kiosk_api.presenters import ProductPresenter, region_ref
 from kiosk_api.schemas.orders import ContactIn
-from kiosk_api.storefront import cart
+from kiosk_api.storefront import cart, filters
 from kiosk_api.storefront.helpers import error_message, register_context, resolve_page_user
 from sales import shipping
 from sales.models import Order
@@ -33,7 +33,6 @@ from sales.storefront import place_order
 shop = Blueprint("shop", __name__, url_prefix="/shop", template_folder="templates")
 shop.before_request(resolve_page_user)
 register_context(shop)
-FILTERS = ("q", "partner", "region", "category", "certified")
 OWNED_ORDERS_KEPT = 20
 
 
@@ -46,48 +45,23 @@ def _partners(on: Any) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
-def filter_url(**changes: str | None) -> str:
-    """This browse page's URL with some filters changed (None removes one)."""
-    args = {k: v for k, v in request.args.items() if k in FILTERS and v}
-    args.update(changes)
-    return url_for("shop.browse", **{k: v for k, v in args.items() if v})
-
-
 @shop.get("")
 def browse() -> str:
-    """Products by origin region, eastern partner or category, with the catalogue's search."""
+    """Products by eastern partner, origin (province → prefecture → county), category and
+    certification, with the catalogue's search; the filters combine and live in the URL."""
     db_session, on = get_session(), catalogue.today(get_clock())
-    q = request.args.get("q", "")[:64]
-    partner = request.args.get("partner") or None
-    category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
-    region = get_session().get(Region, request.args.get("region") or "")
-    where: dict[str, Any] = {}
-    if region is not None:
-        where[region.level] = region.code
-    found, total = catalogue.search_products(
-        db_session,
-        on=on,
-        q=q,
-        partner=partner,
-        category=category,
-        certified_only=request.args.get("certified") == "1",
-        limit=200,
-        **where,
-    )
+    chosen = filters.parse(db_session, request.args)
+    found, total = catalogue.search_products(db_session, on=on, limit=200, **chosen.search_args())
     present = ProductPresenter(db_session, on)
     return render_template(
         "storefront/browse.html",
         products=[present(p) for p in found],
         total=total,
-        q=q,
-        partner=partner,
-        partner_region=db_session.get(Region, partner) if partner else None,
-        region=region,
-        category=category,
-        certified_only=request.args.get("certified") == "1",
+        f=chosen,
+        place_rows=filters.place_rows(db_session, chosen, on),
         categories=CATEGORIES,
         partners=_partners(on),
-        filter_url=filter_url,
+        filter_url=filters.filter_url,
     )
 
 

@@ -41,6 +41,7 @@ def screen_state(agent: Agent) -> dict[str, Any]:
     shown = agent.state.snapshot()
     shown["mode"] = agent.mode
     shown["online"] = agent.online
+    shown["catalogue_version"] = agent.catalogue.version
     if shown.get("expires_at"):
         shown["expires_in"] = agent.expires_in(shown["expires_at"])
     if shown.get("qr_payload") and shown.get("order_id"):
@@ -49,27 +50,34 @@ def screen_state(agent: Agent) -> dict[str, Any]:
 
 
 def validate_lines(agent: Agent, body: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Check the cart against the cached catalogue; merge repeated slots; return (lines, field errors)."""
+    """Check the cart against the cached catalogue; merge repeated slots and products; return
+    (lines, field errors). A line names a slot ({"slot", "qty"}) or a product ({"sku", "qty"}):
+    the server chooses the slots of a product (KIOSK_PROTOCOL.md)."""
     lines = body.get("lines") if isinstance(body, dict) else None
     if not isinstance(lines, list) or not lines or len(lines) > MAX_LINES:
         return [], {"lines": "choose between 1 and 20 products"}
-    merged: dict[str, int] = {}
+    merged: dict[tuple[str, str], int] = {}
     errors: dict[str, str] = {}
     for i, line in enumerate(lines):
-        slot = line.get("slot") if isinstance(line, dict) else None
-        qty = line.get("qty") if isinstance(line, dict) else None
-        known = agent.catalogue.slot(slot) if isinstance(slot, str) else None
-        if known is None:
-            errors[f"lines.{i}.slot"] = "unknown slot"
+        line = line if isinstance(line, dict) else {}
+        slot, sku, qty = line.get("slot"), line.get("sku"), line.get("qty")
+        if isinstance(sku, str) and slot is None:
+            kind, code, known = "sku", sku, bool(agent.catalogue.slots_of(sku))
+        else:
+            kind, code = "slot", slot
+            known = isinstance(slot, str) and agent.catalogue.slot(slot) is not None
+        if not known:
+            errors[f"lines.{i}.{kind}"] = f"unknown {kind}"
         elif not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
             errors[f"lines.{i}.qty"] = "quantity must be 1–20"
         else:
-            merged[slot] = merged.get(slot, 0) + qty
-    for slot, qty in merged.items():
-        available = (agent.catalogue.slot(slot) or {}).get("available")
-        if isinstance(available, int) and qty > available:
-            errors.setdefault(f"slots.{slot}", f"only {available} left")
-    return [{"slot": slot, "qty": qty} for slot, qty in merged.items()], errors
+            merged[(kind, str(code))] = merged.get((kind, str(code)), 0) + qty
+    for (kind, code), qty in merged.items():
+        held = [agent.catalogue.slot(code) or {}] if kind == "slot" else agent.catalogue.slots_of(code)
+        counts = [s.get("available") for s in held]
+        if all(isinstance(n, int) for n in counts) and qty > sum(counts):  # type: ignore[arg-type]
+            errors.setdefault(f"{kind}s.{code}", f"only {sum(counts)} left")  # type: ignore[arg-type]
+    return [{kind: code, "qty": qty} for (kind, code), qty in merged.items()], errors
 
 
 def create_ui_app(agent: Agent) -> Flask:
@@ -85,6 +93,7 @@ def create_ui_app(agent: Agent) -> Flask:
             "kiosk.html",
             simulated=isinstance(agent.driver, SimulatedDriver),
             idle_seconds=agent.settings.idle_seconds,
+            help_phone=agent.settings.help_phone,
         )
 
     @app.get("/api/catalogue")

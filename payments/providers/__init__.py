@@ -2,6 +2,7 @@
 
 Keys and the webhook secret come only from the configuration, which the app fills from the
 environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE; the
+WECHATPAY_* settings of payments/providers/wechatpay_config.py; the
 ALIPAY_* settings of payments/providers/alipay_config.py).
 """
 
@@ -21,7 +22,7 @@ from payments.providers.base import (
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_store import SimulatedStore
 
-PROVIDER_NAMES = ("simulated", "stripe", "alipay")
+PROVIDER_NAMES = ("simulated", "stripe", "wechatpay", "alipay")
 
 __all__ = [
     "CURRENCY",
@@ -58,6 +59,11 @@ def make_provider(
             webhook_secret=str(config["STRIPE_WEBHOOK_SECRET"]),
             api_base=config.get("STRIPE_API_BASE") or None,
         )
+    if name == "wechatpay":
+        # Imported here so that only a WeChat Pay configuration loads the wechatpayv3 library.
+        from payments.providers.wechatpay_config import make_wechatpay_provider
+
+        return make_wechatpay_provider(config)
     if name == "alipay":
         # Imported here so that only an Alipay configuration loads the alipay SDK.
         from payments.providers.alipay_config import make_alipay_provider

@@ -462,8 +462,8 @@ class AlipayProvider:
             answer = self._call("alipay.data.dataservice.bill.downloadurl.query", biz)
         return str(answer["bill_download_url"])
 
-    def bill_lines(self, bill_date: date) -> list[BillLine]:
-        """The payments and refunds of a day's trade bill (业务明细) as provider-neutral lines."""
+    def daily_bill(self, bill_date: date) -> list[BillLine]:
+        """The payments and refunds of a day's trade bill (业务明细), for payments.bills.check_daily_bill."""
         url = self.bill_download_url(bill_date)
         with _translated("the bill download"):
             content = download_zip(url, timeout=self._timeout)

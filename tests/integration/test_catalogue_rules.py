@@ -124,3 +124,21 @@ def test_the_database_refuses_a_negative_price_even_past_the_service(session, cl
         session.flush()
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Product)) == count - 1
+
+
+def test_origin_counties_are_the_counties_of_the_products_the_other_filters_find(session, clock) -> None:
+    on = date(2026, 11, 26)
+    grain, _ = service.search_products(session, on=on, partner=FUZHOU, category="grain", limit=200)
+    counties = service.origin_counties(session, on=on, partner=FUZHOU, category="grain")
+    assert [c.code for c in counties] == sorted({p.county_code for p in grain})
+    assert all(c.level == "county" and c.parent.code == GUYUAN for c in counties)
+    product = new_product(session, clock, county=XIJI, category="tea", sku="TEST-TEA-1")
+    session.flush()
+
+    def tea_counties() -> set[str]:
+        return {c.code for c in service.origin_counties(session, on=on, partner=FUZHOU, category="tea")}
+
+    assert XIJI in tea_counties()
+    product.active = False  # an inactive product puts no county on offer
+    session.flush()
+    assert XIJI not in tea_counties()

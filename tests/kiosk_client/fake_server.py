@@ -190,6 +190,9 @@ class FakeKioskServer:
                 return error(422, "invalid", {"lines": "empty"})
             slots = {s["slot"]: s for s in self.catalogue["slots"]}
             priced = []
+            lines = self._split_products(lines)
+            if isinstance(lines, tuple):
+                return error(*lines)
             for i, line in enumerate(lines):
                 slot = slots.get(line.get("slot"))
                 if slot is None or not isinstance(line.get("qty"), int) or line["qty"] < 1:
@@ -256,6 +259,24 @@ class FakeKioskServer:
 
         self._error = error
         return app
+
+    def _split_products(self, lines: list[dict[str, Any]]) -> Any:
+        """Product lines ({"sku", "qty"}) over the slots holding the sku with stock, as the server does."""
+        split: list[dict[str, Any]] = []
+        for i, line in enumerate(lines):
+            if "sku" not in line:
+                split.append(line)
+                continue
+            left = line["qty"]
+            for slot in self.catalogue["slots"]:
+                if slot["product"]["sku"] == line["sku"] and left:
+                    take = min(left, slot["available"])
+                    if take:
+                        split.append({"slot": slot["slot"], "qty": take})
+                        left -= take
+            if left:
+                return 409, "out_of_stock", {f"lines.{i}.sku": "out of stock"}
+        return split
 
     def _new_order(self, kind: str, status: str, total: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
         order_id = str(uuid.uuid4())

@@ -19,23 +19,40 @@ def test_refund_wording_follows_what_became_of_the_report() -> None:
     results = [{"slot": "A1", "requested": 2, "dispensed": 2}, {"slot": "B3", "requested": 1, "dispensed": 0}]
     said = {d: messages.vend_outcome(results, 2990, d)[1]["zh"] for d in ("delivered", "pending", "dead")}  # type: ignore[index]
     assert said == {
-        "delivered": "B3 未出货，¥29.90 已自动退款",
-        "pending": "B3 未出货，¥29.90 将自动退回原支付账户",
-        "dead": "B3 未出货，¥29.90 将由工作人员核实后退款",
+        "delivered": "B3 1 件未出货，¥29.90 已自动退款",
+        "pending": "B3 1 件未出货，¥29.90 将自动退回原支付账户",
+        "dead": "B3 1 件未出货，¥29.90 将由工作人员核实后退款",
     }
+
+
+def test_a_jam_names_the_product_and_two_slots_of_one_product_are_told_as_one() -> None:
+    millet = {"zh": "有机小米", "en": "Organic millet"}
+    names = {"A1": millet, "A2": millet, "B3": {"zh": "枸杞", "en": "Goji"}}
+    results = [
+        {"slot": "A1", "requested": 1, "dispensed": 0},
+        {"slot": "A2", "requested": 2, "dispensed": 1},
+        {"slot": "B3", "requested": 1, "dispensed": 1},
+    ]
+    _headline, refund = messages.vend_outcome(results, 5980, "delivered", names)
+    assert refund == {
+        "zh": "有机小米 2 件未出货，¥59.80 已自动退款",
+        "en": "2 × Organic millet not dispensed — ¥59.80 has been refunded automatically",
+    }
+    assert "A1" not in refund["zh"] and "A2" not in refund["zh"]
 
 
 def test_a_short_dispense_and_a_total_failure_are_told_apart() -> None:
     short = [{"slot": "C2", "requested": 3, "dispensed": 1}]
     headline, refund = messages.vend_outcome(short, 9000, "delivered")
     assert headline["zh"] == "请取走已出货的商品" and refund == {
-        "zh": "C2 少出 2 件，¥90.00 已自动退款",
-        "en": "C2 released 2 fewer — ¥90.00 has been refunded automatically",
+        "zh": "C2 2 件未出货，¥90.00 已自动退款",
+        "en": "2 × C2 not dispensed — ¥90.00 has been refunded automatically",
     }
     nothing = [{"slot": "A1", "requested": 1, "dispensed": 0}, {"slot": "B3", "requested": 1, "dispensed": 0}]
     headline, refund = messages.vend_outcome(nothing, 5980, "delivered")
     assert (
-        headline["zh"] == "抱歉，商品未能出货" and refund["zh"] == "A1 未出货、B3 未出货，¥59.80 已自动退款"
+        headline["zh"] == "抱歉，商品未能出货"
+        and refund["zh"] == "A1 1 件未出货、B3 1 件未出货，¥59.80 已自动退款"
     )  # type: ignore[index]
     assert messages.vend_outcome([{"slot": "A1", "requested": 1, "dispensed": 1}], 0, "delivered")[1] is None
 

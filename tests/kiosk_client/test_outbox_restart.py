@@ -48,7 +48,7 @@ def test_results_queued_while_the_server_is_down_arrive_exactly_once_after_a_res
     fake_server.pay(order_id)
     done = wait_until(lambda: (s := first.state.snapshot())["phase"] == "done" and s)
     assert done["refund_confirmed"] is False
-    assert done["refund_message"]["zh"] == "B3 未出货，¥29.90 将自动退回原支付账户"
+    assert done["refund_message"]["zh"] == "固原粉条 1 件未出货，¥29.90 将自动退回原支付账户"
 
     # 2. Two more paid orders are dispensed during the outage.
     for lines in ([line("C2", 2, 4500)], [line("A1", 1, 2990), line("B3", 2, 2990)]):

@@ -11,7 +11,8 @@ from kiosk_client.api import KioskApi
 from kiosk_client.catalogue import CatalogueCache
 from kiosk_client.config import Settings
 from kiosk_client.hardware import SimulatedDriver
-from tests.kiosk_client.conftest import wait_until
+from kiosk_client.ui.server import create_ui_app
+from tests.kiosk_client.conftest import fast_settings, wait_until
 from tests.kiosk_client.fake_server import KEY_ID, SECRET, FakeKioskServer
 
 
@@ -76,3 +77,26 @@ def test_the_mode_can_come_from_the_server(
     wait_until(lambda: agent.state.phase == "door_ready")
     assert agent.mode == "open_door"
     assert agent.checkout([{"slot": "A1", "qty": 1}]) is False
+
+
+def test_a_completed_sale_resyncs_the_catalogue_at_once_not_at_the_next_sync(
+    make_agent: Callable[..., Agent], fake_server: FakeKioskServer, tmp_path: Path
+) -> None:
+    # Neither the sync nor the heartbeat is due for a minute: only the sale can ask.
+    settings = replace(
+        fast_settings(fake_server.url, tmp_path / "kiosk"), sync_interval=60.0, heartbeat_interval=60.0
+    )
+    agent = make_agent(settings, SimulatedDriver())
+    wait_until(lambda: agent.catalogue.data)
+    ui = create_ui_app(agent).test_client()
+    synced = len(fake_server.requests_to("/catalogue"))
+    assert ui.post("/api/checkout", json={"lines": [{"sku": "GY-POTATO-5KG", "qty": 1}]}).status_code == 202
+    order = wait_until(lambda: fake_server.orders and fake_server.only_order())
+    assert [line["slot"] for line in order["lines"]] == ["A1"]
+    before = agent.catalogue.slot("A1")["available"]  # type: ignore[index]
+    fake_server.catalogue["slots"][0]["available"] = before - 1  # what the server's stock now says
+    fake_server.pay(order["order_id"])
+    wait_until(lambda: ui.get("/api/state").get_json()["phase"] == "done", timeout=10)
+    wait_until(lambda: agent.catalogue.slot("A1")["available"] == before - 1, timeout=10)  # type: ignore[index]
+    assert len(fake_server.requests_to("/catalogue")) > synced
+    assert ui.get("/api/state").get_json()["catalogue_version"] == agent.catalogue.version

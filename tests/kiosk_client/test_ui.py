@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 import zxingcpp
@@ -14,7 +15,7 @@ from kiosk_client.agent import Agent
 from kiosk_client.config import Settings
 from kiosk_client.hardware import SimulatedDriver
 from kiosk_client.state import AWAITING_PAYMENT
-from kiosk_client.ui.server import create_ui_app, qr_png
+from kiosk_client.ui.server import create_ui_app, qr_png, validate_lines
 from tests.kiosk_client.conftest import wait_until
 from tests.kiosk_client.fake_server import FakeKioskServer
 
@@ -97,3 +98,33 @@ def test_the_simulation_controls_drive_the_simulated_cabinet(ui: FlaskClient, ag
     assert driver.dispense("B3", 1).error is None
     ui.post("/sim/taken", json={"A1": 1, "C2": 2})
     assert ui.get("/sim").get_json()["taken"] == {"A1": 1, "C2": 2}
+
+
+def test_a_cart_line_may_name_a_product_checked_against_all_the_slots_holding_it(
+    agent: Agent, ui: FlaskClient
+) -> None:
+    data = agent.catalogue.data
+    assert data is not None
+    first, second = data["slots"][0], data["slots"][1]
+    second["product"] = dict(first["product"])  # one product in two slots
+    first["available"], second["available"] = 2, 3
+    sku = first["product"]["sku"]
+    lines, errors = validate_lines(agent, {"lines": [{"sku": sku, "qty": 4}, {"sku": sku, "qty": 1}]})
+    assert errors == {} and lines == [{"sku": sku, "qty": 5}]
+    _lines, errors = validate_lines(agent, {"lines": [{"sku": sku, "qty": 6}]})
+    assert errors == {f"skus.{sku}": "only 5 left"}
+    _lines, errors = validate_lines(agent, {"lines": [{"sku": "NO-SUCH", "qty": 1}, {"sku": sku, "qty": 0}]})
+    assert errors == {"lines.0.sku": "unknown sku", "lines.1.qty": "quantity must be 1–20"}
+    assert ui.post("/api/checkout", json={"lines": [{"sku": sku, "qty": 6}]}).status_code == 422
+
+
+def test_every_screen_shows_the_service_phone_when_one_is_set(
+    make_agent: Callable[..., Agent], settings: Settings
+) -> None:
+    with_phone = make_agent(replace(settings, help_phone="0591-0000000"), SimulatedDriver())
+    page = create_ui_app(with_phone).test_client().get("/").get_data(as_text=True)
+    assert '<footer class="help" id="help">' in page and ">0591-0000000<" in page and "演示号码" in page
+    without = make_agent(replace(settings, data_dir=settings.data_dir / "other"), SimulatedDriver())
+    assert '<footer class="help" id="help" hidden>' in create_ui_app(without).test_client().get("/").get_data(
+        as_text=True
+    )

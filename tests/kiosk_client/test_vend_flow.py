@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +70,17 @@ def test_a_failed_slot_is_refunded_and_the_screen_says_so(
     ]
     assert fake_server.orders[order["order_id"]]["status"] == "partially_refunded"
     assert done["refund_fen"] == 2990 and done["refund_confirmed"] is True
-    assert done["refund_message"]["zh"] == "B3 未出货，¥29.90 已自动退款"
-    assert done["refund_message"]["en"].startswith("B3 was not dispensed — ¥29.90 has been refunded")
+    assert done["refund_message"]["zh"] == "固原粉条 1 件未出货，¥29.90 已自动退款"
+    assert done["refund_message"]["en"].startswith(
+        "1 × Guyuan vermicelli not dispensed — ¥29.90 has been refunded"
+    )
+    # The receipt: one line per product, what was not dispensed, what was charged, the order number.
+    assert [(r["name"]["zh"], r["qty"], r["missing"], r["refund_fen"]) for r in done["receipt"]] == [
+        ("西吉马铃薯", 2, 0, 0),
+        ("固原粉条", 1, 1, 2990),
+    ]
+    assert done["total_fen"] == 8970 and done["charged_fen"] == 8970 - 2990
+    assert done["order_number"] == order["order_id"][:8]
     assert done["message"]["zh"] == "请取走已出货的商品"
     assert fake_server.report_posts[report["report_id"]] == 1
 
@@ -127,12 +137,30 @@ def test_an_expired_payment_is_cancelled_by_the_kiosk(
     assert fake_server.only_order()["status"] == "cancelled"
 
 
-def test_out_of_stock_names_the_slot_and_product(ui: FlaskClient, fake_server: FakeKioskServer) -> None:
+def test_out_of_stock_names_the_product(ui: FlaskClient, fake_server: FakeKioskServer) -> None:
     fake_server.catalogue["slots"][0]["available"] = 1  # sold elsewhere since the kiosk last synced
     ui.post("/api/checkout", json={"lines": [{"slot": "B3", "qty": 1}, {"slot": "A1", "qty": 2}]})
     refused = wait_phase(ui, "error")
-    assert refused["message"]["zh"] == "A1 西吉马铃薯 库存不足，请重新选择"
+    assert refused["message"]["zh"] == "西吉马铃薯 库存不足，请重新选择"
     assert refused["code"] == "out_of_stock"
+
+
+def test_a_cart_by_product_is_sent_as_is_and_a_refusal_names_the_product(
+    ui: FlaskClient, fake_server: FakeKioskServer
+) -> None:
+    start_purchase(ui, [{"sku": "GY-POTATO-5KG", "qty": 1}])
+    (session_request,) = fake_server.requests_to("/sessions")
+    assert json.loads(session_request["body"])["lines"] == [{"sku": "GY-POTATO-5KG", "qty": 1}]
+    ui.post("/api/cancel")
+    wait_phase(ui, "cancelled")
+    ui.post("/api/reset")
+    fake_server.catalogue["slots"][0]["available"] = 1  # sold elsewhere since the kiosk last synced
+    ui.post("/api/checkout", json={"lines": [{"sku": "GY-POTATO-5KG", "qty": 2}]})
+    refused = wait_phase(ui, "error")
+    assert refused["message"] == {
+        "zh": "西吉马铃薯 库存不足，请重新选择",
+        "en": "Xiji potatoes is out of stock — please choose again",
+    }
 
 
 def test_the_session_request_carries_an_idempotency_key(

@@ -16,9 +16,14 @@
       offline_hint: "正在自动重连，请稍候或使用附近其他专柜", offline_badge: "网络中断",
       creating: "正在创建订单…", dispensing: "支付成功，正在出货，请稍候…", settling: "柜门已关，正在结算…",
       preparing: "正在准备，请稍候…", origin: "产地", certified: "认定扶贫产品", sold_out: "已售罄",
-      left: "剩", pieces: "件", items: "件商品", hold: "预授权 {amount}，只按实际取货扣款，余额自动退回",
+      items: "件商品", item: "件商品", hold: "预授权 {amount}，只按实际取货扣款，余额自动退回",
       cart_changed: "商品库存有变化，请重新确认", sim_title: "模拟柜体（仅演示）", sim_close: "关门",
-      sim_fail: "设为卡货", sim_clear: "恢复"
+      sim_fail: "设为卡货", sim_clear: "恢复", sim_slot: "货道",
+      left_n: "剩 {n} 件", page_prev: "上一页", page_next: "下一页", page_of: "第 {page}/{pages} 页",
+      cart_empty: "购物车是空的", idle_warn: "还在吗？{n} 秒后返回首页", still_here: "继续",
+      pay_warn: "还剩 {n} 秒，超时后订单自动取消，不会扣款", receipt_title: "购物小票", order_number: "订单号",
+      refunded: "已退款", receipt_qr: "手机扫码查看订单", not_dispensed: "{n} 件未出货，已退款",
+      help_phone: "服务电话", demo_number: "演示号码", other: "其他"
     },
     en: {
       brand: "East–West Help-Buy Kiosk", home_hint: "Tap products → scan to pay → goods drop out",
@@ -34,19 +39,35 @@
       offline_title: "No network — out of service", offline_hint: "Reconnecting… please wait or use a kiosk nearby",
       offline_badge: "Offline", creating: "Creating your order…", dispensing: "Paid — dispensing, please wait…",
       settling: "Door closed — working out your bill…", preparing: "Getting ready…", origin: "Origin",
-      certified: "Certified", sold_out: "Sold out", left: "", pieces: "left", items: "items",
+      certified: "Certified", sold_out: "Sold out", items: "items", item: "item",
       hold: "{amount} is held; you pay only for what you take, the rest is released",
       cart_changed: "Stock has changed — please check your cart", sim_title: "Simulated cabinet (demo only)",
-      sim_close: "Close door", sim_fail: "Jam slot", sim_clear: "Reset"
+      sim_close: "Close door", sim_fail: "Jam slot", sim_clear: "Reset", sim_slot: "Slot",
+      left_n: "{n} left", page_prev: "Previous", page_next: "Next", page_of: "Page {page} of {pages}",
+      cart_empty: "Your cart is empty", idle_warn: "Still there? Back to the start in {n} s", still_here: "Continue",
+      pay_warn: "{n} s left — then the order is cancelled and you are not charged", receipt_title: "Receipt",
+      order_number: "Order no.", refunded: "Refunded", receipt_qr: "Scan to see your order on your phone",
+      not_dispensed: "{n} not dispensed, refunded", help_phone: "Help line", demo_number: "demo number",
+      other: "Other"
     }
   };
+  // Packaging words of a product's spec ("120g×6桶/箱"), for the English screen.
+  var SPEC_EN = { "袋": "bag", "箱": "box", "罐": "jar", "瓶": "bottle", "桶": "cups", "盒": "box",
+    "只": "pcs", "包": "packs", "件": "pcs", "个": "pcs" };
+  var PAGE_SIZE = 6;  // two columns, three rows: a page fits the 1080×1920 screen
+  var IDLE_WARN_MS = 10000;  // the "still there?" warning shows this long before the idle reset
+  var PAY_WARN_S = 30;  // the pay screen warns this many seconds before the payment times out
 
   var body = document.body;
   var idleMs = (parseInt(body.dataset.idleSeconds, 10) || 60) * 1000;
   var simulated = body.dataset.simulated === "true";
   var lang = "zh";
   var catalogue = { kiosk: {}, slots: [], version: -1 };
-  var cart = {};
+  var products = [];  // the slots grouped by product (sku), in slot order
+  var categories = [];  // [{code, name}] in the order the products first appear
+  var category = null;
+  var page = 0;
+  var cart = {};  // sku -> qty
   var localScreen = "home";
   var state = { phase: "idle", version: -1 };
   var lastTouch = Date.now();
@@ -56,6 +77,9 @@
 
   function $(id) { return document.getElementById(id); }
   function t(key) { return (T[lang] && T[lang][key]) || T.zh[key] || key; }
+  function fill(key, values) {
+    return t(key).replace(/\{(\w+)\}/g, function (_m, k) { return values[k] !== undefined ? values[k] : ""; });
+  }
   function pick(text) {
     if (!text) { return ""; }
     if (typeof text === "string") { return text; }
@@ -83,20 +107,61 @@
     });
   }
 
-  function slotOf(code) {
-    for (var i = 0; i < catalogue.slots.length; i++) {
-      if (catalogue.slots[i].slot === code) { return catalogue.slots[i]; }
+  // -- the catalogue, by product ----------------------------------------------------------------
+  function group() {
+    var bySku = {};
+    products = [];
+    categories = [];
+    var seen = {};
+    catalogue.slots.forEach(function (slot) {
+      var p = slot.product;
+      var entry = bySku[p.sku];
+      if (!entry) {
+        entry = bySku[p.sku] = { sku: p.sku, product: p, slots: [], available: 0 };
+        products.push(entry);
+        var code = p.category || "other";
+        if (!seen[code]) {
+          seen[code] = true;
+          categories.push({ code: code, name: p.category_name || { zh: T.zh.other, en: T.en.other } });
+        }
+      }
+      entry.slots.push(slot.slot);
+      entry.available += slot.available > 0 ? slot.available : 0;
+    });
+    if (!categories.some(function (c) { return c.code === category; })) {
+      category = categories.length ? categories[0].code : null;
+      page = 0;
     }
+  }
+  function productOf(sku) {
+    for (var i = 0; i < products.length; i++) { if (products[i].sku === sku) { return products[i]; } }
     return null;
   }
+  function shelf() {
+    return products.filter(function (p) { return (p.product.category || "other") === category; });
+  }
+  function pages() { return Math.max(1, Math.ceil(shelf().length / PAGE_SIZE)); }
   function cartCount() { return Object.keys(cart).reduce(function (n, k) { return n + cart[k]; }, 0); }
   function cartTotal() {
-    return Object.keys(cart).reduce(function (sum, code) {
-      var slot = slotOf(code);
-      return sum + (slot ? slot.product.price_fen * cart[code] : 0);
+    return Object.keys(cart).reduce(function (sum, sku) {
+      var p = productOf(sku);
+      return sum + (p ? p.product.price_fen * cart[sku] : 0);
     }, 0);
   }
   function productName(product) { return product.name ? (product.name[lang] || product.name.zh) : product.sku; }
+  function countyName(product) {
+    var c = product.county;
+    if (!c) { return ""; }
+    return lang === "en" ? (c.name_en || "") : c.name;
+  }
+  function spec(product) {
+    var text = product.spec || "";
+    if (lang !== "en") { return text; }
+    text = text.replace(/(\d?)([\u4e00-\u9fff])/g, function (_m, digit, ch) {
+      return SPEC_EN[ch] !== undefined ? digit + (digit ? " " : "") + SPEC_EN[ch] : digit + ch;
+    });
+    return /[\u3000-\u9fff\uff00-\uffef]/.test(text) ? "" : text.trim();  // never half Chinese
+  }
   function tileColour(key) {
     var h = 0;
     for (var i = 0; i < key.length; i++) { h = (h * 31 + key.charCodeAt(i)) % 360; }
@@ -108,16 +173,23 @@
     $("lang").textContent = lang === "zh" ? "English" : "中文";
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     var kiosk = catalogue.kiosk || {};
-    $("kiosk-name").textContent = [kiosk.partner, kiosk.name, kiosk.code].filter(Boolean).join(" · ");
+    var names = lang === "en" ? [kiosk.partner_en, kiosk.name_en] : [kiosk.partner, kiosk.name];
+    var line = $("kiosk-name");
+    line.textContent = "";
+    names.concat([kiosk.code]).filter(Boolean).forEach(function (part, i) {
+      if (i) { line.appendChild(document.createTextNode(" · ")); }
+      line.appendChild(el("span", "nowrap", part));
+    });
   }
 
   function show(id) {
     document.querySelectorAll(".screen").forEach(function (s) { s.hidden = s.id !== "screen-" + id; });
-    $("cart-bar").hidden = !(id === "home" && cartCount() > 0);
+    $("cart-bar").hidden = id !== "home";
+    body.dataset.screen = id;
   }
 
   function picture(product) {
-    var label = product.category || productName(product);
+    var label = product.category_name ? pick(product.category_name) : productName(product);
     var swatch = el("div", "swatch", label);
     swatch.style.background = tileColour(product.sku || label);
     if (!product.image_url) { return swatch; }
@@ -128,56 +200,82 @@
     return img;
   }
 
+  function renderTabs() {
+    var tabs = $("tabs");
+    tabs.textContent = "";
+    categories.forEach(function (c) {
+      var tab = el("button", "tab" + (c.code === category ? " active" : ""), pick(c.name));
+      tab.type = "button";
+      tab.dataset.category = c.code;
+      tab.setAttribute("aria-pressed", c.code === category ? "true" : "false");
+      tab.addEventListener("click", function () { category = c.code; page = 0; render(); });
+      tabs.appendChild(tab);
+    });
+    tabs.hidden = categories.length < 2;
+  }
+
   function renderGrid() {
+    renderTabs();
     var grid = $("grid");
     grid.textContent = "";
-    catalogue.slots.forEach(function (slot) {
-      var p = slot.product;
-      var soldOut = !(slot.available > 0);
-      var tile = el("button", "tile" + (soldOut ? " sold-out" : "") + (cart[slot.slot] ? " in-cart" : ""));
+    page = Math.min(page, pages() - 1);
+    shelf().slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).forEach(function (item) {
+      var p = item.product;
+      var soldOut = !(item.available > 0);
+      var tile = el("button", "tile" + (soldOut ? " sold-out" : "") + (cart[item.sku] ? " in-cart" : ""));
       tile.type = "button";
-      tile.dataset.slot = slot.slot;
+      tile.dataset.sku = item.sku;
+      tile.dataset.slots = item.slots.join(" ");
       tile.dataset.soldOut = t("sold_out");
       tile.disabled = soldOut;
       tile.appendChild(picture(p));
       if (p.certified) { tile.appendChild(el("span", "badge", "✔ " + t("certified"))); }
-      if (cart[slot.slot]) { tile.appendChild(el("span", "qty-badge", "×" + cart[slot.slot])); }
+      if (cart[item.sku]) { tile.appendChild(el("span", "qty-badge", "×" + cart[item.sku])); }
       var info = el("div", "tile-body");
       info.appendChild(el("div", "tile-name", productName(p)));
-      if (p.spec) { info.appendChild(el("div", "tile-spec", p.spec)); }
-      if (p.county) { info.appendChild(el("div", "tile-origin", t("origin") + " " + p.county.name)); }
+      var sub = [spec(p), countyName(p) ? t("origin") + " " + countyName(p) : ""].filter(Boolean).join(" · ");
+      info.appendChild(el("div", "tile-origin", sub));
       var row = el("div", "tile-row");
       row.appendChild(el("span", "price", yuan(p.price_fen)));
-      row.appendChild(el("span", "tile-slot", slot.slot + (soldOut ? "" : " · " + t("left") + " " + slot.available + " " + t("pieces"))));
+      row.appendChild(el("span", "tile-left", soldOut ? "" : fill("left_n", { n: item.available })));
       info.appendChild(row);
       tile.appendChild(info);
-      tile.addEventListener("click", function () { changeQty(slot.slot, 1); });
+      tile.addEventListener("click", function () { changeQty(item.sku, 1); });
       grid.appendChild(tile);
     });
-    $("grid-empty").hidden = catalogue.slots.length > 0;
-    $("cart-count").textContent = cartCount() + " " + t("items");
-    $("cart-bar-total").textContent = yuan(cartTotal());
+    $("pager").hidden = pages() < 2;
+    $("page-of").textContent = fill("page_of", { page: page + 1, pages: pages() });
+    $("page-prev").disabled = page === 0;
+    $("page-next").disabled = page >= pages() - 1;
+    $("grid-empty").hidden = products.length > 0;
+    var count = cartCount();
+    $("cart-count").textContent = count ? count + " " + (count === 1 ? t("item") : t("items")) : t("cart_empty");
+    $("cart-bar-total").textContent = count ? yuan(cartTotal()) : "";
+    $("cart-bar-sep").hidden = count === 0;
+    $("cart-bar-go").disabled = count === 0;
   }
 
   function renderCart() {
     var list = $("cart-lines");
     list.textContent = "";
-    Object.keys(cart).forEach(function (code) {
-      var slot = slotOf(code);
-      if (!slot) { return; }
+    Object.keys(cart).forEach(function (sku) {
+      var item = productOf(sku);
+      if (!item) { return; }
       var li = el("li", "cart-line");
+      li.dataset.sku = sku;
       var left = el("div");
-      left.appendChild(el("div", "name", productName(slot.product)));
-      left.appendChild(el("div", "sub", code + " · " + yuan(slot.product.price_fen) + " · " + t("origin") + " " + (slot.product.county ? slot.product.county.name : "")));
+      left.appendChild(el("div", "name", productName(item.product)));
+      var sub = [yuan(item.product.price_fen), countyName(item.product) ? t("origin") + " " + countyName(item.product) : ""];
+      left.appendChild(el("div", "sub", sub.filter(Boolean).join(" · ")));
       var stepper = el("div", "stepper");
-      var minus = el("button", "", "−");
-      var plus = el("button", "", "+");
+      var minus = el("button", "minus", "−");
+      var plus = el("button", "plus", "+");
       minus.type = plus.type = "button";
-      plus.disabled = cart[code] >= slot.available;
-      minus.addEventListener("click", function () { changeQty(code, -1); });
-      plus.addEventListener("click", function () { changeQty(code, 1); });
+      plus.disabled = cart[sku] >= item.available;
+      minus.addEventListener("click", function () { changeQty(sku, -1); });
+      plus.addEventListener("click", function () { changeQty(sku, 1); });
       stepper.appendChild(minus);
-      stepper.appendChild(el("span", "qty", String(cart[code])));
+      stepper.appendChild(el("span", "qty", String(cart[sku])));
       stepper.appendChild(plus);
       li.appendChild(left);
       li.appendChild(stepper);
@@ -187,11 +285,11 @@
     $("pay-button").disabled = cartCount() === 0;
   }
 
-  function changeQty(code, delta) {
-    var slot = slotOf(code);
-    if (!slot) { return; }
-    var qty = Math.max(0, Math.min((cart[code] || 0) + delta, slot.available));
-    if (qty === 0) { delete cart[code]; } else { cart[code] = qty; }
+  function changeQty(sku, delta) {
+    var item = productOf(sku);
+    if (!item) { return; }
+    var qty = Math.max(0, Math.min((cart[sku] || 0) + delta, item.available));
+    if (qty === 0) { delete cart[sku]; } else { cart[sku] = qty; }
     if (localScreen === "cart" && cartCount() === 0) { localScreen = "home"; }
     render();
   }
@@ -207,17 +305,45 @@
     });
   }
 
+  function renderReceipt(s) {
+    var list = $("done-lines");
+    list.textContent = "";
+    (s.receipt || []).forEach(function (line) {
+      var li = el("li");
+      li.dataset.sku = line.sku;
+      var row = el("div", "receipt-row");
+      row.appendChild(el("span", "", pick(line.name) + " × " + line.qty));
+      row.appendChild(el("span", "", yuan(line.line_total_fen)));
+      li.appendChild(row);
+      if (line.missing > 0) {
+        var short = el("div", "receipt-row short");
+        short.appendChild(el("span", "", fill("not_dispensed", { n: line.missing })));
+        short.appendChild(el("span", "", yuan(-line.refund_fen)));
+        li.appendChild(short);
+      }
+      list.appendChild(li);
+    });
+    $("receipt-number").textContent = s.order_number || "";
+    $("done-total").textContent = yuan(s.total_fen || 0);
+    $("done-refund-row").hidden = !(s.refund_fen > 0);
+    $("done-refunded").textContent = yuan(-(s.refund_fen || 0));
+    $("done-charged").textContent = yuan(s.charged_fen !== undefined ? s.charged_fen : (s.total_fen || 0));
+    $("done-qr-box").hidden = !s.qr_url;
+    setQr("done-qr", s.qr_url);
+  }
+
   function setQr(id, url) {
     var img = $(id);
     if (url && img.getAttribute("src") !== url) { img.setAttribute("src", url); }
   }
 
   function renderDoorShelf() {
-    var shelf = $("door-shelf");
-    shelf.textContent = "";
-    catalogue.slots.forEach(function (slot) {
-      if (slot.available > 0) {
-        shelf.appendChild(el("span", "", productName(slot.product) + " " + yuan(slot.product.price_fen) + " · " + (slot.product.county ? slot.product.county.name : "")));
+    var box = $("door-shelf");
+    box.textContent = "";
+    products.forEach(function (item) {
+      if (item.available > 0) {
+        var where = countyName(item.product);
+        box.appendChild(el("span", "", productName(item.product) + " " + yuan(item.product.price_fen) + (where ? " · " + where : "")));
       }
     });
   }
@@ -228,6 +354,7 @@
     applyI18n();
     $("net").hidden = state.online !== false;
     var s = state;
+    if (s.phase !== "idle") { hideIdleWarning(); }
     switch (s.phase) {
       case "idle":
         if (s.mode === "open_door") { working("preparing"); return; }
@@ -251,11 +378,12 @@
         var short = (s.results || []).some(function (r) { return r.dispensed < r.requested; });
         var some = (s.results || []).some(function (r) { return r.dispensed > 0; });
         $("done-icon").textContent = short ? "!" : "✓";
-        $("done-icon").className = "icon" + (short ? " warn-icon" : "");
+        $("done-icon").className = "icon small-icon" + (short ? " warn-icon" : "");
         $("done-headline").textContent = pick(s.message);
         $("done-refund").hidden = !s.refund_message;
         $("done-refund").textContent = pick(s.refund_message);
         $("done-take").hidden = !some;
+        renderReceipt(s);
         show("done");
         return;
       case "cancelled": case "expired": case "error":
@@ -287,9 +415,18 @@
   }
 
   function tick() {
-    if (deadline === null) { $("pay-countdown").textContent = ""; return; }
+    if (deadline === null) { $("pay-countdown").textContent = ""; $("pay-warning").hidden = true; return; }
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     $("pay-countdown").textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    var warn = state.phase === "awaiting_payment" && left <= PAY_WARN_S;
+    $("pay-warning").hidden = !warn;
+    $("pay-countdown-row").classList.toggle("urgent", warn);
+    if (warn) { $("pay-warning").textContent = fill("pay_warn", { n: left }); }
+  }
+
+  function toTop() {
+    window.scrollTo(0, 0);
+    $("main").scrollTop = 0;
   }
 
   function newShopper() {
@@ -297,9 +434,14 @@
     localScreen = "home";
     lang = "zh";
     notice = null;
+    category = categories.length ? categories[0].code : null;
+    page = 0;
+    hideIdleWarning();
+    toTop();
   }
 
   function receive(next) {
+    if (next.catalogue_version !== undefined && next.catalogue_version !== catalogue.version) { loadCatalogue(); }
     if (next.version === state.version && next.phase === state.phase) { return; }
     var before = state.phase;
     if (typeof next.expires_in === "number") { deadline = Date.now() + next.expires_in * 1000; } else { deadline = null; }
@@ -315,21 +457,25 @@
       .then(function () { setTimeout(poll, 500); });
   }
 
+  var loading = null;
   function loadCatalogue() {
-    return api("GET", "/api/catalogue").then(function (r) {
+    if (loading) { return loading; }
+    loading = api("GET", "/api/catalogue").then(function (r) {
       if (r.body.version !== catalogue.version) {
         catalogue = r.body;
-        Object.keys(cart).forEach(function (code) {
-          var slot = slotOf(code);
-          if (!slot || !(slot.available > 0)) { delete cart[code]; } else { cart[code] = Math.min(cart[code], slot.available); }
+        group();
+        Object.keys(cart).forEach(function (sku) {
+          var item = productOf(sku);
+          if (!item || !(item.available > 0)) { delete cart[sku]; } else { cart[sku] = Math.min(cart[sku], item.available); }
         });
         render();
       }
-    }).catch(function () {});
+    }).catch(function () {}).then(function () { loading = null; });
+    return loading;
   }
 
   function checkout() {
-    var lines = Object.keys(cart).map(function (code) { return { slot: code, qty: cart[code] }; });
+    var lines = Object.keys(cart).map(function (sku) { return { sku: sku, qty: cart[sku] }; });
     if (!lines.length) { return; }
     api("POST", "/api/checkout", { lines: lines }).then(function (r) {
       if (r.status === 202) { receive(r.body); return; }
@@ -340,6 +486,25 @@
   function resetScreen() {
     if (notice) { notice = null; render(); return; }
     api("POST", "/api/reset").then(function (r) { receive(r.body); });
+  }
+
+  // -- idle: a warning with a countdown, then a fresh start for the next shopper ---------------------
+  function busy() {
+    return cartCount() > 0 || localScreen !== "home" || lang !== "zh" || !!notice || page !== 0 ||
+      (categories.length > 0 && category !== categories[0].code);
+  }
+  function hideIdleWarning() { $("idle-warning").hidden = true; }
+  function idleCheck() {
+    if (state.phase !== "idle" || !busy()) { hideIdleWarning(); return; }
+    var quiet = Date.now() - lastTouch;
+    if (quiet >= idleMs) { newShopper(); render(); return; }
+    var warnFor = Math.min(IDLE_WARN_MS, idleMs / 2);
+    if (quiet >= idleMs - warnFor) {
+      $("idle-text").textContent = fill("idle_warn", { n: Math.ceil((idleMs - quiet) / 1000) });
+      $("idle-warning").hidden = false;
+    } else {
+      hideIdleWarning();
+    }
   }
 
   // -- simulated cabinet controls (demo only) --
@@ -377,22 +542,18 @@
   // -- wiring --
   $("lang").addEventListener("click", function () { lang = lang === "zh" ? "en" : "zh"; render(); });
   document.querySelectorAll("[data-go]").forEach(function (b) {
-    b.addEventListener("click", function () { localScreen = b.dataset.go; render(); });
+    b.addEventListener("click", function () { localScreen = b.dataset.go; toTop(); render(); });
   });
   document.querySelectorAll("[data-reset]").forEach(function (b) { b.addEventListener("click", resetScreen); });
   $("pay-button").addEventListener("click", checkout);
+  $("page-prev").addEventListener("click", function () { page = Math.max(0, page - 1); render(); });
+  $("page-next").addEventListener("click", function () { page = Math.min(pages() - 1, page + 1); render(); });
+  $("idle-continue").addEventListener("click", hideIdleWarning);
   $("cancel-button").addEventListener("click", function () { api("POST", "/api/cancel").then(function (r) { receive(r.body); }); });
   ["pointerdown", "touchstart", "keydown"].forEach(function (type) {
-    document.addEventListener(type, function () { lastTouch = Date.now(); }, { passive: true });
+    document.addEventListener(type, function () { lastTouch = Date.now(); hideIdleWarning(); }, { passive: true });
   });
-  setInterval(function () {
-    tick();
-    var busy = cartCount() > 0 || localScreen !== "home" || lang !== "zh" || notice;
-    if (state.phase === "idle" && busy && Date.now() - lastTouch > idleMs) {
-      newShopper();
-      render();
-    }
-  }, 1000);
+  setInterval(function () { tick(); idleCheck(); }, 250);
   setInterval(loadCatalogue, 30000);
 
   applyI18n();

@@ -28,10 +28,12 @@ def test_browse_by_partner_and_by_region(client) -> None:
     assert "普安红" in tea and "西吉马铃薯" not in tea
 
 
-def test_home_lists_the_partners_and_links_products(client) -> None:
+def test_home_is_the_shops_catalogue_with_its_partner_and_origin_filters(client) -> None:
     html = client.get("/").get_data(as_text=True)
-    assert "/shop?partner=350100" in html and "/shop?region=640400" in html
+    assert 'class="sf shop"' in html and 'id="filters"' in html  # the shop's one design
+    assert "/shop?partner=350100" in html and "/shop?region=640000#origin-prefecture" in html
     assert "/shop/products/" in html
+    assert html.count('class="card"') == client.get("/shop").get_data(as_text=True).count('class="card"')
 
 
 def test_product_page_shows_origin_supplier_households_and_certification(client, session) -> None:

@@ -22,6 +22,7 @@ from core.clock import SystemClock
 from core.db import Database, make_engine
 from kiosk_api import migrate
 from kiosk_api.demo import load_demo
+from kiosk_api.demo_kiosks import DEMO_HELP_PHONE
 from kiosk_api.kiosks import service as kiosks
 
 CHROMIUM = "/usr/bin/chromium"
@@ -135,7 +136,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                         "5",
                     ],
                     # The key in the environment, as make run passes it: a secret may begin with "-".
-                    env={**env, "DONGXI_KIOSK_KEY_ID": key["key_id"], "DONGXI_KIOSK_SECRET": key["secret"]},
+                    env={
+                        **env,
+                        "DONGXI_KIOSK_KEY_ID": key["key_id"],
+                        "DONGXI_KIOSK_SECRET": key["secret"],
+                        "KIOSK_HELP_PHONE": DEMO_HELP_PHONE,
+                    },
                     stdout=(logs / f"kiosk-{code}.log").open("w"),
                     stderr=subprocess.STDOUT,
                 )

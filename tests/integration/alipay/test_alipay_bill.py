@@ -86,7 +86,7 @@ def test_the_bill_of_a_day_through_the_gateway(alipay: AlipayProvider, alipay_fa
     alipay_fake.pay(ref)
     refund = alipay.refund(ref, amount_fen=234, idempotency_key="r1", reason="x")
     today = alipay_fake.trades[ref].paid_at.date()  # type: ignore[union-attr]
-    lines = alipay.bill_lines(today)
+    lines = alipay.daily_bill(today)
     assert [(line.kind, line.our_ref, line.amount_fen) for line in lines] == [
         ("payment", ref, 1234),
         ("refund", refund.provider_ref, 234),
@@ -96,4 +96,4 @@ def test_the_bill_of_a_day_through_the_gateway(alipay: AlipayProvider, alipay_fa
         {"bill_type": "trade", "bill_date": today.isoformat()},
     )
     with pytest.raises(PaymentProviderError, match=r"isp\.bill_not_exist"):
-        alipay.bill_lines(date(2020, 1, 1))
+        alipay.daily_bill(date(2020, 1, 1))

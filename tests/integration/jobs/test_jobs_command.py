@@ -32,7 +32,9 @@ def test_jobs_list_shows_every_job_with_its_schedule(invoke, monkeypatch) -> Non
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == [job.name for job in JOBS]
     assert "every 30 s" in lines[0] and "DONGXI_JOB_ORDERS_EXPIRE" in lines[0]
-    assert "daily at 02:00 Asia/Shanghai" in lines[-1]
+    by_name = {line.split()[0]: line for line in lines}
+    assert "daily at 02:00 Asia/Shanghai" in by_name["rollup-check"]
+    assert "daily at 10:30 Asia/Shanghai" in by_name["payments-bills"]
     assert "nonces-prune         off" in result.output
 
 

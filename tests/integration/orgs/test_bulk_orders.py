@@ -12,7 +12,7 @@ from core.errors import Conflict, DomainError, InvalidInput
 from inventory.errors import OutOfStock
 from inventory.models import Location, Reservation, StockMovement
 from payments.models import BankReceipt, Payment
-from sales import bulk
+from sales import bulk, bulk_stock
 from sales.models import RevenueEntry
 from tests.revenue_helpers import revenue_total
 
@@ -47,13 +47,14 @@ def test_only_a_buyer_of_the_unit_drafts(session, clock) -> None:
     assert error.value.code == "forbidden"
 
 
-def test_bad_lines_are_named_by_the_line_the_buyer_wrote(session, clock) -> None:
+def test_bad_lines_are_named_by_the_product_not_the_line_index(session, clock) -> None:
     unit = demo_unit(session, clock)
     rice = product(session, RICE)
     with pytest.raises(InvalidInput) as error:
         drafted_order(session, clock, unit, [(rice.id, 7), (rice.id, 0), (999_999, 1)])
     assert error.value.code == "invalid_lines"
-    assert set(error.value.fields) == {"lines.1.qty", "lines.2.product"}
+    assert set(error.value.fields) == {f"products.{RICE}.qty", "products.999999"}
+    assert rice.name_en in error.value.fields[f"products.{RICE}.qty"]
 
 
 def test_a_tax_id_with_a_wrong_check_character_is_refused(session, clock) -> None:
@@ -88,13 +89,50 @@ def test_an_approver_of_another_unit_cannot_approve(session, clock) -> None:
     assert order.status == "awaiting_approval"
 
 
-def test_approval_without_stock_fails_and_the_order_waits(session, clock) -> None:
+def test_approval_without_stock_fails_naming_the_product_and_the_order_waits(session, clock) -> None:
     unit = demo_unit(session, clock)
-    order, _ = drafted_order(session, clock, unit, [(product(session, RICE).id, 61)])
-    with pytest.raises(OutOfStock):
+    order, _ = drafted_order(session, clock, unit, [(product(session, RICE).id, 40)])
+    approved_order(session, clock, unit, [(RICE, 30)])  # the demo warehouse has 60: 30 are left
+    with pytest.raises(OutOfStock) as error:
         bulk.approve_bulk_order(session, clock, order.id, user_id=unit.approver.id)
+    assert [s.text_zh() for s in error.value.shortages] == ["延边大米：要 40 件，现有 30 件"]
+    assert error.value.fields == {f"products.{RICE}": "Yanbian rice: 40 requested, 30 available"}
     assert order.status == "awaiting_approval"
     assert session.scalar(select(func.count()).where(Reservation.order_ref == order.id)) == 0
+
+
+def test_a_submitted_order_beyond_the_stock_is_refused_naming_the_product(session, clock) -> None:
+    unit = demo_unit(session, clock)
+    rice, tea = product(session, RICE), product(session, TEA)
+    with pytest.raises(bulk_stock.BulkOutOfStock) as error:
+        drafted_order(session, clock, unit, [(tea.id, 2), (rice.id, 100)])
+    assert [s.text_zh() for s in error.value.shortages] == ["延边大米：要 100 件，现有 60 件"]
+    assert "lines." not in str(error.value.fields) and "lines." not in error.value.message
+    # A draft is only saved: its stock is checked when it is submitted.
+    draft, _ = bulk.draft_bulk_order(
+        session,
+        clock,
+        org_id=unit.org.id,
+        user_id=unit.buyer.id,
+        lines=[(rice.id, 100)],
+        delivery=delivery(),
+        submit=False,
+    )
+    with pytest.raises(bulk_stock.BulkOutOfStock):
+        bulk.submit_bulk_order(session, clock, draft.id, user_id=unit.buyer.id)
+    assert draft.status == "draft"
+
+
+def test_products_of_two_warehouses_are_refused_as_not_shipped_together(session, clock) -> None:
+    unit = demo_unit(session, clock)
+    potato, rice = product(session, "GY-POTATO-STARCH-1KG"), product(session, RICE)
+    availability = bulk_stock.available_for_bulk(session, clock, unit.org, [potato.id, rice.id])
+    assert availability == {potato.id: 23, rice.id: 60}  # Fuzhou's warehouse, Ningbo's
+    with pytest.raises(bulk_stock.BulkOutOfStock) as error:
+        drafted_order(session, clock, unit, [(potato.id, 2), (rice.id, 2)])
+    (shortage,) = error.value.shortages
+    assert (shortage.sku, shortage.elsewhere) == ("GY-POTATO-STARCH-1KG", True)
+    assert "请分开下单" in shortage.text_zh()
 
 
 def test_rejection_needs_a_reason(session, clock) -> None:

@@ -27,6 +27,7 @@ EXPECTED = {
     "nonces-prune": Every(3600),
     "kiosk-alerts": Every(60),
     "rollup-check": DailyAt(2, 0),
+    "payments-bills": DailyAt(10, 30),
 }
 
 

@@ -40,6 +40,8 @@ def test_stripe_is_built_from_the_configured_keys() -> None:
         ({"PAYMENT_PROVIDER": "stripe"}, "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"),
         ({"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
         ({"PAYMENT_PROVIDER": "paypal"}, "must be one of simulated, stripe"),
+        ({"PAYMENT_PROVIDER": "wechatpay"}, "WECHATPAY_MCHID is required"),
+        ({"PAYMENT_PROVIDER": "wechatpay", "WECHATPAY_APIV3_KEY": "short"}, "APIv3 key is 5 bytes"),
     ],
 )
 def test_bad_configuration_is_refused_with_a_reason(config: dict, message: str) -> None:
