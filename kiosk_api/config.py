@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from payments.providers import wechatpay_config
+from payments.providers import alipay_config, wechatpay_config
 
 DEFAULT_VAR_DIR = Path.cwd() / "var"
 
@@ -43,6 +43,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # WECHATPAY_MCHID, _APPID, _PRIVATE_KEY_PATH, _CERT_SERIAL_NO, _APIV3_KEY(_FILE), _PUBLIC_KEY_PATH,
         # _PUBLIC_KEY_ID, _NOTIFY_URL, _API_BASE (payments/providers/wechatpay_config.py, README).
         **wechatpay_config.from_environment(env),
+        # ALIPAY_APP_ID, _APP_PRIVATE_KEY_PATH, ALIPAY_PUBLIC_KEY_PATH, ALIPAY_GATEWAY_URL,
+        # ALIPAY_NOTIFY_URL (payments/providers/alipay_config.py, README).
+        **alipay_config.from_environment(env),
         "KIOSK_HOLD_SECONDS": int(env.get("KIOSK_HOLD_SECONDS", "180")),
         "OPEN_DOOR_HOLD_FEN": int(env.get("OPEN_DOOR_HOLD_FEN", "20000")),
         # Days until a kiosk's next restock visit: goods expired by then are pulled now, none brought.
@@ -102,9 +105,10 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
     found: list[str] = []
     if config.get("DONGXI_ENV", "development") not in ENVIRONMENTS:
         found.append(f"DONGXI_ENV must be development or production, not {config['DONGXI_ENV']!r}")
-    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe", "wechatpay"):
+    if config["PAYMENT_PROVIDER"] not in ("simulated", "stripe", "wechatpay", "alipay"):
         found.append(
-            f"PAYMENT_PROVIDER must be simulated, stripe or wechatpay, not {config['PAYMENT_PROVIDER']!r}"
+            "PAYMENT_PROVIDER must be simulated, stripe, wechatpay or alipay,"
+            f" not {config['PAYMENT_PROVIDER']!r}"
         )
     if config["PAYMENT_PROVIDER"] == "stripe":
         for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
@@ -112,6 +116,8 @@ def problems(config: dict[str, Any], *, production: bool = False) -> list[str]:
                 found.append(f"{key} is required with PAYMENT_PROVIDER=stripe")
     if config["PAYMENT_PROVIDER"] == "wechatpay":
         found.extend(wechatpay_config.problems(config, production=production))
+    if config["PAYMENT_PROVIDER"] == "alipay":
+        found.extend(alipay_config.problems(config, production=production))
     if config.get("STATEMENTS_START") and not _is_period(config["STATEMENTS_START"]):
         found.append(
             "STATEMENTS_START must be a month YYYY-MM (2000-01 … 2099-12),"

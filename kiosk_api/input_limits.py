@@ -110,6 +110,10 @@ def _check_request() -> Any:
     fields: dict[str, str] = {}
     sources = [request.args]
     if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype == "application/x-www-form-urlencoded":
+            # Keep the raw bytes for whoever verifies a signature over them (Alipay's notifications);
+            # the form below is then parsed from that copy.
+            request.get_data(cache=True)
         sources.append(request.form)  # parses only form bodies (a JSON one stays unread here)
     for source in sources:
         for key, values in source.lists():

@@ -62,7 +62,8 @@ def wechatpay_webhook() -> Any:
 
 def acknowledged_webhook(provider_name: str) -> Response:
     """Verify and apply a notification of a provider that answers in its own format (webhook_ack and
-    webhook_refusal of the provider): WeChat Pay wants {"code": "SUCCESS"} or {"code": "FAIL", …}."""
+    webhook_refusal of the provider): WeChat Pay wants {"code": "SUCCESS"} or {"code": "FAIL", …},
+    Alipay the plain text `success` (anything else, `fail` here, makes it retry)."""
     provider: Any = get_provider()
     if provider.name != provider_name:
         raise NotFound(f"{provider_name} is not the configured provider", code="not_found")
@@ -73,6 +74,8 @@ def acknowledged_webhook(provider_name: str) -> Response:
         body, status = provider.webhook_refusal(error.message, status_for(error))
     else:
         body, status = provider.webhook_ack(duplicate=not received.new)
+    if isinstance(body, str):
+        return Response(body, status=status, mimetype="text/plain")
     response = jsonify(body)
     response.status_code = status
     return response
@@ -110,3 +113,16 @@ def simulate(token: str) -> Any:
     if order is None:
         raise NotFound("this payment link is not valid", code="pay_link_not_found")
     return {"order_id": order.id, "status": order.status}
+
+
+@payments.route("/payments/alipay/notify", methods=["POST"])
+@payments.doc(
+    responses={
+        "200": {"description": "text/plain `success`: received (a duplicate too); Alipay stops retrying"},
+        "400": {"description": "text/plain `fail`: bad signature, another app, or stale; nothing recorded"},
+        "404": {"description": "Alipay is not the configured provider"},
+    }
+)
+def alipay_notify() -> Any:
+    """Receive a signed Alipay notification (a form POST); each notify_id is applied once, in any order."""
+    return acknowledged_webhook("alipay")

@@ -2,7 +2,8 @@
 
 Keys and the webhook secret come only from the configuration, which the app fills from the
 environment (PAYMENT_PROVIDER, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE; the
-WECHATPAY_* settings of payments/providers/wechatpay_config.py).
+WECHATPAY_* settings of payments/providers/wechatpay_config.py; the
+ALIPAY_* settings of payments/providers/alipay_config.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from payments.providers.base import (
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_store import SimulatedStore
 
-PROVIDER_NAMES = ("simulated", "stripe", "wechatpay")
+PROVIDER_NAMES = ("simulated", "stripe", "wechatpay", "alipay")
 
 __all__ = [
     "CURRENCY",
@@ -63,4 +64,9 @@ def make_provider(
         from payments.providers.wechatpay_config import make_wechatpay_provider
 
         return make_wechatpay_provider(config)
+    if name == "alipay":
+        # Imported here so that only an Alipay configuration loads the alipay SDK.
+        from payments.providers.alipay_config import make_alipay_provider
+
+        return make_alipay_provider(config)
     raise ValueError(f"PAYMENT_PROVIDER must be one of {', '.join(PROVIDER_NAMES)}, not {name!r}")

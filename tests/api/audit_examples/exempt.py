@@ -25,6 +25,7 @@ EXEMPT: dict[str, str] = {
     "POST /api/v1/kiosk/orders/<string:order_id>/door-closed": DEVICE,
     "POST /api/v1/payments/stripe/webhook": WEBHOOK,
     "POST /api/v1/payments/wechatpay/webhook": WEBHOOK,
+    "POST /api/v1/payments/alipay/notify": WEBHOOK,
     "POST /api/v1/pay/<string:token>/simulate": PAY_LINK,
     "POST /pay/<string:token>": PAY_LINK,
     "POST /login": (
