@@ -85,8 +85,15 @@ def pay_on_phone(browser, payload: str, name: str) -> None:  # type: ignore[no-u
 def test_tap_two_products_pay_on_the_phone_and_take_the_goods(stack: Stack, browser) -> None:
     kiosk = browser.new_page(viewport=KIOSK_VIEWPORT)
     kiosk.goto(stack.kiosk_urls["FZ-0001"])
-    tiles = kiosk.locator(".tile:not(.sold-out)")
-    tiles.nth(1).wait_for()
+    tiles = kiosk.locator("#grid .tile:not(.sold-out)")
+    tiles.first.wait_for()
+    # A category with two products on sale (the demo's A3 is off sale: it holds an expired lot).
+    tabs = kiosk.locator("#tabs .tab")
+    for i in range(tabs.count()):
+        tabs.nth(i).click()
+        if tiles.count() >= 2:
+            break
+    assert tiles.count() >= 2, "no category of the demo kiosk has two products on sale"
     shot(kiosk, "vend-1-home")
     # A tile is a product; the slots holding it are the server's to choose among.
     products = [(tiles.nth(i).get_attribute("data-slots") or "").split() for i in (0, 1)]
