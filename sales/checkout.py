@@ -125,7 +125,15 @@ def start_door_visit(
     hold_fen: int,
     hold_seconds: int,
 ) -> tuple[Order, Payment]:
-    """Open-door mode: write the visit and its hold; then ask the provider for the authorization."""
+    """Open-door mode: write the visit and its hold; then ask the provider for the authorization.
+
+    A provider that cannot hold money is refused here, before anything is written."""
+    if not provider.holds:
+        raise Conflict(
+            f"the {provider.name} provider cannot hold money for an open-door visit",
+            code="capture_not_supported",
+            fields={"mode": "open_door needs a provider that holds (simulated, stripe)"},
+        )
     order, payment = kiosk_sales.start_door_visit(
         uow.session, clock, kiosk=kiosk, hold_fen=hold_fen, hold_seconds=hold_seconds, provider=provider.name
     )

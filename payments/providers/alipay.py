@@ -30,12 +30,10 @@ alipay.fund.auth.order.*) has no support in this SDK beyond raw `server_api` cal
 product contract and QR voucher flow, and settles through alipay.trade.pay with an auth_no. So
 `create_payment(capture="manual")` is refused (InvalidInput, code capture_not_supported, as Stripe
 refuses a wallet hold) and `capture` raises PaymentProviderError (code capture_not_supported).
-The fallback for an open-door kiosk on Alipay (for the flow's integration): the shopper approves,
-at the door, a precreated payment of the hold amount (OPEN_DOOR_HOLD_FEN); the door opens once it
-is paid (TRADE_SUCCESS), and when the door closes the difference between what was paid and what
-was taken goes back as one partial refund with its own key — the same ledger as a capture of less
-than the hold. Charging only after the door closes, without that payment, needs Alipay's
-deduction agreement (商家扣款, alipay.user.agreement.*), a contract and SDK support we do not have.
+Open-door cabinets on Alipay, and the deposit fallback for them (the hold amount paid at the door,
+what was not taken refunded when it closes): docs/DESIGN.md, Flows. Charging only after the door
+closes, without that payment, would need Alipay's deduction agreement (商家扣款,
+alipay.user.agreement.*), a contract and SDK support we do not have.
 
 Notifications (parse_webhook) are in payments/providers/alipay_notify.py, the daily bill in
 payments/providers/alipay_bill.py. SDK and urllib exceptions never leave this module.
@@ -224,6 +222,7 @@ class AlipayProvider:
     """PaymentProvider backed by Alipay's OpenAPI gateway (RSA2 keys, not certificates)."""
 
     name = "alipay"
+    holds = False  # no authorization hold: see the module docstring
 
     def __init__(
         self,

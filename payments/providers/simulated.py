@@ -69,6 +69,7 @@ class SimulatedProvider:
     """PaymentProvider that settles payments when told to, for `make run`, demos and tests."""
 
     name = "simulated"
+    holds = True
 
     def __init__(
         self,

@@ -85,6 +85,7 @@ class StripeProvider:
     """PaymentProvider backed by Stripe PaymentIntents."""
 
     name = "stripe"
+    holds = True
 
     def __init__(
         self,

@@ -19,11 +19,7 @@ What it does, in WeChat Pay's terms:
   WeChat approves per merchant and the shopper's confirmation inside WeChat (mini program or
   JSAPI), so it is not used here: create_payment(capture="manual") is refused with InvalidInput
   (code capture_not_supported) and capture() raises PaymentProviderError (same code).
-  The fallback for open-door cabinets: the door opens after the shopper scans and approves
-  (the visit is recorded, nothing is held), and when the door closes the server creates one
-  automatic Native/H5 payment for exactly what was taken, which the shopper pays at the door's
-  screen or from the pay link; unpaid visits are followed up as shrinkage, as DESIGN.md says for
-  what exceeds a hold.
+  Open-door cabinets on WeChat Pay, and the deposit fallback for them: docs/DESIGN.md, Flows.
 - parse_webhook: our own verification (wechatpay_notify: signature, serial, 5-minute timestamp,
   AES-256-GCM), because the SDK's callback() checks no timestamp and returns None on failure.
   `webhook_ack`/`webhook_refusal` give the answer WeChat expects ({"code": "SUCCESS"} / "FAIL").
@@ -159,6 +155,7 @@ class WeChatPayProvider:
     """PaymentProvider backed by WeChat Pay API v3 (Native and H5)."""
 
     name = "wechatpay"
+    holds = False  # no authorization hold: see the module docstring
 
     def __init__(
         self,

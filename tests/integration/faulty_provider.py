@@ -39,6 +39,7 @@ class FaultyProvider:
     def __init__(self, inner: SimulatedProvider) -> None:
         self.inner = inner
         self.name = inner.name
+        self.holds = inner.holds
         self.faults: dict[str, list[str]] = defaultdict(list)
         self._failed: dict[str, ProviderRefund] = {}  # refunds refused, by idempotency key and by ref
         self._sent: set[str] = set()  # idempotency keys of refunds the provider acted on
