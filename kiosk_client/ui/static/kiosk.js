@@ -15,7 +15,7 @@
       receipt_pending: "网络恢复后按实际取货扣款", offline_title: "网络中断，暂停服务",
       offline_hint: "正在自动重连，请稍候或使用附近其他专柜", offline_badge: "网络中断",
       creating: "正在创建订单…", dispensing: "支付成功，正在出货，请稍候…", settling: "柜门已关，正在结算…",
-      preparing: "正在准备，请稍候…", origin: "产地", certified: "认定扶贫产品", sold_out: "已售罄",
+      preparing: "正在准备，请稍候…", origin: "产地", certified: "认定扶贫产品", sold_out: "已售罄", off_sale: "暂停销售",
       items: "件商品", item: "件商品", hold: "预授权 {amount}，只按实际取货扣款，余额自动退回",
       cart_changed: "商品库存有变化，请重新确认", sim_title: "模拟柜体（仅演示）", sim_close: "关门",
       sim_fail: "设为卡货", sim_clear: "恢复", sim_slot: "货道",
@@ -39,7 +39,7 @@
       offline_title: "No network — out of service", offline_hint: "Reconnecting… please wait or use a kiosk nearby",
       offline_badge: "Offline", creating: "Creating your order…", dispensing: "Paid — dispensing, please wait…",
       settling: "Door closed — working out your bill…", preparing: "Getting ready…", origin: "Origin",
-      certified: "Certified", sold_out: "Sold out", items: "items", item: "item",
+      certified: "Certified", sold_out: "Sold out", off_sale: "Not on sale", items: "items", item: "item",
       hold: "{amount} is held; you pay only for what you take, the rest is released",
       cart_changed: "Stock has changed — please check your cart", sim_title: "Simulated cabinet (demo only)",
       sim_close: "Close door", sim_fail: "Jam slot", sim_clear: "Reset", sim_slot: "Slot",
@@ -117,7 +117,7 @@
       var p = slot.product;
       var entry = bySku[p.sku];
       if (!entry) {
-        entry = bySku[p.sku] = { sku: p.sku, product: p, slots: [], available: 0 };
+        entry = bySku[p.sku] = { sku: p.sku, product: p, slots: [], available: 0, blocked: false };
         products.push(entry);
         var code = p.category || "other";
         if (!seen[code]) {
@@ -127,6 +127,7 @@
       }
       entry.slots.push(slot.slot);
       entry.available += slot.available > 0 ? slot.available : 0;
+      if (slot.blocked) { entry.blocked = true; }  // off sale until a restocker pulls expired units
     });
     if (!categories.some(function (c) { return c.code === category; })) {
       category = categories.length ? categories[0].code : null;
@@ -226,7 +227,7 @@
       tile.type = "button";
       tile.dataset.sku = item.sku;
       tile.dataset.slots = item.slots.join(" ");
-      tile.dataset.soldOut = t("sold_out");
+      tile.dataset.soldOut = t(item.blocked ? "off_sale" : "sold_out");
       tile.disabled = soldOut;
       tile.appendChild(picture(p));
       if (p.certified) { tile.appendChild(el("span", "badge", "✔ " + t("certified"))); }

@@ -87,7 +87,11 @@ def test_tap_two_products_pay_on_the_phone_and_take_the_goods(stack: Stack, brow
     kiosk.goto(stack.kiosk_urls["FZ-0001"])
     tiles = kiosk.locator("#grid .tile:not(.sold-out)")
     tiles.first.wait_for()
-    # A category with two products on sale (the demo's A3 is off sale: it holds an expired lot).
+    # The demo's A3 holds an expired lot: its product is off sale, and says so (not "sold out").
+    off_sale = kiosk.locator('#grid .tile.sold-out[data-sold-out="暂停销售"]')
+    off_sale.first.wait_for()
+    assert "A3" in (off_sale.first.get_attribute("data-slots") or "").split()
+    # A category with two products on sale.
     tabs = kiosk.locator("#tabs .tab")
     for i in range(tabs.count()):
         tabs.nth(i).click()
