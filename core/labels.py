@@ -331,4 +331,6 @@ ORDER_EVENTS: Labels = {
 ACTORS: Labels = {
     "system": ("系统", "System"),
 }
-TABLES.update({"order_event": ORDER_EVENTS, "actor": ACTORS})
+# Why an order moved: a step of its own (ORDER_EVENTS) or a reason about its goods (STOCK_REASONS).
+EVENT_REASONS: Labels = {**STOCK_REASONS, **ORDER_EVENTS}
+TABLES.update({"order_event": ORDER_EVENTS, "event_reason": EVENT_REASONS, "actor": ACTORS})

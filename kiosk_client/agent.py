@@ -134,7 +134,17 @@ class Agent:
             self._next_heartbeat = now + self.settings.heartbeat_interval
             self._guard("heartbeat", self.heartbeat)
         self._guard("outbox", self.sender.drain)
-        self._guard("recovery", lambda: recover_remote(self.journal, self.api, self._active))
+        self._guard("recovery", self._recover_remote)
+
+    def _recover_remote(self) -> None:
+        """Settle visits no flow is running. The active order is read before the stop flag: stop()
+        sets the flag before the flow lets go of its order, so a visit let go because the program
+        is stopping is seen as stopping and stays in the journal for the next start (cancelling it
+        would throw away an order the shopper may be paying right now)."""
+        active = self._active
+        if self.stop_event.is_set():
+            return
+        recover_remote(self.journal, self.api, active)
 
     def _guard(self, what: str, action: Callable[[], object]) -> None:
         try:

@@ -117,6 +117,7 @@ CODE_TABLES: dict[tuple[str | None, str], str] = {
     ("orders", "status"): "order_status",
     ("order_events", "from_status"): "order_status",
     ("order_events", "to_status"): "order_status",
+    ("order_events", "reason"): "event_reason",
     ("payments", "status"): "payment_status",
     ("refunds", "status"): "refund_status",
     ("refunds", "kind"): "refund_kind",
