@@ -100,17 +100,39 @@ def day_window(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class _Ours:
+    """One of our payments or refunds as the bill check compares it."""
+
+    refs: tuple[str, ...]  # the numbers a bill line may carry for it
+    order_id: str
+    amount_fen: int  # what we hold moved: captured, or refunded (0 for a refund that failed)
+    on_the_day: bool  # whether the day's bill must list it
+    note: str = ""
+
+
 def compare_bill(
     session: Session, provider: str, day: date, lines: Sequence[BillLine]
 ) -> tuple[int, list[Difference]]:
     """Match a day's bill lines with our payments and refunds: (lines matched, differences)."""
+    start, end = day_window(day)
     payment_lines = [line for line in lines if line.kind == "payment"]
     refund_lines = [line for line in lines if line.kind == "refund"]
-    start, end = day_window(day)
-    matched = 0
-    differences: list[Difference] = []
+    payments = _our_payments(session, provider, start, end, _refs(payment_lines))
+    refunds = _our_refunds(session, provider, start, end, _refs(refund_lines))
+    paid_matched, paid_differences = _match("payment", payment_lines, payments)
+    refund_matched, refund_differences = _match("refund", refund_lines, refunds)
+    return paid_matched + refund_matched, paid_differences + refund_differences
 
-    refs = {ref for line in payment_lines for ref in (line.our_ref, line.provider_ref) if ref}
+
+def _refs(lines: Sequence[BillLine]) -> set[str]:
+    return {ref for line in lines for ref in (line.our_ref, line.provider_ref) if ref}
+
+
+def _our_payments(
+    session: Session, provider: str, start: datetime, end: datetime, refs: set[str]
+) -> list[_Ours]:
+    """Our payments a bill line names, and those whose capture we recorded on the day."""
     payments = session.scalars(
         select(Payment).where(
             Payment.provider == provider,
@@ -120,84 +142,81 @@ def compare_bill(
             ),
         )
     ).all()
-    by_ref = {payment.provider_ref: payment for payment in payments if payment.provider_ref}
-    seen: set[int] = set()
-    for line in payment_lines:
-        payment = by_ref.get(line.our_ref) or by_ref.get(line.provider_ref)
-        if payment is None:
-            differences.append(
-                Difference("missing_ours", "payment", line.provider_ref, None, None, line.amount_fen)
-            )
-            continue
-        seen.add(payment.id)
-        if payment.captured_fen != line.amount_fen:
-            differences.append(
-                Difference(
-                    "amount",
-                    "payment",
-                    line.provider_ref,
-                    payment.order_id,
-                    payment.captured_fen,
-                    line.amount_fen,
-                )
-            )
-        else:
-            matched += 1
-    for payment in payments:
-        on_the_day = payment.captured_at is not None and start <= payment.captured_at < end
-        if payment.id not in seen and on_the_day and payment.captured_fen > 0:
-            differences.append(
-                Difference(
-                    "missing_theirs",
-                    "payment",
-                    payment.provider_ref or "",
-                    payment.order_id,
-                    payment.captured_fen,
-                    None,
-                )
-            )
+    return [
+        _Ours(
+            refs=(payment.provider_ref or "",),
+            order_id=payment.order_id,
+            amount_fen=payment.captured_fen,
+            on_the_day=payment.captured_fen > 0
+            and payment.captured_at is not None
+            and start <= payment.captured_at < end,
+        )
+        for payment in payments
+    ]
 
-    refund_refs = {ref for line in refund_lines for ref in (line.our_ref, line.provider_ref) if ref}
-    refunds = session.execute(
+
+def _our_refunds(
+    session: Session, provider: str, start: datetime, end: datetime, refs: set[str]
+) -> list[_Ours]:
+    """Our refunds a bill line names (by the provider's number or the one we sent), and those paid
+    out that we asked for on the day."""
+    rows = session.execute(
         select(Refund, Payment.order_id)
         .join(Payment, Payment.id == Refund.payment_id)
         .where(
             Payment.provider == provider,
             or_(
-                Refund.provider_ref.in_(refund_refs),
-                Refund.idempotency_key.in_(refund_refs),
+                Refund.provider_ref.in_(refs),
+                Refund.idempotency_key.in_(refs),
                 and_(Refund.created_at >= start, Refund.created_at < end, Refund.status == "succeeded"),
             ),
         )
     ).all()
-    refund_by_ref: dict[str, tuple[Refund, str]] = {}
-    for refund, order_id in refunds:
-        for ref in (refund.provider_ref, refund.idempotency_key):
-            if ref:
-                refund_by_ref[ref] = (refund, order_id)
-    seen_refunds: set[int] = set()
-    for line in refund_lines:
-        found = refund_by_ref.get(line.our_ref) or refund_by_ref.get(line.provider_ref)
-        if found is None:
+    return [
+        _Ours(
+            refs=tuple(ref for ref in (refund.provider_ref, refund.idempotency_key) if ref),
+            order_id=order_id,
+            amount_fen=0 if refund.status == "failed" else refund.amount_fen,
+            on_the_day=refund.status == "succeeded" and start <= refund.created_at < end,
+            note="我方记为退款失败 our refund failed" if refund.status == "failed" else "",
+        )
+        for refund, order_id in rows
+    ]
+
+
+def _match(
+    record: RecordKind, lines: Sequence[BillLine], ours: Sequence[_Ours]
+) -> tuple[int, list[Difference]]:
+    """Each line against the record of ours it names; then ours of the day that no line named."""
+    by_ref = {ref: mine for mine in ours for ref in mine.refs if ref}
+    matched, seen, differences = 0, set(), []
+    for line in lines:
+        mine = by_ref.get(line.our_ref) or by_ref.get(line.provider_ref)
+        if mine is None:
             differences.append(
-                Difference("missing_ours", "refund", line.provider_ref, None, None, line.amount_fen)
+                Difference("missing_ours", record, line.provider_ref, None, None, line.amount_fen)
             )
             continue
-        refund, order_id = found
-        seen_refunds.add(refund.id)
-        ours = refund.amount_fen if refund.status != "failed" else 0
-        if ours != line.amount_fen:
-            note = "我方记为退款失败 our refund failed" if refund.status == "failed" else ""
+        seen.add(id(mine))
+        if mine.amount_fen != line.amount_fen:
             differences.append(
-                Difference("amount", "refund", line.provider_ref, order_id, ours, line.amount_fen, note)
+                Difference(
+                    "amount",
+                    record,
+                    line.provider_ref,
+                    mine.order_id,
+                    mine.amount_fen,
+                    line.amount_fen,
+                    mine.note,
+                )
             )
         else:
             matched += 1
-    for refund, order_id in refunds:
-        on_the_day = start <= refund.created_at < end
-        if refund.id not in seen_refunds and on_the_day and refund.status == "succeeded":
-            ref = refund.provider_ref or refund.idempotency_key
-            differences.append(Difference("missing_theirs", "refund", ref, order_id, refund.amount_fen, None))
+    for mine in ours:
+        if mine.on_the_day and id(mine) not in seen:
+            differences.append(
+                Difference("missing_theirs", record, mine.refs[0], mine.order_id, mine.amount_fen, None)
+            )
     return matched, differences
 
 
