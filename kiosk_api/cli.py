@@ -384,15 +384,12 @@ def payments_retry_refund(ctx: Context, refund_id: int) -> None:
 def payments_bills(ctx: Context, day) -> None:
     """Download the provider's daily trade bill (WeChat Pay, Alipay) and match every line with our
     payments and refunds; print and record what differs. Exit 1 if anything does."""
-    from datetime import timedelta
-
-    from core.clock import local_date
     from core.money import format_fen
     from kiosk_api.payments_ext import build_provider
-    from payments.bills import check_daily_bill
+    from payments.bills import check_daily_bill, last_bill_day
 
     provider = build_provider(ctx.settings, ctx.clock, ctx.db)
-    wanted = day.date() if day else local_date(ctx.clock.now()) - timedelta(days=1)
+    wanted = day.date() if day else last_bill_day(ctx.clock)
     try:
         check = check_daily_bill(ctx.db, ctx.clock, provider, wanted, log=lambda msg: click.echo(f"  {msg}"))
     except DomainError as error:

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from sqlalchemy import JSON, Date, Index, String, and_, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.clock import SHANGHAI, Clock
+from core.clock import SHANGHAI, Clock, local_date
 from core.db import Base, Database, UTCDateTime
 from core.errors import Conflict
 from payments.models import Payment, Refund
@@ -92,6 +92,11 @@ class BillCheck(Base):
     @property
     def balanced(self) -> bool:
         return not self.differences
+
+
+def last_bill_day(clock: Clock) -> date:
+    """The day whose bill the providers publish this morning: yesterday, in Asia/Shanghai."""
+    return local_date(clock.now()) - timedelta(days=1)
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.clock import Clock, local_date
+from core.clock import Clock
 from core.db import Database
 from kiosk_api.jobs.batches import stopping
-from payments.bills import BillingProvider, check_daily_bill
+from payments.bills import BillingProvider, check_daily_bill, last_bill_day
 from payments.models import Payment, Refund
 from payments.providers.base import PaymentProvider
 from sales.money_audit import check_rollup_matches_ledger
@@ -127,7 +127,7 @@ def check_bills(db: Database, clock: Clock, provider: PaymentProvider) -> dict[s
     A provider without a daily bill (simulated, Stripe) is skipped."""
     if not isinstance(provider, BillingProvider):
         return {"skipped": f"{provider.name} publishes no daily bill"}
-    day = local_date(clock.now()) - timedelta(days=1)
+    day = last_bill_day(clock)
     check = check_daily_bill(db, clock, provider, day, log=log.info)
     for difference in check.differences:
         log.error("%s bill of %s: %s", provider.name, day.isoformat(), difference)
