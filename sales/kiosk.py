@@ -72,9 +72,10 @@ def start_vend_session(
         raise Conflict("this cabinet is an open-door cabinet", code="wrong_mode")
     if not lines:
         raise EmptyOrder("choose at least one product", fields={"lines": "must not be empty"})
-    asked = _slot_lines(session, clock, kiosk.location_id, lines)
+    asked, shelf = _slot_lines(session, clock, kiosk.location_id, lines)
     merged = merge_lines((code, qty) for code, qty, _origin in asked)
-    slots = _slots_by_code(session, kiosk.location_id, set(merged))
+    # A request naming products has read the kiosk's slots already (its planogram).
+    slots = shelf if shelf is not None else _slots_by_code(session, kiosk.location_id, set(merged))
     requests: list[LineRequest] = []
     chosen: list[Slot] = []
     origins: list[str] = []
@@ -144,10 +145,11 @@ def _refer_to_request(fields: dict[str, str], origins: list[str]) -> dict[str, s
 
 def _slot_lines(
     session: Session, clock: Clock, location_id: int, lines: list[dict[str, Any]]
-) -> list[tuple[str, int, str]]:
+) -> tuple[list[tuple[str, int, str]], dict[str, Slot] | None]:
     """The request as (slot code, qty, field of the request line): a line naming a slot is kept;
     a line naming a product (sku) is split over the kiosk's slots holding it that have stock
-    available, in slot order, after what the request's slot lines already take."""
+    available, in slot order, after what the request's slot lines already take. With product
+    lines, also the kiosk's active slots by code, read for the split (else None)."""
     asked = [
         (str(item["slot"]), int(item["qty"]), f"lines.{i}.slot")
         for i, item in enumerate(lines)
@@ -157,7 +159,7 @@ def _slot_lines(
         (str(item["sku"]), int(item["qty"])) for item in lines if item.get("sku") is not None
     )
     if not by_sku:
-        return asked
+        return asked, None
     sku_index = [i for i, item in enumerate(lines) if item.get("sku") is not None]
     # What the kiosk's catalogue shows as available, so that the server sells what the screen offered.
     shelf = inventory.planogram(session, clock, location_id)
@@ -182,7 +184,7 @@ def _slot_lines(
         if left:
             total = qty - left
             raise OutOfStock(f"only {total} of {sku} available", fields={field: f"only {total} left"})
-    return asked
+    return asked, {slot.code: slot for slot, _stock in shelf}
 
 
 def start_door_visit(
