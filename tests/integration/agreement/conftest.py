@@ -5,7 +5,6 @@ database. The fixtures of each provider's own folder are registered here too."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import stripe
@@ -15,7 +14,7 @@ from core.clock import FixedClock
 from core.db import Database
 from kiosk_api.kiosks import service as kiosks
 from tests.api.kiosk.conftest import SECRET_KEY
-from tests.fakes.alipay_fake import APP_ID, AlipayFake
+from tests.fakes.alipay_fake import AlipayFake
 from tests.fakes.wechatpay_fake import FakeKeys, FakeWeChatPay
 from tests.integration.agreement.rails import (
     Rail,
@@ -28,6 +27,7 @@ from tests.integration.alipay.conftest import (  # noqa: F401  (fixtures, regist
     alipay_fake,
     alipay_key_files,
     alipay_keys,
+    alipay_settings,
 )
 from tests.integration.payments.conftest import (  # noqa: F401  (fixtures, registered for this folder too)
     localstripe_url,
@@ -45,17 +45,6 @@ from tests.integration.wechatpay.conftest import (  # noqa: F401  (fixtures, reg
 
 # The demo cabinets the scenarios use: a vending one and an open-door one.
 KIOSKS = ("FZ-0001", "FZ-0002")
-
-
-def alipay_settings(fake: AlipayFake, key_files: dict[str, str]) -> dict[str, Any]:
-    """PAYMENT_PROVIDER=alipay against the fake gateway (as tests/integration/alipay configures it)."""
-    return {
-        "PAYMENT_PROVIDER": "alipay",
-        "ALIPAY_APP_ID": APP_ID,
-        "ALIPAY_GATEWAY_URL": fake.gateway_url,
-        "ALIPAY_NOTIFY_URL": "",
-        **key_files,
-    }
 
 
 @pytest.fixture
