@@ -378,8 +378,13 @@ def payments_retry_refund(ctx: Context, refund_id: int) -> None:
 
 
 @payments.command("bills")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="the bill's day, YYYY-MM-DD in Asia/Shanghai (default: yesterday)")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="the bill's day, YYYY-MM-DD in Asia/Shanghai (default: yesterday)",
+)
 @pass_context
 def payments_bills(ctx: Context, day) -> None:
     """Download the provider's daily trade bill (WeChat Pay, Alipay) and match every line with our

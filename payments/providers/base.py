@@ -91,9 +91,9 @@ class PaymentProvider(Protocol):
     """What the orders and webhook code may ask of a payment provider."""
 
     name: str
-    # Whether it can hold money for a later capture (capture="manual"), which open-door cabinets
-    # need; one that cannot (WeChat Pay, Alipay here) is refused an open-door visit before anything
-    # is written (docs/DESIGN.md, "Open-door cabinets and mainland providers").
+    # Whether it can hold money for a later capture (capture="manual") for an open-door visit; at
+    # one that cannot (WeChat Pay, Alipay here) the visit is paid by a deposit instead (docs/DESIGN.md,
+    # "Open-door cabinets and mainland providers").
     holds: bool
 
     def create_payment(
