@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from core.clock import FixedClock
 from core.db import Database
 from sales.money_audit import audit_money
+from sales.order_search import short_id
+from tests.api.test_login import sign_in
 from tests.fakes.wechatpay_fake import FakeWeChatPay, Notification
 from tests.integration import deposit_visits
 
@@ -65,8 +67,8 @@ def test_a_visit_taking_nothing_refunds_the_whole_deposit(
     deposit_visits.visit_taking_nothing(provision("FZ-0002"), db, clock, wechat)
 
 
-def test_a_deposit_visit_never_reported_closed_is_found_by_the_money_audit(
-    provision, db: Database, clock: FixedClock, wechat: deposit_visits.Provider
+def test_a_deposit_visit_never_reported_closed_is_found_by_the_money_audit_and_shown_to_the_auditor(
+    client: FlaskClient, provision, db: Database, clock: FixedClock, wechat: deposit_visits.Provider
 ) -> None:
     order_id, _ref = deposit_visits.open_with_deposit(provision("FZ-0002"), db, clock, wechat)
     clock.advance(minutes=61)  # the kiosk went dark with the door open: no report comes
@@ -75,6 +77,10 @@ def test_a_deposit_visit_never_reported_closed_is_found_by_the_money_audit(
     assert {c.code for c in audit.checks if not c.passed} == {"unsettled_door_visits"}
     [row] = audit.check("unsettled_door_visits").rows
     assert (row["order_id"], row["hold_fen"]) == (order_id, 20000)
+    sign_in(client, "auditor")
+    html = client.get("/console/audit/money").get_data(as_text=True)
+    assert "开门购物超过一小时未结算" in html and "开门时间" in html and "¥200.00" in html
+    assert short_id(order_id) in html, "the visit is named by its short number"
 
 
 def test_a_deposit_paid_as_the_kiosk_cancelled_goes_back_whole(
