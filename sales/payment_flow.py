@@ -39,6 +39,7 @@ from sales.orders import get_order
 from sales.provider_calls import owe_settlement, settlements_owed
 from sales.refunds import (
     apply_refund_answer,
+    book_provider_refund,
     process_pending_refunds,
     refund_by_provider_ref,
     refund_overpayment,
@@ -207,9 +208,14 @@ def apply_event(
         return True, None
     if event.type == "refund_updated" and event.refund is not None:
         refund_id = refund_by_provider_ref(session, payment, event.refund.provider_ref)
-        if refund_id is None:  # a refund made at the provider: its charge.refunded event books it
-            return True, None
         actor = f"{provider_name}:{event.event_id}"
+        if refund_id is None:  # a refund made at the provider: booked once it succeeded
+            if not (event.refund_is_its_own_record and event.refund.status == "succeeded"):
+                return True, None  # (or by the running total its provider sends, Stripe's charge.refunded)
+            order = get_order(session, payment.order_id, lock=True)
+            with session.no_autoflush:
+                book_provider_refund(session, clock, order, payment, event.refund, actor)
+            return True, order
         apply_refund_answer(session, clock, payment, refund_id, event.refund, actor=actor)
         return True, get_order(session, payment.order_id)
     order = sync_payment(

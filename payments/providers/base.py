@@ -85,6 +85,10 @@ class ProviderEvent:
     created: datetime  # timezone-aware
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     refund: ProviderRefund | None = None  # the refund a `refund_updated` event is about
+    # True where no running-total event will follow for a refund made at the provider (WeChat Pay
+    # sends only the refund's own notification): a `refund_updated` about a refund we did not ask
+    # for is then booked from it. Stripe's charge.refunded carries the total, so its events leave it False.
+    refund_is_its_own_record: bool = False
 
 
 class PaymentProvider(Protocol):
