@@ -11,6 +11,7 @@ from typing import Any
 from core.labels import label
 from core.money import format_fen
 from sales.models import Order
+from sales.payment_flow import is_deposit
 
 WAITING = ("awaiting_payment", "awaiting_authorization")
 
@@ -52,9 +53,65 @@ def _refunded_items(order: Order, lang: str) -> str:
     return _pick(lang, "、", ", ").join(parts)
 
 
+def _deposit_visit(order: Order, lang: str) -> PayState | None:
+    """A visit paid by a deposit (WeChat Pay, Alipay hold no money): its own sentences, else None."""
+    deposit, status = format_fen(order.hold_fen), order.status
+    if status == "awaiting_authorization":
+        return PayState(
+            status,
+            "info",
+            _pick(lang, "开门购物：先付押金", "Open the cabinet: pay a deposit first"),
+            _pick(
+                lang,
+                f"先支付押金 {deposit}，柜门随即打开。关门后只收所拿商品的钱，其余立即原路退回。",
+                f"Pay a {deposit} deposit and the door opens. When it closes you pay only for what you "
+                "took; the rest is refunded at once.",
+            ),
+            order.hold_fen,
+            _pick(lang, "押金", "Deposit"),
+            False,
+        )
+    if status == "authorized":
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, "押金已付，柜门已打开", "Deposit paid — the door is open"),
+            _pick(
+                lang,
+                f"已收押金 {deposit}。取好商品后关上柜门，关门后按所拿商品结算，其余原路退回。",
+                f"{deposit} deposit received. Take your goods and close the door; you then pay for what "
+                "you took and the rest goes back.",
+            ),
+            order.hold_fen,
+            _pick(lang, "押金", "Deposit"),
+            False,
+        )
+    if status == "completed":
+        charged, back = format_fen(order.captured_fen), format_fen(order.hold_fen - order.captured_fen)
+        return PayState(
+            status,
+            "ok",
+            _pick(lang, f"已收 {charged}", f"Paid {charged}"),
+            _pick(
+                lang,
+                f"押金 {deposit}：所拿商品 {charged}，其余 {back} 已原路退回。谢谢惠顾！",
+                f"Of your {deposit} deposit, {charged} paid for what you took and {back} was refunded. "
+                "Thank you!",
+            ),
+            order.captured_fen,
+            _pick(lang, "实付", "Paid"),
+            True,
+        )
+    return None
+
+
 def _open_door(order: Order, lang: str) -> PayState:
     hold = format_fen(order.hold_fen)
     status = order.status
+    if is_deposit(order):
+        deposit_state = _deposit_visit(order, lang)
+        if deposit_state is not None:
+            return deposit_state
     if status == "awaiting_authorization":
         return PayState(
             status,

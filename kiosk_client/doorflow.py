@@ -33,6 +33,7 @@ def run_door(ctx: FlowContext) -> bool:
             qr_payload=order["payment"]["qr_payload"],
             expires_at=order.get("expires_at"),
             hold_fen=order.get("hold_fen"),
+            deposit=bool(order.get("deposit")),
         )
         outcome = watch_order(ctx, order_id, "authorized", order.get("expires_at"))
         if outcome != "authorized":
@@ -103,17 +104,19 @@ def finish_visit(ctx: FlowContext, order_id: str) -> None:
     if row.status == "delivered" and row.response is not None:
         shown = row.response.get("lines") or []
         total = int(row.response.get("total_fen", 0))
+        returned = int(row.response.get("refunded_fen") or 0)
         confirmed = True
     else:
         shown, total = _estimate(ctx, lines)
-        confirmed = False
+        returned, confirmed = 0, False
     ctx.state.set(
         state.DOOR_RECEIPT,
         order_id=order_id,
         lines=ctx.catalogue.named(shown),
         total_fen=total,
+        refunded_fen=returned,
         confirmed=confirmed,
-        message=messages.door_receipt(total, sum(line["qty"] for line in lines), confirmed),
+        message=messages.door_receipt(total, sum(line["qty"] for line in lines), confirmed, returned),
     )
 
 

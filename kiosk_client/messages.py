@@ -82,8 +82,19 @@ DOOR_REMINDER = text(
 )
 
 
-def door_receipt(total_fen: int, units: int, confirmed: bool) -> Text:
-    """The receipt headline of an open-door visit (an estimate until the server confirmed)."""
+def door_receipt(total_fen: int, units: int, confirmed: bool, returned_fen: int = 0) -> Text:
+    """The receipt headline of an open-door visit (an estimate until the server confirmed); a deposit
+    visit also says what of the deposit goes back."""
+    if confirmed and returned_fen:
+        back = yuan(returned_fen)
+        if total_fen == 0:
+            return text(
+                f"未取商品，押金 {back} 已原路退回", f"Nothing taken — your {back} deposit is on its way back"
+            )
+        return text(
+            f"本次消费 {yuan(total_fen)}，押金余额 {back} 已原路退回",
+            f"You paid {yuan(total_fen)}; the other {back} of your deposit is on its way back",
+        )
     if confirmed:
         if total_fen == 0:
             return text("未取商品，未扣款", "Nothing taken — you were not charged")

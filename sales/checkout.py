@@ -127,15 +127,16 @@ def start_door_visit(
 ) -> tuple[Order, Payment]:
     """Open-door mode: write the visit and its hold; then ask the provider for the authorization.
 
-    A provider that cannot hold money is refused here, before anything is written."""
-    if not provider.holds:
-        raise Conflict(
-            f"the {provider.name} provider cannot hold money for an open-door visit",
-            code="capture_not_supported",
-            fields={"mode": "open_door needs a provider that holds (simulated, stripe)"},
-        )
+    A provider that cannot hold money (WeChat Pay, Alipay) is paid the hold as a deposit instead:
+    the door opens once it is paid, and at its close what was not taken goes back."""
     order, payment = kiosk_sales.start_door_visit(
-        uow.session, clock, kiosk=kiosk, hold_fen=hold_fen, hold_seconds=hold_seconds, provider=provider.name
+        uow.session,
+        clock,
+        kiosk=kiosk,
+        hold_fen=hold_fen,
+        hold_seconds=hold_seconds,
+        provider=provider.name,
+        deposit=not provider.holds,
     )
     uow.session.flush()  # the payment's id
     return order, _open_payment(uow, clock, provider, order, payment)

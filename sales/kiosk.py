@@ -22,7 +22,7 @@ from sales.errors import EmptyOrder, ReportConflict
 from sales.lines import merge_lines
 from sales.models import Order
 from sales.orders import Idempotency, LineRequest, new_order, set_lines
-from sales.payment_flow import new_payment, payment_of
+from sales.payment_flow import is_deposit, keep_taken, new_payment, payment_of
 from sales.provider_calls import owe_settlement
 from sales.refunds import request_refund
 from sales.status import OPEN_STATUSES, transition
@@ -188,9 +188,19 @@ def _slot_lines(
 
 
 def start_door_visit(
-    session: Session, clock: Clock, *, kiosk: Cabinet, hold_fen: int, hold_seconds: int, provider: str
+    session: Session,
+    clock: Clock,
+    *,
+    kiosk: Cabinet,
+    hold_fen: int,
+    hold_seconds: int,
+    provider: str,
+    deposit: bool = False,
 ) -> tuple[Order, Payment]:
-    """Open a visit: the payment will be authorized for the hold amount before the door unlocks."""
+    """Open a visit: the payment will be authorized for the hold amount before the door unlocks.
+
+    With `deposit` (a provider that cannot hold money), the hold amount is paid instead, as an
+    ordinary payment; at the door's close what was not taken goes back (`payment_flow.keep_taken`)."""
     if kiosk.mode != "open_door":
         raise Conflict("this cabinet is a vending cabinet", code="wrong_mode")
     now = clock.now()
@@ -205,10 +215,19 @@ def start_door_visit(
         partner_code=kiosk.partner_code,
         expires_at=now + timedelta(seconds=hold_seconds),
         hold_fen=hold_fen,
-        details={"payment_description": f"dongxi open-door kiosk {kiosk.code}"},
+        details={
+            "payment_description": f"dongxi open-door kiosk {kiosk.code}",
+            **({"deposit": True} if deposit else {}),
+        },
     )
     payment = new_payment(
-        session, order, provider=provider, amount_fen=hold_fen, capture_mode="manual", method="any", at=now
+        session,
+        order,
+        provider=provider,
+        amount_fen=hold_fen,
+        capture_mode="automatic" if deposit else "manual",
+        method="any",
+        at=now,
     )
     return order, payment
 
@@ -338,9 +357,11 @@ def record_door_closed(
     set_lines(order, requests, on_day=inventory.today(clock))
     if order.total_fen > order.hold_fen:
         _price_at_the_hold(order)
-    if order.total_fen == 0:
+    if is_deposit(order):
+        keep_taken(session, clock, order, actor=actor)  # and give the rest of the deposit back
+    elif order.total_fen == 0:
         transition(order, "completed", actor=actor, at=clock.now(), reason="nothing taken; hold released")
-    owe_settlement(session, order.id)  # capture what was taken, or release the hold
+    owe_settlement(session, order.id)  # capture what was taken, or release the hold (or pay a refund)
     return True
 
 

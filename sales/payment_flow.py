@@ -39,6 +39,7 @@ from sales.orders import get_order
 from sales.provider_calls import owe_settlement, settlements_owed
 from sales.refunds import (
     apply_refund_answer,
+    book_provider_refund,
     process_pending_refunds,
     refund_by_provider_ref,
     refund_overpayment,
@@ -207,9 +208,14 @@ def apply_event(
         return True, None
     if event.type == "refund_updated" and event.refund is not None:
         refund_id = refund_by_provider_ref(session, payment, event.refund.provider_ref)
-        if refund_id is None:  # a refund made at the provider: its charge.refunded event books it
-            return True, None
         actor = f"{provider_name}:{event.event_id}"
+        if refund_id is None:  # a refund made at the provider: booked once it succeeded
+            if not (event.refund_is_its_own_record and event.refund.status == "succeeded"):
+                return True, None  # (or by the running total its provider sends, Stripe's charge.refunded)
+            order = get_order(session, payment.order_id, lock=True)
+            with session.no_autoflush:
+                book_provider_refund(session, clock, order, payment, event.refund, actor)
+            return True, order
         apply_refund_answer(session, clock, payment, refund_id, event.refund, actor=actor)
         return True, get_order(session, payment.order_id)
     order = sync_payment(
@@ -316,6 +322,12 @@ def _captured(
     payment.captured_fen += amount
     payment.status = "succeeded"
     payment.captured_at = payment.captured_at or now
+    if is_deposit(order) and order.status == "awaiting_authorization":
+        # The open-door visit's deposit: it stands for the hold, so the door opens. The order needs
+        # none of it yet; at the door's close keep_taken applies what was taken and gives back the rest.
+        payment.surplus_fen += amount
+        transition(order, "authorized", actor=actor, at=now, reason="deposit paid")
+        return
     applied = min(amount, still_needed(order))
     if applied < amount:
         # Money the order did not need (paid already by another payment, or a transfer above the
@@ -382,6 +394,38 @@ def _captured(
         )
 
 
+def is_deposit(order: Order) -> bool:
+    """Whether an open-door visit is paid by a deposit (its provider holds no money) rather than a hold."""
+    return order.mode == "open_door" and bool((order.details or {}).get("deposit"))
+
+
+DEPOSIT_NOT_TAKEN = "deposit: what was not taken"
+
+
+def deposit_returned(order: Order) -> int:
+    """What of a deposit visit's deposit its door-closed report gave back (0 for a hold, or before it)."""
+    return order.hold_fen - order.total_fen if is_deposit(order) and order.report_id else 0
+
+
+def keep_taken(session: Session, clock: Clock, order: Order, *, actor: str) -> None:
+    """At a deposit visit's door-closed report (the lines priced, at most the deposit): the order keeps
+    what was taken, as if captured now, and the rest goes back at once as one refund of the surplus."""
+    payment = payment_of(session, order.id, lock=True)
+    assert payment is not None and payment.surplus_fen >= order.total_fen  # the door opened on it
+    now = clock.now()
+    if order.total_fen:
+        payment.surplus_fen -= order.total_fen
+        order.captured_fen += order.total_fen
+        revenue.record_sale(session, order, now)
+    reason = "captured what was taken" if order.total_fen else "nothing taken; deposit refunded"
+    transition(order, "completed", actor=actor, at=now, reason=reason)
+    if payment.surplus_fen:
+        refund_overpayment(
+            session, clock, payment, payment.surplus_fen, actor=actor, reason=DEPOSIT_NOT_TAKEN
+        )
+    payment.updated_at = now
+
+
 def collect_transfers(session: Session, clock: Clock, order: Order, actor: str) -> Payment | None:
     """Record on the order's bank-transfer payment every transfer received for it: what the order
     still needs pays it, the rest is surplus owed back (the caller holds the order's row lock)."""
@@ -442,6 +486,7 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
             order.status in ("cancelled", "expired")
             or (order.mode == "open_door" and order.status == "completed" and order.total_fen == 0)
         )
+    paid_meanwhile = False
     if to_capture:
         answer = provider.capture(ref, amount_fen=to_capture, idempotency_key=f"{key}-capture")
     elif release:
@@ -450,7 +495,9 @@ def settle_order(db: Database, clock: Clock, provider: PaymentProvider, order_id
         except PaymentStateConflict:
             # The shopper paid before the cancel got there, its notification not here yet: what the
             # provider holds is recorded instead (a late payment, which _captured gives back).
-            answer = provider.get_payment(ref)
+            answer, paid_meanwhile = provider.get_payment(ref), True
     else:
         return
     sync_with_answer(db, clock, payment_id, answer, actor=f"{provider.name}:settle")
+    if paid_meanwhile:
+        process_pending_refunds(db, clock, provider, only_order=order_id)  # the late payment's refund

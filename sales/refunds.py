@@ -126,20 +126,23 @@ EXTERNAL_REFUND = "refunded at the provider"
 
 def refunded_at_provider(
     session: Session, clock: Clock, order: Order, payment: Payment, amount: int, actor: str
-) -> None:
+) -> list[Refund]:
     """A refund made at the provider (its dashboard): spread it over the lines.
 
     The provider only tells the running total, so the running total is what is spread: each line's
     share of everything refunded this way so far is computed afresh, and the difference is written.
     Two refunds therefore end the same to the fen whichever of their events arrives first.
-    A payment's surplus not yet being given back is what such a refund returns first."""
+    A payment's surplus not yet being given back is what such a refund returns first. Returns the
+    refunds it wrote (none if the running total was booked already)."""
+    written: list[Refund] = []
     surplus = min(unreturned_surplus(payment), amount)
     if surplus:
         refund = refund_overpayment(session, clock, payment, surplus, actor=actor, reason=EXTERNAL_REFUND)
         refund.status = "succeeded"
+        written.append(refund)
         amount -= surplus
     if amount <= 0 or payment.captured_fen <= payment.surplus_fen:
-        return
+        return written
     before: dict[int, int] = {}
     for earlier in payment.refunds:
         if earlier.reason == EXTERNAL_REFUND:
@@ -149,7 +152,7 @@ def refunded_at_provider(
     weights = [line.line_total_fen - line.refunded_fen + before.get(line.id, 0) for line in order.lines]
     total = min(sum(before.values()) + amount, sum(weights))
     if total <= 0 or sum(weights) <= 0:
-        return
+        return written
     shares = Money(total).allocate(weights)
     amounts = [
         (line, 0, share.fen - before.get(line.id, 0))
@@ -158,7 +161,7 @@ def refunded_at_provider(
     ]
     delta = sum(a for _, _, a in amounts)
     if delta <= 0:
-        return
+        return written
     refund = Refund(
         payment=payment,
         amount_fen=delta,
@@ -174,6 +177,17 @@ def refunded_at_provider(
     _apply_refund_to_order(session, clock, order, amounts, actor, EXTERNAL_REFUND)
     session.flush()  # the ledger entries below refer to the refund's id
     revenue.record_refund(session, order, amounts, clock.now(), refund.id)
+    return [*written, refund]
+
+
+def book_provider_refund(
+    session: Session, clock: Clock, order: Order, payment: Payment, refund: ProviderRefund, actor: str
+) -> None:
+    """A refund made at the provider (its merchant platform) that only its own notification tells
+    about: booked as refunded_at_provider books one, keyed by the provider's refund reference so
+    that the next notification about it finds it and changes nothing."""
+    for written in refunded_at_provider(session, clock, order, payment, refund.amount_fen, actor):
+        written.provider_ref = refund.provider_ref
 
 
 def _apply_refund_to_order(

@@ -23,6 +23,7 @@ from sales import checkout
 from sales.kiosk import Cabinet
 from sales.models import Order
 from sales.orders import Idempotency, request_hash
+from sales.payment_flow import deposit_returned, is_deposit
 
 device = Blueprint(
     "kiosk_device",
@@ -211,6 +212,7 @@ def start_door_session(_body: dict[str, Any]) -> Any:
         "order_id": order.id,
         "status": order.status,
         "hold_fen": order.hold_fen,
+        "deposit": is_deposit(order),
         "expires_at": rfc3339(order.expires_at),
         "payment": _payment_view(payment),
     }, 201
@@ -271,5 +273,6 @@ def door_closed(body: dict[str, Any], order_id: str) -> Any:
         "order_id": order.id,
         "status": order.status,
         "total_fen": order.total_fen,
+        "refunded_fen": deposit_returned(order),
         "lines": _lines(order),
     }

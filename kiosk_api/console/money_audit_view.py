@@ -94,6 +94,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "owed_fen": ("应退", "Owed"),
     "unrecorded_fen": ("未登记退还", "No return recorded"),
     "kind": ("类型", "Kind"),
+    "hold_fen": ("预授权 / 押金", "Hold or deposit"),
+    "authorized_at": ("开门时间", "Door opened"),
 }
 # On the page a name stands for its id (the CSV keeps both).
 HIDDEN_ON_PAGE = frozenset({"key"})

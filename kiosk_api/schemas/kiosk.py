@@ -98,6 +98,9 @@ class DoorSessionOut(Schema):
     order_id = fields.String()
     status = fields.String()
     hold_fen = Fen()
+    deposit = fields.Boolean(
+        metadata={"description": "true: the shopper pays hold_fen as a deposit (the provider holds no money)"}
+    )
     expires_at = fields.String()
     payment = fields.Nested(PaymentOut)
 
@@ -121,6 +124,7 @@ class DoorClosedOut(Schema):
     order_id = fields.String()
     status = fields.String()
     total_fen = fields.Integer()
+    refunded_fen = fields.Integer(metadata={"description": "what of a deposit goes back (0 for a hold)"})
     lines = fields.List(fields.Nested(OrderLineOut))
 
 

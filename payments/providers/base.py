@@ -85,15 +85,19 @@ class ProviderEvent:
     created: datetime  # timezone-aware
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     refund: ProviderRefund | None = None  # the refund a `refund_updated` event is about
+    # True where no running-total event will follow for a refund made at the provider (WeChat Pay
+    # sends only the refund's own notification): a `refund_updated` about a refund we did not ask
+    # for is then booked from it. Stripe's charge.refunded carries the total, so its events leave it False.
+    refund_is_its_own_record: bool = False
 
 
 class PaymentProvider(Protocol):
     """What the orders and webhook code may ask of a payment provider."""
 
     name: str
-    # Whether it can hold money for a later capture (capture="manual"), which open-door cabinets
-    # need; one that cannot (WeChat Pay, Alipay here) is refused an open-door visit before anything
-    # is written (docs/DESIGN.md, "Open-door cabinets and mainland providers").
+    # Whether it can hold money for a later capture (capture="manual") for an open-door visit; at
+    # one that cannot (WeChat Pay, Alipay here) the visit is paid by a deposit instead (docs/DESIGN.md,
+    # "Open-door cabinets and mainland providers").
     holds: bool
 
     def create_payment(

@@ -290,8 +290,8 @@ class WeChatPayProvider:
         check_fen(amount_fen)
         check_idempotency_key(idempotency_key)
         raise PaymentProviderError(
-            "WeChat Pay has no authorization hold to capture; open-door visits are charged after the door"
-            " closes (payments/providers/wechatpay.py)",
+            "WeChat Pay has no authorization hold to capture; an open-door visit pays a deposit instead"
+            " (docs/DESIGN.md, Flows)",
             code="capture_not_supported",
         )
 

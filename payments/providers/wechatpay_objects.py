@@ -130,6 +130,7 @@ def event_from_notification(notification: Mapping[str, Any]) -> ProviderEvent:
             amount_received_fen=None,
             amount_refunded_fen=None,
             refund=refund,
+            refund_is_its_own_record=True,  # a merchant-platform refund sends nothing else
             **base,
         )
     ref = resource.get("out_trade_no")

@@ -149,6 +149,21 @@ class FakeWeChatPay:
         summary = {"SUCCESS": "退款成功", "ABNORMAL": "退款异常", "CLOSED": "退款关闭"}[status]
         return self.notification(f"REFUND.{status}", summary, resource, "refund")
 
+    def refund_in_merchant_platform(self, out_trade_no: str, amount_fen: int) -> Notification:
+        """An operator refunds in the merchant platform (商户平台): WeChat numbers the refund itself, and
+        the only trace of it that reaches the merchant's server is its REFUND.SUCCESS notification."""
+        number = f"5030{secrets.randbelow(10**24):024d}"
+        with self._lock:
+            total = self.orders[out_trade_no]["amount"]["total"]
+            self._refund(
+                {
+                    "out_trade_no": out_trade_no,
+                    "out_refund_no": number,
+                    "amount": {"refund": amount_fen, "total": total, "currency": "CNY"},
+                }
+            )
+        return self.settle_refund(number)
+
     def notification(
         self, event_type: str, summary: str, resource: dict[str, Any], original_type: str
     ) -> Notification:

@@ -19,7 +19,7 @@ from payments.models import BankReceipt, Refund
 from payments.providers.simulated import SimulatedProvider
 from payments.providers.simulated_db_store import DatabaseSimulatedStore
 from sales.models import CommissionRate, RevenueEntry
-from sales.money_audit import audit_money
+from sales.money_audit import LABELS, audit_money
 from sales.payment_flow import request_refund
 from sales.refunds import process_pending_refunds, retry_refund
 from sales.statements.issue import issue_period
@@ -74,7 +74,7 @@ def test_the_command_passes_on_the_demo_data(tmp_path) -> None:
     )
     db.engine.dispose()
     assert result.exit_code == 0, result.output
-    assert result.output.count("  PASS  (") == 9 and "FAIL" not in result.output
+    assert result.output.count("  PASS  (") == len(LABELS) and "FAIL" not in result.output
     assert "per order: captured − refunds = revenue entries" in result.output
 
 
@@ -87,7 +87,7 @@ def test_demo_data_passes_on_both_databases(session, db, clock) -> None:
 def test_a_month_with_refunds_across_its_close_passes(session, db, clock, october) -> None:
     result = audit_money(session, clock)
     assert result.passed, [(c.code, c.rows) for c in result.checks if not c.passed]
-    months = {m["period"]: m for m in result.checks[6].info["months"]}
+    months = {m["period"]: m for m in result.check("statements_match_ledger").info["months"]}
     assert months["2026-10"]["issued"] and not months["2026-11"]["issued"]
     assert months["2026-11"]["ledger_fen"] < 0  # only the late refunds: adjustments of October
     for month in months.values():
@@ -113,7 +113,7 @@ def test_a_stray_revenue_entry_fails_naming_its_order(session, db, clock, octobe
         "statements_match_ledger",
         "rollup_matches_ledger",
     }
-    [row] = result.checks[0].rows
+    [row] = result.check("orders_match_ledger").rows
     assert row["order_id"] == order.id and row["difference_fen"] == sale.amount_fen
     assert order.lines[0].name_zh in row["products"]
     cli = _invoke(db, clock)
@@ -127,7 +127,7 @@ def test_a_changed_captured_amount_fails_naming_the_order(session, db, clock, oc
     session.execute(bump, {"id": order.id})
     result = audit_money(session, clock)
     assert _failed(result) == {"orders_match_ledger", "orders_match_payments"}
-    assert [r["order_id"] for r in result.checks[0].rows] == [order.id]
+    assert [r["order_id"] for r in result.check("orders_match_ledger").rows] == [order.id]
     cli = _invoke(db, clock)
     assert cli.exit_code == 1 and order.id in cli.output
 
@@ -142,10 +142,10 @@ def test_a_corrupted_rollup_row_fails_naming_county_and_supplier(session, db, cl
     result = audit_money(session, clock, period="2026-11")
     # November is open: its drafts are computed from the rollup, so they are off by the same 5 fen.
     assert _failed(result) == {"rollup_matches_ledger", "statements_match_ledger"}
-    [bad] = result.checks[7].rows
+    [bad] = result.check("rollup_matches_ledger").rows
     assert bad["county"].startswith(row.county_code)
     assert bad["rollup_refund_fen"] - bad["ledger_refund_fen"] == -5
-    rows = result.checks[6].rows
+    rows = result.check("statements_match_ledger").rows
     differences = {(r["scope"], r["key"]): r.get("difference_fen") for r in rows if r["scope"] != "month"}
     assert any(r["scope"] == "month" and r["period"] == "2026-11" for r in rows)
     assert differences[("county", row.county_code)] == -5
@@ -182,7 +182,7 @@ def test_refunds_left_pending_or_failed_and_overpayments_are_listed(session, clo
         "overpayments",
         "orders_match_payments",
     }
-    assert [r["order_id"] for r in result.checks[1].rows] == [failed.payment.order_id]
+    assert [r["order_id"] for r in result.check("orders_match_payments").rows] == [failed.payment.order_id]
     checks = {c.code: c for c in result.checks}
     assert {r["refund_id"] for r in checks["stale_pending_refunds"].rows} == {r.id for r in pending[1:]}
     assert [r["refund_id"] for r in checks["failed_refunds"].rows] == [failed.id]
@@ -206,7 +206,7 @@ def test_a_refund_the_provider_failed_passes_once_retried(db, clock, monkeypatch
     with db.unit_of_work() as session:
         result = audit_money(session, clock)
         assert _failed(result) == {"failed_refunds"}
-        assert [r["refund_id"] for r in result.checks[4].rows] == [refund_id]
+        assert [r["refund_id"] for r in result.check("failed_refunds").rows] == [refund_id]
 
     monkeypatch.setattr(provider, "refund", real_refund)
     with db.unit_of_work() as session:

@@ -62,3 +62,6 @@ def test_door_receipts() -> None:
     assert messages.door_receipt(0, 0, True)["zh"] == "未取商品，未扣款"
     assert messages.door_receipt(11990, 3, False)["zh"] == "已取 3 件商品，将按实际取货扣款（约 ¥119.90）"
     assert messages.door_receipt(0, 0, False)["en"] == "Nothing taken — you will not be charged"
+    assert messages.door_receipt(11990, 3, True, 8010)["zh"] == "本次消费 ¥119.90，押金余额 ¥80.10 已原路退回"
+    back = "Nothing taken — your ¥200.00 deposit is on its way back"
+    assert messages.door_receipt(0, 0, True, 20000)["en"] == back

@@ -17,6 +17,8 @@
       creating: "正在创建订单…", dispensing: "支付成功，正在出货，请稍候…", settling: "柜门已关，正在结算…",
       preparing: "正在准备，请稍候…", origin: "产地", certified: "认定扶贫产品", sold_out: "已售罄", off_sale: "暂停销售",
       items: "件商品", item: "件商品", hold: "预授权 {amount}，只按实际取货扣款，余额自动退回",
+      deposit_step1: "① 用手机扫码，支付押金 {amount}", deposit_step3: "③ 关好柜门，按实际取货结算，余额原路退回",
+      deposit: "押金 {amount}，关门后只收所拿商品的钱，其余立即原路退回",
       cart_changed: "商品库存有变化，请重新确认", sim_title: "模拟柜体（仅演示）", sim_close: "关门",
       sim_fail: "设为卡货", sim_clear: "恢复", sim_slot: "货道",
       left_n: "剩 {n} 件", page_prev: "上一页", page_next: "下一页", page_of: "第 {page}/{pages} 页",
@@ -41,6 +43,9 @@
       settling: "Door closed — working out your bill…", preparing: "Getting ready…", origin: "Origin",
       certified: "Certified", sold_out: "Sold out", off_sale: "Not on sale", items: "items", item: "item",
       hold: "{amount} is held; you pay only for what you take, the rest is released",
+      deposit_step1: "① Scan with your phone and pay a {amount} deposit",
+      deposit_step3: "③ Close the door — you pay for what you took, the rest goes straight back",
+      deposit: "{amount} deposit — when the door closes you pay only for what you took; the rest is refunded at once",
       cart_changed: "Stock has changed — please check your cart", sim_title: "Simulated cabinet (demo only)",
       sim_close: "Close door", sim_fail: "Jam slot", sim_clear: "Reset", sim_slot: "Slot",
       left_n: "{n} left", page_prev: "Previous", page_next: "Next", page_of: "Page {page} of {pages}",
@@ -393,7 +398,10 @@
         return;
       case "door_ready":
         setQr("door-qr", s.qr_url);
-        $("door-hold").textContent = s.hold_fen ? t("hold").replace("{amount}", yuan(s.hold_fen)) : "";
+        var amount = { amount: s.hold_fen ? yuan(s.hold_fen) : "" };
+        $("door-step1").textContent = s.deposit ? fill("deposit_step1", amount) : t("door_step1");
+        $("door-step3").textContent = s.deposit ? t("deposit_step3") : t("door_step3");
+        $("door-hold").textContent = s.hold_fen ? fill(s.deposit ? "deposit" : "hold", amount) : "";
         renderDoorShelf();
         show("door-ready");
         return;

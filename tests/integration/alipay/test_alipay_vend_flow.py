@@ -9,11 +9,10 @@ import random
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from payments.models import Payment
-from sales.models import Order
 from tests.api.kiosk.conftest import stocked_slots
 from tests.fakes.alipay_fake import AlipayFake
 from tests.integration.stripe_orders.harness import order_state
@@ -102,18 +101,3 @@ def test_a_vend_paid_with_alipay_ends_the_same_whatever_the_order_of_its_notific
     assert states["in order"]["payments"] == [
         ("alipay", ref, "succeeded", order["total_fen"], order["total_fen"], b["product"]["price_fen"])
     ]
-
-
-def test_an_open_door_kiosk_is_refused_a_hold_with_a_named_code(
-    provision, db, alipay_fake: AlipayFake
-) -> None:
-    kiosk = provision("FZ-0002")
-    with db.unit_of_work() as session:
-        before = session.scalars(select(func.count()).select_from(Order)).one()
-    answer = kiosk.post("/door-sessions", {})
-    assert answer.status_code == 409, answer.get_json()
-    assert answer.get_json()["error"]["code"] == "capture_not_supported"
-    assert alipay_fake.trades == {}
-    with db.unit_of_work() as session:  # nothing written: no visit, no pending payment
-        assert session.scalars(select(func.count()).select_from(Order)).one() == before
-        assert session.scalars(select(func.count()).select_from(Payment)).one() == 0

@@ -11,6 +11,7 @@ import pytest
 
 from payments.providers import make_provider
 from payments.providers.wechatpay import WeChatPayProvider
+from tests.api.kiosk.conftest import provision  # noqa: F401  (the signed kiosk fixture, registered here)
 from tests.fakes.wechatpay_fake import FakeKeys, FakeWeChatPay, generate_keys
 
 NOTIFY_URL = "https://dongxi.example.cn/api/v1/payments/wechatpay/webhook"

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 from core.clock import FixedClock
 from core.db import Database
-from payments.models import Payment, WebhookEvent
+from payments.models import Payment, Refund, WebhookEvent
+from sales.money_audit import audit_money
 from sales.provider_repair import reconcile
 from tests.api.kiosk.conftest import SignedKiosk, provision, stocked_slots  # noqa: F401  (fixture)
 from tests.fakes.wechatpay_fake import FakeWeChatPay, Notification
@@ -225,3 +226,32 @@ def test_reconcile_settles_a_refund_whose_notification_never_came(
     assert [r[:2] for r in state["refunds"]] == [(a["product"]["price_fen"], "succeeded")]
     assert deliver(client, late).status_code == 200, "the notification, when it comes, changes nothing"
     assert order_state(db, order_id) == state
+
+
+def test_a_refund_made_in_the_merchant_platform_is_booked_once_from_its_notification(
+    app: Flask,
+    clock: FixedClock,
+    client: FlaskClient,
+    vend_kiosk: SignedKiosk,
+    db: Database,
+    wechatpay_fake: FakeWeChatPay,
+) -> None:
+    started, _slots = start_vend(vend_kiosk)
+    order_id, total = started["order_id"], started["total_fen"]
+    number = out_trade_no(db, order_id)
+    assert deliver(client, wechatpay_fake.pay(number)).status_code == 200
+
+    refunded = wechatpay_fake.refund_in_merchant_platform(number, 500)
+    for sent in (refunded, refunded.resigned()):  # delivered twice
+        assert deliver(client, sent).get_json() == {"code": "SUCCESS", "message": "成功"}
+
+    state = order_state(db, order_id)
+    assert state["order"] == ("partially_refunded", total, total, 500)
+    assert [r[:2] for r in state["refunds"]] == [(500, "succeeded")]
+    assert sum(e.amount_fen for e in state["revenue"]) == total - 500
+    (refund_no,) = list(wechatpay_fake.refunds)
+    with db.unit_of_work() as session:
+        assert session.scalar(select(Refund.provider_ref)) == refund_no, "found by its number next time"
+        assert audit_money(session, clock).passed
+    assert reconcile(db, clock, app.extensions["dongxi.payments"])["repaired"] == 0
+    assert order_state(db, order_id) == state, "reconciling changes nothing"
