@@ -31,6 +31,7 @@ from tests.integration.payments.harness import WebhookReceiver
 from tests.integration.stripe_orders.harness import (
     charge_refunded_event,
     deliver,
+    event_body,
     order_state,
     pay_with_visa,
 )
@@ -60,6 +61,8 @@ class Rail:
     kiosk_keys: dict[str, dict[str, str]]
     pay: Callable[[str], Notice]  # the shopper pays the payment of this provider ref
     refunded: Callable[[str], Notice]  # the notification of the refund just made on this payment
+    at_the_door: Callable[[str], Notice]  # the shopper lets an open-door visit's door open: its notice
+    door_closed: Callable[[str], Notice]  # the notice of what the provider did at the door's close
 
     @property
     def provider(self) -> PaymentProvider:
@@ -84,11 +87,16 @@ def app_for(db: Database, clock: FixedClock, settings: dict[str, Any]) -> Flask:
     return create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": SECRET_KEY, **settings})
 
 
-def stripe_notices(
-    stripe_api: stripe.StripeClient, receiver: WebhookReceiver
-) -> tuple[Callable[[str], Notice], Callable[[str], Notice]]:
+Notices = tuple[
+    Callable[[str], Notice], Callable[[str], Notice], Callable[[str], Notice], Callable[[str], Notice]
+]
+
+
+def stripe_notices(stripe_api: stripe.StripeClient, receiver: WebhookReceiver) -> Notices:
     """Paying by card at localstripe; payment_intent.succeeded as localstripe delivered it, and
-    charge.refunded built from localstripe's Charge (which localstripe never sends)."""
+    charge.refunded and payment_intent.amount_capturable_updated built from localstripe's objects
+    (localstripe sends neither to our receiver). At the door the card is held; at its close the
+    hold is captured for what was taken, which localstripe reports as payment_intent.succeeded."""
 
     def post(body: bytes) -> Callable[[FlaskClient], None]:
         def send(client: FlaskClient) -> None:
@@ -98,22 +106,35 @@ def stripe_notices(
 
         return send
 
-    def pay(ref: str) -> Notice:
-        pay_with_visa(stripe_api, ref)
+    def succeeded(ref: str) -> Notice:
         body, _headers = receiver.wait_for(
             lambda e: e["type"] == "payment_intent.succeeded" and e["data"]["object"]["id"] == ref
         )
         return Notice("payment", post(body))
 
+    def pay(ref: str) -> Notice:
+        pay_with_visa(stripe_api, ref)
+        return succeeded(ref)
+
     def refunded(ref: str) -> Notice:
         # The scenarios make one refund per payment, so nothing was refunded before it.
         return Notice("refund", post(charge_refunded_event(stripe_api, ref, previous_refunded=0)))
 
-    return pay, refunded
+    def hold(ref: str) -> Notice:
+        stripe_api.v1.payment_intents.update(ref, params={"payment_method": "pm_card_visa"})
+        intent = stripe_api.v1.payment_intents.confirm(ref).to_dict()
+        assert intent["status"] == "requires_capture", intent["status"]
+        return Notice("hold", post(event_body(intent, "payment_intent.amount_capturable_updated")))
+
+    def captured(ref: str) -> Notice:
+        return Notice("capture", succeeded(ref).post)
+
+    return pay, refunded, hold, captured
 
 
-def wechatpay_notices(fake: FakeWeChatPay) -> tuple[Callable[[str], Notice], Callable[[str], Notice]]:
-    """Paying at the fake WeChat Pay; its refunds answer PROCESSING and settle by notification."""
+def wechatpay_notices(fake: FakeWeChatPay) -> Notices:
+    """Paying at the fake WeChat Pay; its refunds answer PROCESSING and settle by notification. At an
+    open-door cabinet the hold is paid as a deposit and what was not taken is refunded at the close."""
 
     def post(notification: Notification) -> Callable[[FlaskClient], None]:
         def send(client: FlaskClient) -> None:
@@ -131,11 +152,12 @@ def wechatpay_notices(fake: FakeWeChatPay) -> tuple[Callable[[str], Notice], Cal
         (number,) = [no for no, r in fake.refunds.items() if r["out_trade_no"] == ref]
         return Notice("refund", post(fake.settle_refund(number)))
 
-    return pay, refunded
+    return pay, refunded, pay, refunded
 
 
-def alipay_notices(fake: AlipayFake) -> tuple[Callable[[str], Notice], Callable[[str], Notice]]:
-    """Paying at the fake Alipay gateway; a refund is paid out at once and notified (out_biz_no)."""
+def alipay_notices(fake: AlipayFake) -> Notices:
+    """Paying at the fake Alipay gateway; a refund is paid out at once and notified (out_biz_no). At
+    an open-door cabinet the hold is paid as a deposit and what was not taken is refunded at the close."""
 
     def post(body: bytes) -> Callable[[FlaskClient], None]:
         def send(client: FlaskClient) -> None:
@@ -152,7 +174,7 @@ def alipay_notices(fake: AlipayFake) -> tuple[Callable[[str], Notice], Callable[
         *_earlier, body = [b for b in fake.sent if b"out_biz_no" in b and trade in b]
         return Notice("refund", post(body))
 
-    return pay, refunded
+    return pay, refunded, pay, refunded
 
 
 def agreed_state(db: Database, order_id: str, provider_name: str) -> dict[str, Any]:
