@@ -54,13 +54,18 @@ def alipay_key_files(tmp_path: Path, alipay_keys: dict[str, Any]) -> dict[str, s
     return {"ALIPAY_APP_PRIVATE_KEY_PATH": str(app_key), "ALIPAY_PUBLIC_KEY_PATH": str(alipay_key)}
 
 
-@pytest.fixture
-def app_config(alipay_fake: AlipayFake, alipay_key_files: dict[str, str]) -> dict[str, object]:
-    """The app with PAYMENT_PROVIDER=alipay against the fake gateway."""
+def alipay_settings(fake: AlipayFake, key_files: dict[str, str]) -> dict[str, object]:
+    """The settings of PAYMENT_PROVIDER=alipay pointed at the fake gateway."""
     return {
         "PAYMENT_PROVIDER": "alipay",
         "ALIPAY_APP_ID": APP_ID,
-        "ALIPAY_GATEWAY_URL": alipay_fake.gateway_url,
+        "ALIPAY_GATEWAY_URL": fake.gateway_url,
         "ALIPAY_NOTIFY_URL": "",
-        **alipay_key_files,
+        **key_files,
     }
+
+
+@pytest.fixture
+def app_config(alipay_fake: AlipayFake, alipay_key_files: dict[str, str]) -> dict[str, object]:
+    """The app with PAYMENT_PROVIDER=alipay against the fake gateway."""
+    return alipay_settings(alipay_fake, alipay_key_files)
