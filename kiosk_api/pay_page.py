@@ -39,7 +39,7 @@ def _render(token: str, order: Any, state: PayState, status: int = 200) -> Any:
     location = session.get(Location, order.location_id) if order and order.location_id else None
     partner = session.get(Region, order.partner_code) if order and order.partner_code else None
     wallet = None
-    if order is not None and state.status == "awaiting_payment":
+    if order is not None and order.channel == "storefront" and state.status == "awaiting_payment":
         scan = scan_payment(session, order.id)
         wallet = wallet_pay(
             order,
