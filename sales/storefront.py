@@ -1,23 +1,34 @@
-"""Storefront orders: priced by the server, stock held at a warehouse while the shopper pays."""
+"""Storefront orders: priced by the server, stock held at a warehouse while the shopper pays.
+
+A shop order is placed with one payment, opened at the provider as a QR code (WeChat Pay Native,
+Alipay precreate) for a desktop shopper to scan with a phone. A shopper on the phone itself pays
+on the provider's own page instead (WeChat H5, Alipay 手机网站支付): `phone_payment` opens a second
+payment of the order for that, once per order (its idempotency key is the order's), whose every
+retry asks the provider again with the same key. Whichever of the two is paid first pays the
+order; should both be paid, the second is the payment's surplus, which sales.payment_flow gives
+back at once (an overpayment refund, no revenue)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import Product
 from core.clock import Clock
+from core.db import Database
 from core.errors import InvalidInput
 from inventory import service as inventory
 from payments.models import Payment
+from payments.providers.base import PaymentProvider
 from sales.errors import EmptyOrder
 from sales.lines import merge_lines
 from sales.models import Order
-from sales.orders import Idempotency, LineRequest, new_order
+from sales.orders import Idempotency, LineRequest, get_order, new_order
 from sales.organizations import get_organization, partner_of, unit_of_member
-from sales.payment_flow import new_payment
+from sales.payment_flow import create_request, new_payment, open_at_provider
 
 STOREFRONT_HOLD = timedelta(minutes=15)
 
@@ -85,13 +96,65 @@ def place_order(
     )
     order.location_id = warehouse.id
     order.partner_code = order.partner_code or warehouse.partner_code
-    payment = new_payment(
+    return order, _shop_payment(session, order, provider, now)
+
+
+def _shop_payment(session: Session, order: Order, provider: str, at: datetime) -> Payment:
+    """A payment of a shop order's whole total, captured when paid, by any of the provider's methods."""
+    return new_payment(
         session,
         order,
         provider=provider,
         amount_fen=order.total_fen,
         capture_mode="automatic",
         method="any",
-        at=now,
+        at=at,
     )
-    return order, payment
+
+
+def phone_payment_key(order_id: str) -> str:
+    """The idempotency key of an order's phone payment: one per order, whatever the taps."""
+    return f"pay-{order_id}-phone"
+
+
+def scan_payment(session: Session, order_id: str) -> Payment | None:
+    """The payment whose QR code the pay page shows: the order's first, not its phone payment."""
+    return session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order_id, Payment.idempotency_key != phone_payment_key(order_id))
+        .order_by(Payment.id)
+        .limit(1)
+    )
+
+
+def phone_payment(
+    db: Database,
+    clock: Clock,
+    provider: PaymentProvider,
+    order_id: str,
+    *,
+    client_ip: str,
+    return_url: str,
+) -> str | None:
+    """The provider page where a phone pays an order (WeChat H5's h5_url, Alipay's signed wap
+    URL), or None when the order waits for no payment any more (or the provider gave no page).
+
+    The phone payment is written once (its key is the order's) and committed before the provider
+    is called; each call repeats the same create with the same key, so WeChat answers the same
+    order (a fresh h5_url: they last 5 minutes) and Alipay the same trade."""
+    with db.unit_of_work() as session:
+        order = get_order(session, order_id, lock=True)
+        if order.status != "awaiting_payment" or order.channel != "storefront":
+            return None
+        key = phone_payment_key(order_id)
+        payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+        if payment is None:
+            payment = _shop_payment(session, order, provider.name, clock.now())
+            payment.idempotency_key = key
+            session.flush()
+        request = create_request(payment, order)
+        request["metadata"] = {**request["metadata"], "payer_client_ip": client_ip}
+        request |= {"payment_method": "h5", "return_url": return_url}
+        payment_id = payment.id
+    answer = open_at_provider(db, clock, provider, payment_id, request)
+    return answer.qr_payload

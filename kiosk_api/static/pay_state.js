@@ -1,4 +1,5 @@
-// The pay page while its order can still change (door open, dispensing): poll the state JSON every
+// The pay page while its order can still change (door open, dispensing, a wallet's QR code waiting
+// to be scanned): poll the state JSON every
 // 5 s (the pay link's rate limit allows 30 a minute) and show its sentence and amount; stop once final.
 (function () {
   "use strict";
@@ -40,6 +41,13 @@
     section.setAttribute("data-status", state.status);
     section.setAttribute("data-final", state.final ? "1" : "0");
     document.title = state.title + " · " + state.amount;
+    // Parts of the page for one status only (a wallet's QR code while waiting), or for any other.
+    section.querySelectorAll("[data-while-status]").forEach(function (part) {
+      part.hidden = part.getAttribute("data-while-status") !== state.status;
+    });
+    section.querySelectorAll("[data-unless-status]").forEach(function (part) {
+      part.hidden = part.getAttribute("data-unless-status") === state.status;
+    });
   }
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })

@@ -225,7 +225,8 @@ def owned_order(order_id: str) -> Order:
 
 @shop.get("/orders/<string:order_id>/pay")
 def pay(order_id: str) -> Any:
-    """Pay an order: the simulated provider's pay page, or Stripe's Payment Element."""
+    """Pay an order: Stripe's Payment Element, or the pay page (/pay/{token}): the simulated
+    provider's button, or WeChat Pay's or Alipay's QR code (a phone: their own pay page)."""
     order = owned_order(order_id)
     if order.status != "awaiting_payment" or get_provider().name != "stripe":
         return redirect(url_for("pay.pay_page", token=order.pay_token))

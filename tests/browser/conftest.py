@@ -2,7 +2,8 @@
 
 Without /usr/bin/chromium the tests skip with one line, unless REQUIRE_BROWSER=1 (CI), where
 they fail. The server runs in a thread over its own SQLite file (migrated, demo data loaded);
-a test module seeds what it needs through `live_server.seed` before the server starts serving."""
+a test module seeds what it needs through `live_server.seed` before the server starts serving, and
+may choose settings of its own (a payment provider) by overriding the `live_server_config` fixture."""
 
 from __future__ import annotations
 
@@ -55,8 +56,16 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
+def live_server_config() -> dict[str, object]:
+    """Settings the module's server starts with, over the defaults (PAYMENT_PROVIDER=simulated)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    live_server_config: dict[str, object],
 ) -> Iterator[LiveServer]:
     """The app served on a free port of 127.0.0.1; the module's `seed(db, clock)` runs first."""
     _require_chromium()
@@ -70,7 +79,9 @@ def live_server(
     if seed is not None:
         seed(db, clock)
     clock.set(SERVER_NOW)
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-tests", "TESTING": False})
+    app = create_app(
+        {"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-tests", "TESTING": False} | live_server_config
+    )
     writes = _watch_writes(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

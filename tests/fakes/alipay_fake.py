@@ -11,6 +11,8 @@ It speaks the documented protocol, not the SDK's internals:
 - trades follow the documented life: precreate gives a qr_code but no trade until the shopper
   scans (`scan`), then WAIT_BUYER_PAY, TRADE_SUCCESS (`pay`), TRADE_CLOSED (closed, cancelled or
   fully refunded); refunds are keyed by out_request_no (a repeat answers fund_change=N).
+- a phone's signed alipay.trade.wap.pay URL opened in its browser (`open_wap`) starts a trade as
+  a scanned QR code does (Alipay's cashier page itself is not drawn);
 - documented refusals: 40004 Business Failed with ACQ.TRADE_NOT_EXIST, ACQ.TRADE_HAS_SUCCESS,
   ACQ.TRADE_HAS_CLOSE, ACQ.TRADE_STATUS_ERROR, ACQ.REFUND_AMT_NOT_EQUAL_TOTAL,
   ACQ.CONTEXT_INCONSISTENT; 20000 Service Currently Unavailable (ACQ.SYSTEM_ERROR) on request
@@ -154,6 +156,15 @@ class AlipayFake:
         trade.scanned = True
         return trade
 
+    def open_wap(self, url: str) -> Trade:
+        """A phone's browser opens a signed 手机网站支付 URL (alipay.trade.wap.pay, verified as any
+        request): the trade exists, waiting for the shopper to pay in Alipay's cashier (which this
+        fake does not draw: it answers the request's JSON)."""
+        params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        answer = json.loads(self.handle(params))["alipay_trade_wap_pay_response"]
+        assert answer["code"] == "10000", answer
+        return self.trades[answer["out_trade_no"]]
+
     def pay(self, out_trade_no: str) -> bytes:
         """The shopper scans and pays: TRADE_SUCCESS, and the notification Alipay sends for it."""
         trade = self.scan(out_trade_no)
@@ -273,6 +284,11 @@ class AlipayFake:
             )
             self.trades[out_trade_no] = trade
         return {"out_trade_no": out_trade_no, "qr_code": trade.qr_code}
+
+    def _alipay_trade_wap_pay(self, biz: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        answer = self._alipay_trade_precreate(biz, params)
+        self.trades[answer["out_trade_no"]].scanned = True  # the cashier page is open on the phone
+        return {"out_trade_no": answer["out_trade_no"]}
 
     def _alipay_trade_query(self, biz: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
         trade = self._trade(biz)
